@@ -1,0 +1,30 @@
+# The two commands: `make run` and `make test`. Everything installs into .venv.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 5000
+export HF_HUB_OFFLINE := 1
+
+.PHONY: run test install index check eval bench serve clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	@touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install pinned requirements (seconds when nothing changed)
+
+index: install  ## build the search indexes; only what changed is rebuilt
+	$(BIN)/flask --app app index build
+
+run: index  ## serve on http://127.0.0.1:$(PORT) with the embedded defaults
+	$(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
+
+test: install  ## the whole test suite
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf index/keyword-* index/semantic-* index/manifest.json

@@ -1,0 +1,33 @@
+"""MHHS knowledge base and deflection assistant."""
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from flask import Flask
+
+from app.config import load_config
+from app.services import build_services
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Application factory: settings, services, blueprints and CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    config = load_config()
+    config.update(test_config or {})
+    if not config.get("KB_SECRET_KEY"):
+        if config.get("KB_ENV") == "production":
+            raise RuntimeError("KB_SECRET_KEY must be set when KB_ENV=production")
+        config["KB_SECRET_KEY"] = secrets.token_hex(32)
+    app.config.update(config)
+    app.config["SECRET_KEY"] = config["KB_SECRET_KEY"]
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    app.extensions["kb"] = build_services(app.config)
+
+    from app.web import register_blueprints
+
+    register_blueprints(app)
+    return app

@@ -1,0 +1,45 @@
+"""Settings: every default in one place, each overridable by a KB_* environment variable."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+#: name -> default and help text. Environment variable KB_<NAME> overrides; README documents each.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("ENV", "development", "development | production; production refuses to start without KB_SECRET_KEY."),
+    Setting("SECRET_KEY", None, "Signs sessions and CSRF tokens. Required in production."),
+    Setting("CONTENT_DIR", str(ROOT), "Folder holding articles/ and glossary/."),
+    Setting("INDEX_DIR", str(ROOT / "index"), "Where `make index` writes the keyword and semantic indexes."),
+    Setting("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'kb.sqlite3'}", "SQLAlchemy URL; SQLite by default, postgresql+psycopg://... in production."),
+    Setting("SMTP_URL", None, "smtp://user:pass@host:port to send mail; unset writes .eml files to KB_OUTBOX_DIR."),
+    Setting("OUTBOX_DIR", str(ROOT / "outbox"), "Where mail goes when KB_SMTP_URL is unset."),
+    Setting("MAIL_FROM", "MHHS Service Desk <no-reply@localhost>", "From: address of notification emails."),
+    Setting("BASE_URL", "http://127.0.0.1:5000", "Public address used in links inside emails."),
+    Setting("SEMANTIC", "on", "on | off: load the embedding model for semantic and hybrid search."),
+    Setting("SESSION_MINUTES", 60, "Staff sessions expire after this many minutes of inactivity."),
+)
+
+
+def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Defaults overlaid with KB_* variables, as Flask-style upper-case keys prefixed KB_."""
+    env = os.environ if env is None else env
+    config: dict[str, Any] = {}
+    for s in SETTINGS:
+        raw = env.get(f"KB_{s.name}")
+        value: Any = s.default if raw is None else raw
+        if isinstance(s.default, int) and raw is not None:
+            value = int(raw)
+        config[f"KB_{s.name}"] = value
+    return config

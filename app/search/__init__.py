@@ -1,0 +1,1 @@
+"""Search layer: keyword (Whoosh), semantic (embeddings + FAISS) and their hybrid, over the content layer."""

@@ -1,0 +1,61 @@
+"""`make index`: bring the keyword (and, when available, semantic) index up to date with the content."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+
+from app.content.repository import ContentRepository
+from app.search import analysis
+from app.search.keyword import build_keyword_index
+from app.search.store import IndexStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    kind: str
+    rebuilt: bool
+    documents: int
+    seconds: float
+    detail: str = ""
+
+
+def protected_terms(repo: ContentRepository) -> list[str]:
+    """Acronyms the glossary defines: kept whole by the tokenizer even when typed in lower case."""
+    names = {n for t in repo.glossary for n in (t.acronym, *t.aliases) if n and " " not in n}
+    return sorted(n.lower() for n in names if analysis.is_identifier(n) or (n.isupper() and len(n) >= 2))
+
+
+def keyword_fingerprint(repo: ContentRepository) -> str:
+    h = hashlib.sha256(repo.fingerprint().encode())
+    h.update(analysis.VERSION.encode())
+    return h.hexdigest()
+
+
+def build_keyword(repo: ContentRepository, store: IndexStore, force: bool = False) -> BuildReport:
+    """Rebuild only when the content or tokenising changed; a failed build leaves the old index."""
+    started = time.perf_counter()
+    fingerprint = keyword_fingerprint(repo)
+    current = store.entry("keyword")
+    if not force and current and current.get("fingerprint") == fingerprint and store.path("keyword"):
+        return BuildReport("keyword", False, int(current.get("documents", 0)), time.perf_counter() - started,
+                           "up to date")
+    articles = [a for a in repo.all_articles() if a.is_public]
+    with store.staging("keyword") as tmp:
+        count = build_keyword_index(tmp, articles, repo.glossary, protected_terms(repo))
+        store.publish("keyword", tmp, {"fingerprint": fingerprint, "documents": count})
+    seconds = time.perf_counter() - started
+    logger.info("keyword index: %d documents in %.2fs", count, seconds)
+    return BuildReport("keyword", True, count, seconds)
+
+
+def build_all(services, force: bool = False) -> list[BuildReport]:
+    """Every index the server uses; the semantic one only where its builder is available."""
+    reports = [build_keyword(services.content, services.index_store, force=force)]
+    semantic_builder = getattr(services.search.semantic, "build", None)
+    if semantic_builder is not None:
+        reports.append(semantic_builder(force=force))
+    return reports

@@ -1,0 +1,101 @@
+"""One entry point for searching, whatever indexes are available; degrades to keyword, never fails."""
+from __future__ import annotations
+
+import html
+import logging
+import threading
+import time
+from typing import Protocol
+
+from app.content.repository import ContentRepository
+from app.search.build import protected_terms
+from app.search.keyword import KeywordIndex
+from app.search.models import IndexUnavailable, SearchHit, SearchResponse
+from app.search.store import IndexStore
+from app.search.synonyms import Synonyms
+
+logger = logging.getLogger(__name__)
+
+MODES = ("hybrid", "keyword", "semantic")
+MAX_QUERY = 500
+
+
+class SemanticSearch(Protocol):
+    """What the search service needs from the semantic side (see app.search.semantic)."""
+
+    def status(self) -> str | None:
+        """None when ready, else a sentence saying why semantic search is unavailable."""
+
+    def search(self, text: str, limit: int, category: str | None) -> list[SearchHit]: ...
+
+    def hybrid(self, text: str, keyword_hits: list[SearchHit], limit: int, category: str | None) -> list[SearchHit]: ...
+
+
+def glossary_synonyms(repo: ContentRepository) -> list[list[str]]:
+    """Each glossary term is a synonym group of its name, acronym and aliases."""
+    return [list(t.names()) for t in repo.glossary if len(t.names()) > 1]
+
+
+class SearchService:
+    def __init__(self, repo: ContentRepository, store: IndexStore, synonyms: Synonyms | None = None,
+                 semantic: SemanticSearch | None = None) -> None:
+        self.repo = repo
+        self.store = store
+        self.synonyms = synonyms or Synonyms.from_file(extra=glossary_synonyms(repo))
+        self.semantic = semantic
+        self._lock = threading.Lock()
+        self._keyword: KeywordIndex | None = None
+        self._version: float | None = None
+        self._keyword_notice: str | None = None
+
+    def keyword_index(self) -> tuple[KeywordIndex, str | None]:
+        """The current keyword index, reopened when a new build is published; a RAM index if none is built."""
+        version = self.store.version()
+        if self._keyword is not None and version == self._version:
+            return self._keyword, self._keyword_notice
+        with self._lock:
+            if self._keyword is None or version != self._version:
+                path = self.store.path("keyword")
+                notice = None
+                try:
+                    if path is None:
+                        raise IndexUnavailable("no keyword index has been built")
+                    index = KeywordIndex.open(path, self.synonyms)
+                except IndexUnavailable as exc:
+                    logger.warning("%s; using a temporary in-memory index", exc)
+                    index = KeywordIndex.in_memory(self.repo.published(), self.repo.glossary,
+                                                   protected_terms(self.repo), self.synonyms)
+                    notice = "The search index has not been built, so results come from a temporary index. Run `make index`."
+                self._keyword, self._version, self._keyword_notice = index, version, notice
+        return self._keyword, self._keyword_notice
+
+    def search(self, text: str, mode: str = "hybrid", limit: int = 10, category: str | None = None) -> SearchResponse:
+        started = time.perf_counter()
+        index, notice = self.keyword_index()
+        degraded = bool(notice)
+        want = max(limit, 20) if mode == "hybrid" else limit
+        hits, suggestion = index.search(text, limit=want, category=category)
+        if mode in ("semantic", "hybrid"):
+            reason = self.semantic.status() if self.semantic else "Search by meaning is not available on this server."
+            if reason:
+                degraded, notice = True, f"{reason} Showing keyword results."
+            elif mode == "semantic":
+                hits = self.semantic.search(text, limit, category)
+            else:
+                hits = self.semantic.hybrid(text, hits, limit, category)
+        hits = self._glossary_first(text, hits)[:limit]
+        took = (time.perf_counter() - started) * 1000
+        return SearchResponse(text, mode, tuple(hits), suggestion, degraded, notice, took)
+
+    def _glossary_first(self, text: str, hits: list[SearchHit]) -> list[SearchHit]:
+        """When the query is a glossary term or acronym, its entry leads the results."""
+        term = self.repo.find_term(text)
+        if term is None:
+            return hits
+        rest = [h for h in hits if not (h.kind == "glossary" and h.slug == term.slug)]
+        lead = next((h for h in hits if h.kind == "glossary" and h.slug == term.slug), None)
+        if lead is None:
+            lead = SearchHit("glossary", term.slug, term.term if not term.acronym else f"{term.term} ({term.acronym})",
+                             term.url, html.escape(term.definition[:220]), hits[0].score if hits else 1.0,
+                             why={"glossary_match": True})
+        return [lead, *rest]

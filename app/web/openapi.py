@@ -1,0 +1,87 @@
+"""The OpenAPI 3.1 document describing every /api endpoint (fuzzed by schemathesis in CI)."""
+from __future__ import annotations
+
+from typing import Any
+
+ERROR = {"type": "object", "required": ["error"], "properties": {
+    "error": {"type": "string"}, "field": {"type": "string"}, "status": {"type": "integer"}}}
+
+
+def _q(name: str, schema: dict[str, Any], required: bool = False, desc: str = "") -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": desc}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+SEARCH_HIT = {"type": "object", "required": ["kind", "slug", "title", "url", "snippet", "score"], "properties": {
+    "kind": {"enum": ["article", "glossary"]}, "slug": {"type": "string"}, "title": {"type": "string"},
+    "url": {"type": "string"}, "snippet": {"type": "string"}, "score": {"type": "number"},
+    "category": {"type": ["string", "null"]}, "section": {"type": ["string", "null"]}, "why": {"type": "object"}}}
+
+ARTICLE = {"type": "object", "required": ["slug", "title", "summary", "category", "status", "url"], "properties": {
+    "slug": {"type": "string"}, "title": {"type": "string"}, "summary": {"type": "string"},
+    "category": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}},
+    "status": {"type": "string"}, "owner": {"type": "string"},
+    "reviewed": {"type": ["string", "null"]}, "review_by": {"type": ["string", "null"]},
+    "related": {"type": "array", "items": {"type": "string"}},
+    "scenarios": {"type": "array", "items": {"type": "string"}},
+    "topics": {"type": "array", "items": {"type": "string"}},
+    "service_requests": {"type": "array", "items": {"type": "string"}},
+    "url": {"type": "string"}, "html": {"type": "string"}, "headings": {"type": "array"}}}
+
+GLOSSARY_PAGE = {"type": "object", "required": ["total", "page", "per_page", "terms"], "properties": {
+    "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
+    "terms": {"type": "array", "items": {"type": "object", "required": ["term", "slug", "url", "definition"],
+              "properties": {"term": {"type": "string"}, "acronym": {"type": ["string", "null"]},
+                             "slug": {"type": "string"}, "url": {"type": "string"},
+                             "definition": {"type": "string"}}}}}}
+
+#: path -> operations; other blueprints add theirs with register_paths().
+PATHS: dict[str, dict[str, Any]] = {
+    "/api/search": {"get": {
+        "summary": "Search articles and glossary by keyword, meaning or both",
+        "parameters": [
+            _q("q", {"type": "string", "minLength": 1, "maxLength": 500}, True, "What to search for"),
+            _q("mode", {"enum": ["hybrid", "keyword", "semantic"]}, desc="Default hybrid"),
+            _q("limit", {"type": "integer", "minimum": 1, "maximum": 50}),
+            _q("category", {"type": "string"}, desc="Category slug"),
+        ],
+        "responses": {
+            "200": _json({"type": "object", "required": ["query", "mode", "results", "suggestion", "took_ms"],
+                          "properties": {"query": {"type": "string"}, "mode": {"type": "string"},
+                                         "results": {"type": "array", "items": SEARCH_HIT},
+                                         "suggestion": {"type": ["string", "null"]}, "took_ms": {"type": "number"},
+                                         "degraded": {"type": "boolean"}, "notice": {"type": ["string", "null"]}}}),
+            "400": _json(ERROR, "Bad query"),
+        }}},
+    "/api/articles": {"get": {
+        "summary": "List published articles",
+        "responses": {"200": _json({"type": "object", "required": ["total", "articles"], "properties": {
+            "total": {"type": "integer"}, "articles": {"type": "array", "items": ARTICLE}}})}}},
+    "/api/articles/{slug}": {"get": {
+        "summary": "One published article with rendered HTML",
+        "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": _json(ARTICLE), "404": _json(ERROR, "No such article")}}},
+    "/api/glossary": {"get": {
+        "summary": "Glossary terms, by letter and page",
+        "parameters": [
+            _q("letter", {"enum": [*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0-9", "All"]}),
+            _q("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
+            _q("per_page", {"enum": ["10", "20", "50", "all"]}),
+        ],
+        "responses": {"200": _json(GLOSSARY_PAGE), "400": _json(ERROR, "Bad parameter")}}},
+}
+
+
+def register_paths(paths: dict[str, dict[str, Any]]) -> None:
+    PATHS.update(paths)
+
+
+def openapi_document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "MHHS Knowledge Base and Assistant API", "version": "1.0.0"},
+        "paths": PATHS,
+    }

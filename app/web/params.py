@@ -1,0 +1,54 @@
+"""Query-string parsing shared by pages and the API; bad values raise FieldError naming the field."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from app.content.repository import LETTERS, PER_PAGE_CHOICES
+from app.search.service import MAX_QUERY, MODES
+from app.web.errors import FieldError
+
+
+def int_param(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise FieldError(name, f"'{name}' must be a whole number") from None
+    if not low <= value <= high:
+        raise FieldError(name, f"'{name}' must be between {low} and {high}")
+    return value
+
+
+def glossary_params(args: Mapping[str, str]) -> tuple[str | None, int, int | None]:
+    letter = (args.get("letter") or "").strip()
+    if letter.lower() in ("", "all"):
+        letter = None
+    else:
+        letter = letter.upper()
+        if letter not in LETTERS:
+            raise FieldError("letter", "'letter' must be A-Z, 0-9 or All")
+    raw = (args.get("per_page") or "").strip().lower()
+    if raw == "all":
+        per_page = None
+    else:
+        per_page = int_param(args, "per_page", 10, 1, 1000)
+        if "per_page" in args and per_page not in PER_PAGE_CHOICES and args.get("per_page"):
+            raise FieldError("per_page", "'per_page' must be 10, 20, 50 or all")
+    page = int_param(args, "page", 1, 1, 100_000)
+    return letter, page, per_page
+
+
+def search_params(args: Mapping[str, str]) -> tuple[str, str, int, str | None]:
+    q = (args.get("q") or "").strip()
+    if not q:
+        raise FieldError("q", "Type something to search for.")
+    if len(q) > MAX_QUERY:
+        raise FieldError("q", f"The search is too long: at most {MAX_QUERY} characters.")
+    mode = (args.get("mode") or "hybrid").strip().lower()
+    if mode not in MODES:
+        raise FieldError("mode", "'mode' must be keyword, semantic or hybrid")
+    limit = int_param(args, "limit", 10, 1, 50)
+    category = (args.get("category") or "").strip() or None
+    return q, mode, limit, category

@@ -1,0 +1,33 @@
+"""The search results page."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from app.search.service import MODES
+from app.web.deps import services
+from app.web.errors import FieldError
+from app.web.params import search_params
+
+bp = Blueprint("search", __name__)
+
+
+@bp.get("/search")
+def results():
+    s = services()
+    q = (request.args.get("q") or "").strip()
+    context = {"q": q, "mode": request.args.get("mode", "hybrid"), "category": request.args.get("category", ""),
+               "categories": s.content.categories.values(), "modes": MODES, "response": None, "error": None}
+    if not q:
+        return render_template("search/results.html", **context)
+    try:
+        q, mode, limit, category = search_params(request.args)
+    except FieldError as exc:
+        context["error"] = exc
+        return render_template("search/results.html", **context), 400
+    response = s.search.search(q, mode=mode, limit=limit if "limit" in request.args else 20, category=category)
+    records = getattr(s, "records", None)
+    if records is not None:
+        records.record_search(q, mode, len(response.hits), response.hits[0].score if response.hits else None)
+    context.update(response=response, glossary=[h for h in response.hits if h.kind == "glossary"],
+                   articles=[h for h in response.hits if h.kind == "article"])
+    return render_template("search/results.html", **context)

@@ -1,0 +1,55 @@
+"""Shared fixtures: an app over the tiny fixture corpus, its test client and CLI runner."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+
+FIXTURES = Path(__file__).parent / "fixtures" / "content"
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    """A private copy of the fixture corpus that a test may change."""
+    target = tmp_path / "content"
+    shutil.copytree(FIXTURES, target)
+    return target
+
+
+@pytest.fixture
+def app_config(tmp_path: Path, content_dir: Path) -> dict:
+    return {
+        "TESTING": True,
+        "KB_CONTENT_DIR": str(content_dir),
+        "KB_INDEX_DIR": str(tmp_path / "index"),
+        "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
+        "KB_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "KB_SEMANTIC": "off",
+        "KB_SECRET_KEY": "test-secret",
+    }
+
+
+@pytest.fixture
+def app(app_config: dict):
+    return create_app(app_config)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def built_app(app, runner):
+    """The app after `index build` has written the indexes to disk."""
+    result = runner.invoke(args=["index", "build"])
+    assert result.exit_code == 0, result.output
+    return app

@@ -1,0 +1,86 @@
+import re
+
+import pytest
+
+
+@pytest.mark.parametrize("url, text", [
+    ("/", "How can we help?"),
+    ("/articles/", "My DIP message bounced back"),
+    ("/categories/messaging", "Webhook not receiving DIP messages"),
+    ("/articles/message-bounce-back", "Was this helpful?"),
+    ("/glossary/", "Showing items 1-10 of 26"),
+    ("/glossary/ldso", "Licensed Distribution System Operator"),
+    ("/search?q=webhook", "Webhook not receiving DIP messages"),
+    ("/search", "Search articles and glossary"),
+])
+def test_every_page_renders(client, url, text):
+    r = client.get(url)
+    assert r.status_code == 200
+    assert text in r.get_data(as_text=True)
+
+
+def test_article_page_shows_contents_related_terms_and_review_date(client):
+    html = client.get("/articles/message-bounce-back").get_data(as_text=True)
+    assert 'href="#what-to-check-first"' in html  # contents list for a long article
+    assert "/articles/webhook-not-working" in html  # related
+    assert "Last reviewed" in html and "1 November 2026" in html
+    html = client.get("/articles/ldso-registration-delays").get_data(as_text=True)
+    assert 'href="/glossary/ldso"' in html  # glossary terms linked
+
+
+def test_drafts_and_unknown_pages_get_the_sites_404(client):
+    for url in ("/articles/draft-article", "/articles/nope", "/categories/nope", "/glossary/nope"):
+        r = client.get(url)
+        assert r.status_code == 404
+        assert "We can't find that page" in r.get_data(as_text=True)
+
+
+def test_glossary_letters_and_page_sizes(client):
+    html = client.get("/glossary/?letter=B&per_page=20").get_data(as_text=True)
+    assert "Showing items 1-8 of 8" in html
+    html = client.get("/glossary/?per_page=all").get_data(as_text=True)
+    assert "Showing items 1-26 of 26" in html
+    html = client.get("/glossary/?page=3").get_data(as_text=True)
+    assert "Showing items 21-26 of 26" in html
+    assert 'aria-disabled="true">Z<' in client.get("/glossary/").get_data(as_text=True)
+    assert client.get("/glossary/?letter=%3F").status_code == 400
+
+
+def test_search_page_highlights_suggests_and_filters(client):
+    html = client.get("/search?q=webhok").get_data(as_text=True)
+    assert "Did you mean" in html and "webhook" in html
+    html = client.get("/search?q=check&category=certificates").get_data(as_text=True)
+    assert "Certificate upload to GlobalSign fails" in html
+    assert "Webhook not receiving" not in html
+    html = client.get("/search?q=ldso").get_data(as_text=True)
+    assert html.index("Glossary</h2>") < html.index("Articles</h2>")
+    assert "<mark" in client.get("/search?q=webhook").get_data(as_text=True)
+
+
+def test_overlong_search_keeps_what_was_typed_and_says_why(client):
+    q = "x" * 501
+    r = client.get(f"/search?q={q}")
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+    assert "too long" in html and q in html
+
+
+def test_user_text_is_escaped_on_the_search_page(client):
+    html = client.get('/search?q=<script>alert(1)</script>"><img src=x onerror=alert(1)>').get_data(as_text=True)
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+
+
+def test_vote_needs_csrf_token_and_is_recorded(client):
+    assert client.post("/articles/message-bounce-back/vote", data={"helpful": "yes"}).status_code == 400
+    html = client.get("/articles/message-bounce-back").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    r = client.post("/articles/message-bounce-back/vote", data={"helpful": "no", "reason": "too vague", "csrf_token": token})
+    assert r.status_code == 302
+    assert "Thank you" in client.get(r.headers["Location"]).get_data(as_text=True)
+
+
+def test_security_headers_on_every_page(client):
+    r = client.get("/")
+    assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in r.headers["Content-Security-Policy"]
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
