@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 #: field -> boost: title above tags and summary above body.
 FIELD_BOOSTS = {"title": 5.0, "names": 5.0, "tags": 2.5, "summary": 2.0, "ids": 2.0, "body": 1.0}
 SEARCH_FIELDS = tuple(FIELD_BOOSTS)
+#: Short glossary definitions win on BM25 length normalisation; articles answer questions, so they lead.
+KIND_WEIGHT = {"article": 1.0, "glossary": 0.5}
 
 
 def build_schema(protected: Iterable[str]) -> Schema:
@@ -118,10 +120,12 @@ class KeywordIndex:
                 fuzzy.append(term)
             parts.append(Q.Or(fields))
         expansions = self.synonyms.expand(text)
-        for others in expansions.values():
+        for found, others in expansions.items():
+            # A multi-word alternative that repeats a term already searched adds only noise ("dip certificate").
+            single = {t for p in (found, *others) for t in self.terms(p) if len(self.terms(p)) == 1}
             for phrase in others:
                 pterms = self.terms(phrase)
-                if not pterms:
+                if not pterms or (len(pterms) > 1 and single.intersection(pterms)):
                     continue
                 per_field = [Q.And([Q.Term(f, t) for t in pterms]) for f in SEARCH_FIELDS]
                 parts.append(Q.Or(per_field, boost=0.5))
@@ -138,19 +142,22 @@ class KeywordIndex:
             if category:
                 filters.append(Q.Term("category", category))
             results = s.search(q, limit=limit, filter=Q.And(filters), terms=True)
-            results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
+            results.fragmenter = ContextFragmenter(maxchars=240, surround=70)
             results.formatter = HtmlFormatter(tagname="mark", between=" … ")
             hits = []
-            for hit in results:
+            for hit in results:  # re-sorted below after kind weighting
                 matched = sorted({t.decode("utf-8", "replace") if isinstance(t, bytes) else str(t)
                                   for _, t in hit.matched_terms()})
-                snippet = hit.highlights("body", top=2) or hit.highlights("summary") or _escape(hit.get("summary") or hit["body"][:220])
+                snippet = hit.highlights("body", top=1) or hit.highlights("summary") or _escape(hit.get("summary") or hit["body"][:220])
                 hits.append(SearchHit(
                     kind=hit["kind"], slug=hit["slug"], title=hit["display"], url=hit["url"], snippet=snippet,
-                    score=float(hit.score), category=hit["category"] if hit["kind"] == "article" else None,
-                    why={"keyword_terms": matched, "keyword_rank": hit.rank + 1,
+                    score=float(hit.score) * KIND_WEIGHT[hit["kind"]], category=hit["category"] if hit["kind"] == "article" else None,
+                    why={"keyword_terms": matched, "keyword_rank": None,
                          "expansions": {k: v for k, v in expansions.items()}, "fuzzy": fuzzy},
                 ))
+            hits.sort(key=lambda h: -h.score)
+            for rank, h in enumerate(hits, start=1):
+                h.why["keyword_rank"] = rank
             suggestion = self._suggest(text, s) if (fuzzy or not hits) else None
         return hits, suggestion
 

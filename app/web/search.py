@@ -28,6 +28,8 @@ def results():
     records = getattr(s, "records", None)
     if records is not None:
         records.record_search(q, mode, len(response.hits), response.hits[0].score if response.hits else None)
-    context.update(response=response, glossary=[h for h in response.hits if h.kind == "glossary"],
-                   articles=[h for h in response.hits if h.kind == "article"])
+    # The glossary box leads only when the query names a glossary term; other glossary hits rank in the list.
+    term = s.content.find_term(q)
+    lead = [h for h in response.hits[:1] if term is not None and h.kind == "glossary" and h.slug == term.slug]
+    context.update(response=response, glossary=lead, articles=[h for h in response.hits if h not in lead])
     return render_template("search/results.html", **context)

@@ -53,7 +53,7 @@ def test_search_page_highlights_suggests_and_filters(client):
     assert "Certificate upload to GlobalSign fails" in html
     assert "Webhook not receiving" not in html
     html = client.get("/search?q=ldso").get_data(as_text=True)
-    assert html.index("Glossary</h2>") < html.index("Articles</h2>")
+    assert html.index("Glossary</h2>") < html.index("Articles and other terms</h2>")
     assert "<mark" in client.get("/search?q=webhook").get_data(as_text=True)
 
 
