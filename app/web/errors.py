@@ -22,9 +22,11 @@ def _wants_json() -> bool:
 
 
 def handle_http(exc: HTTPException):
+    # Keep the exception's own headers (Allow on 405, Retry-After on 429).
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     if _wants_json():
-        return jsonify({"error": exc.description or exc.name, "status": exc.code}), exc.code
-    return render_template("error.html", error=exc), exc.code
+        return jsonify({"error": exc.description or exc.name, "status": exc.code}), exc.code, headers
+    return render_template("error.html", error=exc), exc.code, headers
 
 
 def handle_field(exc: FieldError):

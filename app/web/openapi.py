@@ -44,7 +44,7 @@ PATHS: dict[str, dict[str, Any]] = {
         "summary": "Search articles and glossary by keyword, meaning or both",
         "parameters": [
             _q("q", {"type": "string", "minLength": 1, "maxLength": 500}, True, "What to search for"),
-            _q("mode", {"enum": ["hybrid", "keyword", "semantic"]}, desc="Default hybrid"),
+            _q("mode", {"enum": ["hybrid", "keyword", "semantic", ""]}, desc="Default (or empty): hybrid"),
             _q("limit", {"type": "integer", "minimum": 1, "maximum": 50}),
             _q("category", {"type": "string"}, desc="Category slug"),
         ],
