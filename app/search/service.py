@@ -78,7 +78,8 @@ class SearchService:
         if mode in ("semantic", "hybrid"):
             reason = self.semantic.status() if self.semantic else "Search by meaning is not available on this server."
             if reason:
-                degraded, notice = True, f"{reason} Showing keyword results."
+                degraded = True
+                notice = " ".join(filter(None, (f"{reason} Showing keyword results.", notice)))
             elif mode == "semantic":
                 hits = self.semantic.search(text, limit, category)
             else:
