@@ -23,6 +23,9 @@ index: install  ## build the search indexes; only what changed is rebuilt
 run: index  ## serve on http://127.0.0.1:$(PORT) with the embedded defaults
 	$(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
 
+check: install  ## check articles and glossary: prints path:line: problems, fails on any error
+	$(BIN)/flask --app app content check
+
 test: install  ## the whole test suite
 	$(BIN)/python -m pytest -q
 

@@ -1,0 +1,73 @@
+"""`flask content check` and `flask content new`, through the app's CLI runner."""
+from __future__ import annotations
+
+import datetime as dt
+
+import yaml
+
+from app.content.authoring import add_months
+
+
+def test_check_reports_path_line_and_summary_and_passes_on_warnings_only(runner):
+    result = runner.invoke(args=["content", "check"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == ("articles/raise-a-case.md:11: warning: "
+                        "published article lists no scenarios, topics or service_requests")
+    assert lines[-1] == "0 errors, 1 warning in 1 file (6 articles and 26 glossary terms checked)."
+
+
+def test_check_fails_on_an_error(runner, content_dir):
+    page = content_dir / "articles" / "webhook-not-working.md"
+    page.write_text(page.read_text().replace("related: []", "related: [no-such-article]"))
+    result = runner.invoke(args=["content", "check"])
+    assert result.exit_code == 1
+    assert ("articles/webhook-not-working.md:10: error: related article 'no-such-article' does not exist"
+            in result.output)
+    assert result.output.splitlines()[-1].startswith("1 error, 1 warning in 2 files")
+
+
+def test_check_files_reports_only_the_named_files(runner, content_dir, monkeypatch):
+    monkeypatch.chdir(content_dir)
+    (content_dir / "articles" / "message-bounce-back.md").unlink()  # the fixture's only related link now breaks
+    clean = runner.invoke(args=["content", "check", "--files", "articles/raise-a-case.md"])
+    assert clean.exit_code == 0
+    assert "message-bounce-back" not in clean.output
+    assert clean.output.splitlines()[-1].endswith("; reporting on 1 changed file).")
+    changed = runner.invoke(args=["content", "check", "--files", "articles/webhook-not-working.md"])
+    assert changed.exit_code == 0 and "No problems" in changed.output
+    broken = content_dir / "articles" / "raise-a-case.md"
+    broken.write_text(broken.read_text() + "\nSee [bounces](/articles/message-bounce-back).\n")
+    result = runner.invoke(args=["content", "check", "--files", "articles/raise-a-case.md"])
+    assert result.exit_code == 1
+    assert "link to a missing article 'message-bounce-back'" in result.output
+
+
+def test_new_writes_a_draft_from_the_template_that_passes_the_check(runner, content_dir):
+    result = runner.invoke(args=["content", "new", "Webhook: certificate expired", "--category", "messaging"])
+    assert result.exit_code == 0, result.output
+    path = content_dir / "articles" / "webhook-certificate-expired.md"
+    front = yaml.safe_load(path.read_text().split("---")[1])
+    today = dt.date.today()
+    assert front["title"] == "Webhook: certificate expired"
+    assert (front["status"], front["category"], front["owner"]) == ("draft", "messaging", "Test team")
+    assert (front["reviewed"], front["review_by"]) == (today, add_months(today, 6))
+    assert "## What to check first" in path.read_text()
+    check = runner.invoke(args=["content", "check"])
+    assert check.exit_code == 0, check.output
+    assert "webhook-certificate-expired" not in check.output  # a draft may keep its TODOs
+
+
+def test_new_refuses_to_overwrite_and_checks_the_category(runner, content_dir):
+    before = (content_dir / "articles" / "raise-a-case.md").read_text()
+    result = runner.invoke(args=["content", "new", "Raise a case", "--category", "getting-help"])
+    assert result.exit_code == 1 and "already exists" in result.output
+    assert (content_dir / "articles" / "raise-a-case.md").read_text() == before
+    result = runner.invoke(args=["content", "new", "Something", "--category", "nope"])
+    assert result.exit_code == 2 and "'nope' is not one of: certificates, getting-help, messaging" in result.output
+
+
+def test_add_months_keeps_the_day_or_ends_the_month():
+    assert add_months(dt.date(2026, 8, 31), 6) == dt.date(2027, 2, 28)
+    assert add_months(dt.date(2026, 11, 26), 6) == dt.date(2027, 5, 26)
+    assert add_months(dt.date(2027, 9, 30), 5) == dt.date(2028, 2, 29)
