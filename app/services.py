@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.content.history import ContentHistory
 from app.content.repository import ContentRepository
+from app.content.source import ContentSource
 from app.search.service import SearchService
 from app.search.store import IndexStore
 from app.servicemodel import ServiceModel, load_service_model
@@ -15,13 +17,22 @@ from app.servicemodel import ServiceModel, load_service_model
 class Services:
     config: dict[str, Any]
     model: ServiceModel
-    content: ContentRepository
+    source: ContentSource  # the content as of the latest published index (reloads without a restart)
+    history: ContentHistory  # who changed each article and when, from Git
     index_store: IndexStore
     search: SearchService
 
 
+    @property
+    def content(self) -> ContentRepository:
+        """The current articles and glossary; ask again per request, it changes when a new index is published."""
+        return self.source.current()
+
+
 def build_services(config: dict[str, Any]) -> Services:
-    content = ContentRepository(Path(config["KB_CONTENT_DIR"]))
+    content_dir = Path(config["KB_CONTENT_DIR"])
     store = IndexStore(Path(config["KB_INDEX_DIR"]))
-    search = SearchService(content, store)
-    return Services(config=config, model=load_service_model(), content=content, index_store=store, search=search)
+    source = ContentSource(lambda: ContentRepository(content_dir), store.version)
+    search = SearchService(source, store)
+    return Services(config=config, model=load_service_model(), source=source,
+                    history=ContentHistory(content_dir), index_store=store, search=search)

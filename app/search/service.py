@@ -8,6 +8,7 @@ import time
 from typing import Protocol
 
 from app.content.repository import ContentRepository
+from app.content.source import ContentSource
 from app.search.build import protected_terms
 from app.search.keyword import KeywordIndex
 from app.search.models import IndexUnavailable, SearchHit, SearchResponse
@@ -37,11 +38,13 @@ def glossary_synonyms(repo: ContentRepository) -> list[list[str]]:
 
 
 class SearchService:
-    def __init__(self, repo: ContentRepository, store: IndexStore, synonyms: Synonyms | None = None,
-                 semantic: SemanticSearch | None = None) -> None:
-        self.repo = repo
+    def __init__(self, content: ContentSource | ContentRepository, store: IndexStore,
+                 synonyms: Synonyms | None = None, semantic: SemanticSearch | None = None) -> None:
+        self.source = content if isinstance(content, ContentSource) else ContentSource.fixed(content)
         self.store = store
-        self.synonyms = synonyms or Synonyms.from_file(extra=glossary_synonyms(repo))
+        self._fixed_synonyms = synonyms is not None
+        self._synonyms_for: ContentRepository | None = self.repo
+        self.synonyms = synonyms or Synonyms.from_file(extra=glossary_synonyms(self.repo))
         self.semantic = semantic
         self._lock = threading.Lock()
         self._keyword: KeywordIndex | None = None
@@ -55,6 +58,7 @@ class SearchService:
             return self._keyword, self._keyword_notice
         with self._lock:
             if self._keyword is None or version != self._version:
+                self._refresh_synonyms()
                 path = self.store.path("keyword")
                 notice = None
                 try:
@@ -68,6 +72,17 @@ class SearchService:
                     notice = "The search index has not been built, so results come from a temporary index. Run `make index`."
                 self._keyword, self._version, self._keyword_notice = index, version, notice
         return self._keyword, self._keyword_notice
+
+    @property
+    def repo(self) -> ContentRepository:
+        """The content as of the latest published index."""
+        return self.source.current()
+
+    def _refresh_synonyms(self) -> None:
+        """New glossary terms bring new synonym groups, along with the index built from them."""
+        repo = self.repo
+        if not self._fixed_synonyms and repo is not self._synonyms_for:
+            self.synonyms, self._synonyms_for = Synonyms.from_file(extra=glossary_synonyms(repo)), repo
 
     def search(self, text: str, mode: str = "hybrid", limit: int = 10, category: str | None = None) -> SearchResponse:
         started = time.perf_counter()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
-from app.content.models import Article
+from app.content.models import Article, Status
 from app.web.deps import services
 from app.web.openapi import openapi_document
 from app.web.params import glossary_params, search_params
@@ -44,7 +44,15 @@ def articles():
 
 @bp.get("/articles/<slug>")
 def article(slug: str):
-    a = services().content.get_article(slug)
+    repo = services().content
+    a = repo.get_article(slug)
+    if a is not None and a.status is Status.RETIRED:
+        replacement = repo.get_article(a.replaced_by) if a.replaced_by else None
+        if replacement is None or not replacement.is_public:
+            replacement = None
+        return jsonify({"error": f"Article '{slug}' has been retired.", "status": 410,
+                        "replaced_by": replacement.slug if replacement else None,
+                        "replacement_url": replacement.url if replacement else None}), 410
     if a is None or not a.is_public:
         abort(404, description=f"No published article '{slug}'.")
     return jsonify(article_json(a, with_html=True))

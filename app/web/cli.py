@@ -1,6 +1,7 @@
 """Command-line interface: `flask --app app index build`, and the other groups as they are added."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections import Counter
@@ -20,9 +21,14 @@ content_cli = AppGroup("content", help="Check and create articles and glossary t
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
 def index_build(force: bool) -> None:
     """Bring the search indexes up to date with the content (only what changed)."""
+    from app.content.repository import ContentRepository
+    from app.content.source import ContentSource
     from app.search.build import build_all
 
-    s = services()
+    # Index what is on disk now (even in a process that loaded it earlier), without changing what this
+    # process serves: servers switch to the new content when they see the new index.
+    s = dataclasses.replace(services())
+    s.source = ContentSource.fixed(ContentRepository(Path(s.config["KB_CONTENT_DIR"])))
     for problem in s.content.problems:
         click.echo(f"skipped {problem}", err=True)
     for report in build_all(s, force=force):

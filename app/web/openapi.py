@@ -63,7 +63,11 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/articles/{slug}": {"get": {
         "summary": "One published article with rendered HTML",
         "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {"200": _json(ARTICLE), "404": _json(ERROR, "No such article")}}},
+        "responses": {"200": _json(ARTICLE), "404": _json(ERROR, "No such article"),
+                      "410": _json({**ERROR, "properties": {**ERROR["properties"],
+                                   "replaced_by": {"type": ["string", "null"]},
+                                   "replacement_url": {"type": ["string", "null"]}}},
+                                   "Retired; replaced_by names the article to read instead")}}},
     "/api/glossary": {"get": {
         "summary": "Glossary terms, by letter and page",
         "parameters": [

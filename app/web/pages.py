@@ -1,8 +1,11 @@
 """Home, article, category pages and "Was this helpful?" votes."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 
+from app.content.models import Article, Status
+from app.content.repository import ContentRepository
+from app.web import auth
 from app.web.deps import services
 
 bp = Blueprint("pages", __name__)
@@ -29,18 +32,50 @@ def article_index():
     return render_template("pages/articles.html", groups=groups)
 
 
+def readable_article(repo: ContentRepository, slug: str) -> Article:
+    """The article this visitor may read: 404 for unknown slugs and, unless staff, drafts; 410 when retired."""
+    a = repo.get_article(slug)
+    if a is None:
+        abort(404)
+    if a.status is Status.RETIRED:
+        replacement = repo.get_article(a.replaced_by) if a.replaced_by else None
+        if replacement is not None and not replacement.is_public:
+            replacement = None
+        abort(make_response(render_template("pages/retired.html", article=a, replacement=replacement), 410))
+    if not a.is_public and not auth.is_staff():
+        abort(404)
+    return a
+
+
+def _private_if_draft(article: Article, html: str):
+    """Staff-only pages must never be kept by a shared cache."""
+    resp = make_response(html)
+    if not article.is_public:
+        resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
 @bp.get("/articles/<slug>")
 def article(slug: str):
     s = services()
-    a = s.content.get_article(slug)
-    if a is None or not a.is_public:
-        abort(404)
-    return render_template(
-        "pages/article.html", article=a, category=s.content.categories.get(a.category),
-        related=s.content.related(a), terms=s.content.terms_in(a),
+    repo = s.content
+    a = readable_article(repo, slug)
+    return _private_if_draft(a, render_template(
+        "pages/article.html", article=a, category=repo.categories.get(a.category),
+        related=repo.related(a), terms=repo.terms_in(a),
         toc=[h for h in a.headings if h.level <= 3] if len(a.headings) >= TOC_MIN_HEADINGS else [],
-        voted=request.args.get("voted"),
-    )
+        voted=request.args.get("voted"), last_change=s.history.last_change(a.path, s.source.fingerprint),
+    ))
+
+
+@bp.get("/articles/<slug>/history")
+def history(slug: str):
+    s = services()
+    a = readable_article(s.content, slug)
+    return _private_if_draft(a, render_template(
+        "pages/history.html", article=a, commits=s.history.commits(a.path, s.source.fingerprint),
+        available=s.history.available,
+    ))
 
 
 @bp.post("/articles/<slug>/vote")
@@ -55,7 +90,8 @@ def vote(slug: str):
     reason = (request.form.get("reason") or "").strip()[:REASON_MAX] or None
     recorder = getattr(s, "records", None)
     if recorder is not None:
-        recorder.record_vote(slug, helpful == "yes", reason, None)
+        last = s.history.last_change(a.path, s.source.fingerprint)  # so the helpful rate can be shown per version
+        recorder.record_vote(slug, helpful == "yes", reason, last.hash if last else None)
     return redirect(url_for("pages.article", slug=slug, voted=helpful) + "#feedback")
 
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import yaml
 
@@ -71,3 +73,16 @@ def test_add_months_keeps_the_day_or_ends_the_month():
     assert add_months(dt.date(2026, 8, 31), 6) == dt.date(2027, 2, 28)
     assert add_months(dt.date(2026, 11, 26), 6) == dt.date(2027, 5, 26)
     assert add_months(dt.date(2027, 9, 30), 5) == dt.date(2028, 2, 29)
+
+
+def test_pre_commit_runs_the_check_on_changed_content_files_only():
+    config = yaml.safe_load((Path(__file__).parents[2] / ".pre-commit-config.yaml").read_text())
+    [hook] = [h for repo in config["repos"] for h in repo["hooks"] if h["id"] == "content-check"]
+    assert hook["entry"].endswith("flask --app app content check --files") and hook["pass_filenames"]
+    files, exclude = re.compile(hook["files"]), re.compile(hook["exclude"])
+
+    def runs_on(path: str) -> bool:
+        return bool(files.search(path)) and not exclude.search(path)
+
+    assert runs_on("articles/x.md") and runs_on("glossary/y.md") and runs_on("articles/categories.yaml")
+    assert not runs_on("articles/README.md") and not runs_on("app/content/checks.py")
