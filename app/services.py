@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from app.assistant.conversations import conversation_log_for, rate_limiter_for
+from app.assistant.service import Assistant
 from app.content.history import ContentHistory
 from app.content.repository import ContentRepository
 from app.content.source import ContentSource
@@ -22,6 +25,13 @@ class Services:
     index_store: IndexStore
     search: SearchService
 
+
+    @cached_property
+    def assistant(self) -> Assistant:
+        """The deflection assistant; conversations and rate limits go to the cases store when there is one."""
+        store = getattr(self, "records", None)
+        return Assistant(lambda: self.content, self.model, self.search,
+                         conversations=conversation_log_for(store), limiter=rate_limiter_for(store))
 
     @property
     def content(self) -> ContentRepository:

@@ -12,3 +12,6 @@ def register_blueprints(app: Flask) -> None:
     cli.init_app(app)
     for bp in (pages.bp, glossary.bp, search.bp, api.bp):
         app.register_blueprint(bp)
+    from app.web import assistant
+
+    app.register_blueprint(assistant.bp)
