@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from app.assistant.conversations import conversation_log_for, rate_limiter_for
-from app.assistant.service import Assistant
+from app.cases.db import make_engine, upgrade
+from app.cases.mail import Mailer
+from app.cases.notify import Notifier
+from app.cases.service import CaseService
+from app.cases.store import CaseStore
 from app.content.history import ContentHistory
 from app.content.repository import ContentRepository
 from app.content.source import ContentSource
@@ -24,14 +26,11 @@ class Services:
     history: ContentHistory  # who changed each article and when, from Git
     index_store: IndexStore
     search: SearchService
+    case_store: CaseStore  # cases, conversations, votes, search log, rate limits (one database)
+    cases: CaseService  # case_store plus raiser notifications: use this to raise and update cases
+    mailer: Mailer
+    records: CaseStore  # the same store, for votes, the search log and conversations
 
-
-    @cached_property
-    def assistant(self) -> Assistant:
-        """The deflection assistant; conversations and rate limits go to the cases store when there is one."""
-        store = getattr(self, "records", None)
-        return Assistant(lambda: self.content, self.model, self.search,
-                         conversations=conversation_log_for(store), limiter=rate_limiter_for(store))
 
     @property
     def content(self) -> ContentRepository:
@@ -44,5 +43,11 @@ def build_services(config: dict[str, Any]) -> Services:
     store = IndexStore(Path(config["KB_INDEX_DIR"]))
     source = ContentSource(lambda: ContentRepository(content_dir), store.version)
     search = SearchService(source, store)
+    engine = make_engine(config["KB_DATABASE_URL"])
+    upgrade(engine)
+    case_store = CaseStore(engine)
+    mailer = Mailer(config.get("KB_SMTP_URL"), config["KB_OUTBOX_DIR"], config["KB_MAIL_FROM"])
+    cases = CaseService(case_store, Notifier(mailer, config["KB_BASE_URL"]))
     return Services(config=config, model=load_service_model(), source=source,
-                    history=ContentHistory(content_dir), index_store=store, search=search)
+                    history=ContentHistory(content_dir), index_store=store, search=search,
+                    case_store=case_store, cases=cases, mailer=mailer, records=case_store)

@@ -73,23 +73,27 @@ def _clean_text(value: Any, *, multiline: bool) -> str:
     """Strip, drop control characters; single-line fields also fold newlines into spaces."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    # No Unicode normalisation: cleaning must never make a value longer than the client sent it.
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
     if not multiline:
         text = text.replace("\n", " ").replace("\t", " ")
     keep = "\n\t" if multiline else ""
-    text = "".join(ch for ch in text if ch in keep or unicodedata.category(ch) != "Cc")
+    text = "".join(ch for ch in text if ch in keep or unicodedata.category(ch) not in ("Cc", "Cs"))
     if not multiline:
         text = " ".join(text.split())
     return text.strip()
 
 
 def is_valid_email(value: str) -> bool:
-    m = _EMAIL.match(value)
-    return bool(m) and len(m.group("local")) <= 64 and ".." not in value
+    """Dot-atom local part @ a domain with a TLD; the API's JSON Schema states the same pattern."""
+    return _EMAIL.match(value) is not None
 
 
 def is_valid_url(value: str) -> bool:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
     return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in value)
 
 
@@ -115,12 +119,7 @@ def validate_case_form(
 
     for name in DRAFT_FIELDS:  # the assistant's draft, compared with the routing, never trusted
         clean[f"draft_{name}"] = _clean_text(data.get(name), multiline=False)[:100] or None
-    routing = None if errors.keys() & {"category", "scenario_id"} else derive_routing(clean, model)
-    if routing is None and "category" not in errors and clean["category"]:
-        if clean["impact"] is None and "impact" not in errors:
-            errors["impact"] = "Choose how widely the issue is felt, so we can set its priority"
-        if clean["urgency"] is None and "urgency" not in errors:
-            errors["urgency"] = "Choose how urgent the issue is, so we can set its priority"
+    routing = None if errors.keys() & {"category", "scenario_id", "impact", "urgency"} else derive_routing(clean, model)
     if routing is not None:
         clean["scenario_id"] = routing.scenario_id
         if routing.subcategory and not clean["subcategory"]:

@@ -62,6 +62,7 @@ class Mailer:
         self.smtp_url = smtp_url or None
         self.outbox_dir = Path(outbox_dir)
         self.pending_dir = self.outbox_dir / "pending"
+        self.failed_dir = self.outbox_dir / "failed"
         self.mail_from = mail_from
         self.timeout = timeout
         self._smtp_factory = smtp_factory
@@ -97,10 +98,13 @@ class Mailer:
         return sorted(self.pending_dir.glob("*.eml")) if self.pending_dir.is_dir() else []
 
     def retry_pending(self) -> tuple[int, int]:
-        """Try every pending message again, oldest first; returns (delivered, still pending)."""
+        """Try every pending message again, oldest first; returns (delivered, still pending).
+
+        A message the server refuses for good (5xx) moves to ``failed/`` so it cannot block the queue;
+        a connection problem stops the run and leaves the rest for next time.
+        """
         delivered = 0
-        paths = self.pending()
-        for path in paths:
+        for path in self.pending():
             with open(path, "rb") as fh:
                 msg = message_from_binary_file(fh, _class=EmailMessage, policy=email.policy.default)
             try:
@@ -108,12 +112,26 @@ class Mailer:
                     self._deliver(msg)  # type: ignore[arg-type]
                 else:
                     _write_atomically(self.outbox_dir, msg)  # type: ignore[arg-type]
+            except smtplib.SMTPResponseException as exc:
+                if exc.smtp_code < 500:
+                    logger.warning("retry of %s deferred (%s); stopping", path.name, exc.smtp_code)
+                    break
+                self._give_up(path, f"SMTP {exc.smtp_code}")
+                continue
+            except smtplib.SMTPRecipientsRefused:
+                self._give_up(path, "recipients refused")
+                continue
             except (OSError, smtplib.SMTPException) as exc:
                 logger.warning("retry of %s failed (%s); stopping", path.name, type(exc).__name__)
                 break
             path.unlink()
             delivered += 1
-        return delivered, len(paths) - delivered
+        return delivered, len(self.pending())
+
+    def _give_up(self, path: Path, why: str) -> None:
+        self.failed_dir.mkdir(parents=True, exist_ok=True)
+        os.replace(path, self.failed_dir / path.name)
+        logger.error("mail %s refused for good (%s); moved to %s", path.name, why, self.failed_dir)
 
     # -- SMTP ------------------------------------------------------------------------------
     def _from_domain(self) -> str:

@@ -30,6 +30,9 @@ DIP_STEPS = ("Level 1: Triage & allocate to DIP Manager for further triage/progr
 DESK_INCIDENT_STEPS = ("Level 1: Elexon Service Desk triage & allocate to a resolver group",)
 DESK_REQUEST_STEPS = ("Level 1: Elexon Service Desk triage & allocate for fulfilment",)
 DRAFT_FIELDS = ("type", "report_to", "priority")
+#: Impact and urgency assumed when an incident is reported without them: the middle of the 6.3 matrix (P3),
+#: which is also the priority of every routed DIP scenario. The desk can re-prioritise.
+DEFAULT_LEVEL = "Medium"
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def applicable_scenario_id(values: Mapping[str, Any], model: ServiceModel) -> st
 
 
 def derive_routing(values: Mapping[str, Any], model: ServiceModel) -> Routing | None:
-    """Routing for cleaned (or partial) form values; None when impact and urgency are still needed."""
+    """Routing for cleaned (or partial) form values; None while the category is missing or unknown."""
     category = values.get("category") or ""
     sid = applicable_scenario_id(values, model)
     if sid in model.scenarios:
@@ -110,10 +113,21 @@ def derive_routing(values: Mapping[str, Any], model: ServiceModel) -> Routing | 
             priority_basis="Priority 4 is a service request (section 6.4).",
         )
     kind = category_kind(category, model)
-    impact, urgency = values.get("impact"), values.get("urgency")
-    if kind is None or impact not in LEVELS or urgency not in LEVELS:
+    if kind is None:
         return None
+    given = values.get("impact") in LEVELS and values.get("urgency") in LEVELS
+    impact = values.get("impact") if values.get("impact") in LEVELS else DEFAULT_LEVEL
+    urgency = values.get("urgency") if values.get("urgency") in LEVELS else DEFAULT_LEVEL
     derived = model.derive_priority(impact, urgency)
+    basis = (
+        f"Impact {derived.impact} ({derived.impact_label}) x urgency {derived.urgency} "
+        f"({derived.urgency_label}) gives {derived.priority} (section 6.3)."
+    )
+    if not given:
+        basis = (
+            f"Impact and urgency not both given: assumed {derived.impact} x {derived.urgency}, "
+            f"{derived.priority} (section 6.3). The service desk may change it."
+        )
     return Routing(
         type=INCIDENT,
         report_to=DIP_REPORT_TO if kind == "dip" else SERVICE_REQUEST_REPORT_TO,
@@ -122,10 +136,7 @@ def derive_routing(values: Mapping[str, Any], model: ServiceModel) -> Routing | 
         steps=DIP_STEPS if kind == "dip" else DESK_INCIDENT_STEPS,
         source="category",
         scenario_id=sid,
-        priority_basis=(
-            f"Impact {derived.impact} ({derived.impact_label}) x urgency {derived.urgency} "
-            f"({derived.urgency_label}) gives {derived.priority} (section 6.3)."
-        ),
+        priority_basis=basis,
     )
 
 

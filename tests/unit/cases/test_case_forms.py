@@ -78,10 +78,8 @@ def test_unknown_category_is_refused(gen_case_form: Callable[..., dict[str, Any]
     assert errors["category"] == "Choose a category from the list"
 
 
-def test_incident_category_needs_impact_and_urgency_then_uses_the_matrix(gen_case_form: Callable[..., dict[str, Any]]) -> None:
+def test_incident_category_uses_the_matrix_for_impact_and_urgency(gen_case_form: Callable[..., dict[str, Any]]) -> None:
     form = gen_case_form(category="Choreography", subcategory="DTN Service Failure", scenario_id="")
-    _, errors = validate_case_form(form)
-    assert set(errors) == {"impact", "urgency"}
     clean, errors = validate_case_form({**form, "impact": "high", "urgency": "High"})
     assert errors == {}
     assert (clean["routing"].type, clean["routing"].report_to, clean["routing"].priority) == (
@@ -89,6 +87,16 @@ def test_incident_category_needs_impact_and_urgency_then_uses_the_matrix(gen_cas
         "Elexon Service Portal",
         "P1",
     )
+    assert (clean["impact"], clean["urgency"]) == ("High", "High")
+
+
+def test_missing_impact_or_urgency_is_assumed_medium(
+    gen_case_form: Callable[..., dict[str, Any]],
+) -> None:
+    clean, errors = validate_case_form(gen_case_form(category="Choreography", scenario_id="", impact="High"))
+    assert errors == {}
+    assert clean["routing"].priority == "P2" and "assumed High x Medium" in clean["routing"].priority_basis
+    assert (clean["impact"], clean["urgency"]) == ("High", None)  # what the raiser said, as they said it
 
 
 def test_subcategory_must_belong_to_the_incident_category(gen_case_form: Callable[..., dict[str, Any]]) -> None:
@@ -170,6 +178,11 @@ def test_known_categories_cover_dip_incident_and_service_users() -> None:
 
 def test_partial_values_preview_routing_or_none() -> None:
     model = load_service_model()
-    values: dict[str, Any] = {"category": "Choreography"}
-    assert derive_routing(values, model) is None
-    assert derive_routing({**values, "impact": "Medium", "urgency": "Medium"}, model).priority == "P3"  # type: ignore[union-attr]
+    assert derive_routing({}, model) is None
+    assert derive_routing({"category": "Nonsense"}, model) is None
+    assert derive_routing({"category": "Choreography", "impact": "High", "urgency": "Medium"}, model).priority == "P2"  # type: ignore[union-attr]
+
+
+def test_invisible_characters_do_not_count_as_an_answer(gen_case_form: Callable[..., dict[str, Any]]) -> None:
+    _, errors = validate_case_form(gen_case_form(name="\x00\x1f \u2028", subject="\ud800"))
+    assert {"name", "subject"} <= set(errors)

@@ -92,6 +92,30 @@ def test_smtp_failure_keeps_the_message_for_retry(tmp_path: Path) -> None:
     assert mailer.pending() == []
 
 
+def test_permanently_refused_message_does_not_block_the_queue(tmp_path: Path) -> None:
+    import smtplib
+
+    mailer = Mailer("smtp://mail.example", tmp_path, FROM, smtp_factory=FakeSMTP)
+    FakeSMTP.fail = True
+    mailer.send("bad@example.com", "First", "Body")
+    mailer.send("ada@example.com", "Second", "Body")
+    FakeSMTP.fail = False
+    original = FakeSMTP.send_message
+
+    def refuse_bad(self: FakeSMTP, msg: Any) -> None:
+        if msg["To"] == "bad@example.com":
+            raise smtplib.SMTPRecipientsRefused({"bad@example.com": (550, b"no such user")})
+        original(self, msg)
+
+    FakeSMTP.send_message = refuse_bad  # type: ignore[method-assign]
+    try:
+        assert mailer.retry_pending() == (1, 0)
+    finally:
+        FakeSMTP.send_message = original  # type: ignore[method-assign]
+    assert len(list((tmp_path / "failed").glob("*.eml"))) == 1
+    assert FakeSMTP.sent[0][1]["Subject"] == "Second"
+
+
 def test_unreachable_smtp_server_goes_to_pending(tmp_path: Path) -> None:
     mailer = Mailer("smtp://127.0.0.1:1", tmp_path, FROM, timeout=2)
     assert mailer.send("ada@example.com", "Hi", "Body") == Delivery.PENDING

@@ -1,0 +1,251 @@
+"""Raise a case (two doors and the form), its confirmation, and the raiser's tracking page."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from app.cases import CaseClosed, CaseNotFound
+from app.cases.forms import FIELD_BY_NAME, FIELDS, validate_case_form
+from app.cases.records import Case
+from app.cases.routing import SERVICE_USERS, derive_routing, known_categories
+from app.cases.sla import describe_due, target_for
+from app.servicemodel import LEVELS, ServiceModel
+from app.web.deps import services
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("cases", __name__)
+
+CREATE_LIMIT = (10, 3600)  # cases per client IP per hour
+COMMENT_LIMIT = (30, 3600)  # comments per client IP per hour
+LINK_LIMIT = (5, 3600)  # lost-link requests per client IP per hour
+MAX_COMMENT = 5000
+PREFILL = ("category", "subcategory", "impact", "urgency", "subject", "description", "conversation_id")
+
+
+def client_key(action: str) -> str:
+    """Rate-limit key per client address (the proxy set-up decides what remote_addr holds)."""
+    return f"{action}:{request.remote_addr or 'unknown'}"
+
+
+def allowed(action: str, limit: tuple[int, int]) -> bool:
+    return services().case_store.hit(client_key(action), *limit)
+
+
+def case_view(case: Case) -> dict[str, Any]:
+    """What the raiser sees about the SLA clock, for templates and JSON alike."""
+    now = services().case_store.now()
+    return {
+        "target": target_for(case.priority).text,
+        "due_text": describe_due(case.sla_due_at),
+        "sla_state": case.sla_state(now).value,
+    }
+
+
+def tracking_url(reference: str, token: str) -> str:
+    """The absolute link from KB_BASE_URL (as in the emails), never from the request's Host header."""
+    notifier = services().cases.notifier
+    if notifier is None:
+        return url_for("cases.track", reference=reference, token=token)
+    return notifier.tracking_url(reference, token)
+
+
+def private(resp: Response) -> Response:
+    """Pages whose URL or body holds a case token: never cached, never indexed, no referrer."""
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    resp.headers["X-Robots-Tag"] = "noindex"
+    return resp
+
+
+def _category_groups(model: ServiceModel) -> list[tuple[str, list[str]]]:
+    incident = list(dict.fromkeys(c.category for c in model.incident_categories.values()))
+    return [("DIP scenarios", model.scenario_categories()), ("Incidents", incident), ("Service requests", [SERVICE_USERS])]
+
+
+def _subcategory_groups(model: ServiceModel) -> list[tuple[str, list[str]]]:
+    groups: dict[str, list[str]] = {}
+    for c in model.incident_categories.values():
+        groups.setdefault(c.category, []).append(c.subcategory)
+    return list(groups.items())
+
+
+def _form_context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    model = services().model
+    routing = None if errors.keys() & {"category", "scenario_id"} else derive_routing(values, model)
+    sid = values.get("scenario_id") or ""
+    return {
+        "values": values,
+        "errors": errors,
+        "fields": FIELD_BY_NAME,
+        "field_order": [f.name for f in FIELDS],
+        "category_groups": _category_groups(model),
+        "subcategory_groups": _subcategory_groups(model),
+        "levels": LEVELS,
+        "impact_labels": model.impact_labels,
+        "impact_definitions": model.impact_definitions,
+        "urgency_labels": model.urgency_labels,
+        "routing": routing,
+        "target": target_for(routing.priority).text if routing else None,
+        "scenario": model.scenarios.get(sid),
+        "service_request": model.service_requests.get(sid),
+        "conversation_id": values.get("conversation_id") or "",
+    }
+
+
+@bp.get("/cases/new")
+def new():
+    """The two doors: report a service issue, or request a service from the catalogue."""
+    model = services().model
+    q = (request.args.get("q") or "").strip()[:100]
+    words = q.casefold().split()
+    requests = [
+        sr
+        for sr in model.service_requests.values()
+        if all(w in f"{sr.id} {sr.name} {sr.description}".casefold() for w in words)
+    ]
+    return render_template(
+        "cases/new.html",
+        q=q,
+        service_requests=requests,
+        total_requests=len(model.service_requests),
+        category_groups=_category_groups(model)[:2],
+        subcategory_groups=_subcategory_groups(model),
+        levels=LEVELS,
+        impact_labels=model.impact_labels,
+        impact_definitions=model.impact_definitions,
+        urgency_labels=model.urgency_labels,
+    )
+
+
+@bp.get("/cases/form")
+def form():
+    """The case form, pre-filled from the door chosen or the assistant's draft."""
+    args = request.args
+    values: dict[str, Any] = {name: (args.get(name) or "").strip()[:FIELD_BY_NAME[name].max_length]
+                              if name in FIELD_BY_NAME else (args.get(name) or "").strip()[:40] for name in PREFILL}
+    values["scenario_id"] = (args.get("scenario") or args.get("sr") or args.get("scenario_id") or "").strip().upper()[:20]
+    sr = services().model.service_requests.get(values["scenario_id"])
+    if sr is not None:
+        values["category"] = values["category"] or sr.category
+        values["subject"] = values["subject"] or sr.name
+    for level in ("impact", "urgency"):
+        values[level] = values[level].capitalize() if values[level].capitalize() in LEVELS else ""
+    return render_template("cases/form.html", **_form_context(values, {}))
+
+
+@bp.post("/cases/form")
+def submit():
+    form_data = request.form
+    clean, errors = validate_case_form(form_data, services().model)
+    typed = {key: form_data.get(key, "") for key in form_data if key != "csrf_token"}
+    if form_data.get("action") == "preview":
+        # "Check priority" without JavaScript: show routing for what is chosen so far, no errors yet.
+        preview = {**typed, "impact": clean.get("impact") or "", "urgency": clean.get("urgency") or ""}
+        return render_template("cases/form.html", **_form_context(preview, {}), previewed=True)
+    if errors:
+        return render_template("cases/form.html", **_form_context(typed, errors)), 400
+    if not allowed("case-create", CREATE_LIMIT):
+        abort(429, description="Too many cases from your network in the last hour. Please try again later.")
+    case, token = services().cases.raise_case(clean)
+    session["case_created"] = {"reference": case.reference, "token": token}
+    return redirect(url_for("cases.confirmation"), code=303)
+
+
+@bp.get("/cases/confirmation")
+def confirmation():
+    created = session.get("case_created")
+    if not created:
+        return redirect(url_for("cases.new"))
+    try:
+        case = services().case_store.get_case(created["reference"], created["token"])
+    except CaseNotFound:
+        session.pop("case_created", None)
+        return redirect(url_for("cases.new"))
+    link = url_for("cases.track", reference=case.reference, token=created["token"])
+    return private(make_response(render_template("cases/confirmation.html", case=case, link=link, **case_view(case))))
+
+
+@bp.get("/cases/<reference>")
+def track(reference: str):
+    token = request.args.get("token", "")
+    try:
+        case = services().case_store.get_case(reference, token)
+    except CaseNotFound:
+        abort(404, description="We could not find that case. Check the link in your confirmation email.")
+    return private(make_response(render_template("cases/track.html", case=case, token=token, errors={},
+                                                 comment="", **case_view(case))))
+
+
+@bp.post("/cases/<reference>/comments")
+def comment(reference: str):
+    token = request.form.get("token", "")
+    body = (request.form.get("body") or "").strip()
+    try:
+        case = services().case_store.get_case(reference, token)
+    except CaseNotFound:
+        abort(404, description="We could not find that case. Check the link in your confirmation email.")
+    error = ""
+    if not body:
+        error = "Enter your comment"
+    elif len(body) > MAX_COMMENT:
+        error = f"Your comment must be {MAX_COMMENT:,} characters or fewer"
+    if error:
+        html = render_template("cases/track.html", case=case, token=token, errors={"body": error}, comment=body,
+                               **case_view(case))
+        return private(make_response(html, 400))
+    if not allowed("case-comment", COMMENT_LIMIT):
+        abort(429, description="Too many comments from your network in the last hour. Please try again later.")
+    try:
+        services().cases.comment_as_raiser(reference, token, body)
+    except CaseClosed:
+        html = render_template("cases/track.html", case=case, token=token, comment=body, **case_view(case),
+                               errors={"body": "This case is closed. Please raise a new case."})
+        return private(make_response(html, 409))
+    flash("Your comment has been added.", "success")
+    return redirect(url_for("cases.track", reference=case.reference, token=token, _anchor="history"), code=303)
+
+
+@bp.route("/cases/link", methods=["GET", "POST"])
+def lost_link():
+    """Send a fresh tracking link to the case's own email address (answers the same either way)."""
+    if request.method == "GET":
+        return render_template("cases/link.html", values={}, errors={}, sent=False)
+    reference = (request.form.get("reference") or "").strip()[:20]
+    email = (request.form.get("email") or "").strip()[:254]
+    errors = {}
+    if not reference:
+        errors["reference"] = "Enter your case reference, like CS0001234"
+    if not email:
+        errors["email"] = "Enter the email address you raised the case with"
+    if errors:
+        return render_template("cases/link.html", values={"reference": reference, "email": email},
+                               errors=errors, sent=False), 400
+    if not allowed("case-link", LINK_LIMIT):
+        abort(429, description="Too many requests from your network in the last hour. Please try again later.")
+    sent = services().cases.resend_link(reference, email)
+    current_app.logger.info("lost-link request %s", "matched" if sent else "did not match")
+    return render_template("cases/link.html", values={}, errors={}, sent=True)
+
+
+@bp.app_template_filter("london_time")
+def london_time(moment: Any) -> str:
+    """An aware datetime as UK local time, e.g. 'Mon 24 Nov 2025, 09:00'."""
+    from app.cases.sla import LONDON
+
+    local = moment.astimezone(LONDON)
+    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
