@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 logger = logging.getLogger(__name__)
 
+RETRY_BATCH = 20  # pending messages retried after each successful send
 SmtpFactory = Callable[[str, int, float], Any]  # (host, port, timeout) -> smtplib.SMTP-like
 
 
@@ -75,7 +76,8 @@ class Mailer:
         msg["Date"] = email.utils.formatdate(localtime=False, usegmt=True)
         msg["Message-ID"] = email.utils.make_msgid(domain=self._from_domain())
         msg["Auto-Submitted"] = "auto-generated"
-        msg.set_content(body)
+        # 8bit keeps links readable in outbox files; quoted-printable only when a line is too long for SMTP.
+        msg.set_content(body, cte="8bit" if all(len(line) < 900 for line in body.splitlines()) else "quoted-printable")
         return msg
 
     def send(self, to: str, subject: str, body: str) -> Delivery:
@@ -92,19 +94,21 @@ class Mailer:
             path = _write_atomically(self.pending_dir, msg)
             logger.warning("SMTP delivery failed (%s); kept as %s for retry", type(exc).__name__, path.name)
             return Delivery.PENDING
+        if self.pending():  # the server is back: catch up on a few older messages too
+            self.retry_pending(limit=RETRY_BATCH)
         return Delivery.SENT
 
     def pending(self) -> list[Path]:
         return sorted(self.pending_dir.glob("*.eml")) if self.pending_dir.is_dir() else []
 
-    def retry_pending(self) -> tuple[int, int]:
+    def retry_pending(self, limit: int | None = None) -> tuple[int, int]:
         """Try every pending message again, oldest first; returns (delivered, still pending).
 
         A message the server refuses for good (5xx) moves to ``failed/`` so it cannot block the queue;
         a connection problem stops the run and leaves the rest for next time.
         """
         delivered = 0
-        for path in self.pending():
+        for path in self.pending()[:limit]:
             with open(path, "rb") as fh:
                 msg = message_from_binary_file(fh, _class=EmailMessage, policy=email.policy.default)
             try:

@@ -249,3 +249,12 @@ def london_time(moment: Any) -> str:
 
     local = moment.astimezone(LONDON)
     return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
+
+
+@bp.cli.command("retry-mail")
+def retry_mail_command() -> None:
+    """Send the notifications SMTP refused earlier (outbox/pending); run from cron while mail is down."""
+    import click
+
+    delivered, waiting = services().mailer.retry_pending()
+    click.echo(f"{delivered} delivered, {waiting} still pending")

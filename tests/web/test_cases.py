@@ -284,3 +284,8 @@ def test_lost_link_answers_the_same_and_mails_only_the_raiser(client, app, csrf)
     assert wrong.get_data() == right.get_data()
     mails = outbox(app)
     assert len(mails) == 2 and "new tracking link" in mails[1]
+
+
+def test_retry_mail_command_reports_what_it_sent(app, runner) -> None:
+    result = runner.invoke(args=["cases", "retry-mail"])
+    assert result.exit_code == 0 and "0 delivered, 0 still pending" in result.output

@@ -92,6 +92,24 @@ def test_smtp_failure_keeps_the_message_for_retry(tmp_path: Path) -> None:
     assert mailer.pending() == []
 
 
+def test_a_successful_send_also_delivers_what_was_pending(tmp_path: Path) -> None:
+    mailer = Mailer("smtp://mail.example", tmp_path, FROM, smtp_factory=FakeSMTP)
+    FakeSMTP.fail = True
+    mailer.send("ada@example.com", "While down", "Body")
+    FakeSMTP.fail = False
+    assert mailer.send("ada@example.com", "Back up", "Body") == Delivery.SENT
+    assert [m["Subject"] for _, m in FakeSMTP.sent] == ["Back up", "While down"]
+    assert mailer.pending() == []
+
+
+def test_outbox_files_keep_links_readable(tmp_path: Path) -> None:
+    mailer = Mailer(None, tmp_path, FROM)
+    link = "https://kb.example/cases/CS0000001?token=" + "x" * 43
+    mailer.send("ada@example.com", "Hi", f"Track it:\n{link}\n")
+    [path] = tmp_path.glob("*.eml")
+    assert link in path.read_text(encoding="utf-8")
+
+
 def test_permanently_refused_message_does_not_block_the_queue(tmp_path: Path) -> None:
     import smtplib
 
