@@ -4,6 +4,7 @@ Plain Python and SQLAlchemy only (no Flask). From the project it imports nothing
 ``app.servicemodel``. The web layer and the console call :class:`CaseService` and
 :class:`CaseStore`; every exception here derives from :class:`CaseError`.
 """
+
 from __future__ import annotations
 
 from app.cases.errors import CaseClosed, CaseError, CaseNotFound, InvalidTransition

@@ -1,4 +1,5 @@
 """Store parts for the assistant and reports: conversations, article votes, the search log, rate limits."""
+
 from __future__ import annotations
 
 import logging

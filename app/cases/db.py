@@ -1,4 +1,5 @@
 """Engine set-up (durable SQLite by default, PostgreSQL in production) and Alembic migrations."""
+
 from __future__ import annotations
 
 import logging

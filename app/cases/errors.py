@@ -1,4 +1,5 @@
 """Exceptions of the cases layer; the web edge maps them to HTTP statuses."""
+
 from __future__ import annotations
 
 

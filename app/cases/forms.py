@@ -3,6 +3,7 @@
 ``validate_case_form`` takes what a browser or JSON client sent and returns the cleaned values plus
 one message per field at fault; the caller re-shows the form with everything typed kept.
 """
+
 from __future__ import annotations
 
 import re
@@ -103,9 +104,7 @@ def validate_case_form(
     """(clean values, {field: message}); the case can be created only when the errors are empty."""
     model = model or load_service_model()
     errors: dict[str, str] = {}
-    clean: dict[str, Any] = {
-        spec.name: _clean_text(data.get(spec.name), multiline=spec.multiline) for spec in FIELDS
-    }
+    clean: dict[str, Any] = {spec.name: _clean_text(data.get(spec.name), multiline=spec.multiline) for spec in FIELDS}
     for spec in FIELDS:
         if len(clean[spec.name]) > spec.max_length:
             errors[spec.name] = f"{spec.label} must be {spec.max_length:,} characters or fewer"
@@ -127,7 +126,14 @@ def validate_case_form(
         draft_disagreements(clean, routing)
     clean["routing"] = routing
     # Empty optional text is stored as NULL.
-    for name in ("organisation", "party_id", "unregistered_organisation", "market_participant_id", "subcategory", "url"):
+    for name in (
+        "organisation",
+        "party_id",
+        "unregistered_organisation",
+        "market_participant_id",
+        "subcategory",
+        "url",
+    ):
         clean[name] = clean[name] or None
     return clean, errors
 
@@ -205,7 +211,8 @@ def _check_links(data: Mapping[str, Any], clean: dict[str, Any], errors: dict[st
         errors["scenario_id"] = "Unknown scenario or service request id"
     elif (
         clean["scenario_id"]
-        and clean["scenario_id"] not in model.scenarios and clean["scenario_id"] not in model.service_requests
+        and clean["scenario_id"] not in model.scenarios
+        and clean["scenario_id"] not in model.service_requests
     ):
         errors["scenario_id"] = "Unknown scenario or service request id"
     cid = _clean_text(data.get("conversation_id"), multiline=False)

@@ -3,6 +3,7 @@
 A message SMTP refuses is kept in ``outbox/pending/`` and retried by :meth:`Mailer.retry_pending`,
 so a mail outage never loses a notification or blocks raising a case.
 """
+
 from __future__ import annotations
 
 import email.policy

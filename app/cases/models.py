@@ -1,4 +1,5 @@
 """ORM tables of the cases store (SQLAlchemy 2 typed mappings). Migrations in migrations/ create them."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -1,4 +1,5 @@
 """Emails to the raiser: the confirmation with the tracking link, and one for every desk update."""
+
 from __future__ import annotations
 
 from urllib.parse import quote, urlencode
@@ -69,7 +70,9 @@ class Notifier:
             "",
             SIGNATURE,
         ]
-        return self.mailer.send(case.email, f"[{case.reference}] {headline}: {_one_line(case.subject)}", "\n".join(lines))
+        return self.mailer.send(
+            case.email, f"[{case.reference}] {headline}: {_one_line(case.subject)}", "\n".join(lines)
+        )
 
     def new_link(self, case: Case, token: str) -> Delivery:
         body = "\n".join(

@@ -1,4 +1,5 @@
 """Values the cases layer hands out: statuses as StrEnums, cases and conversations as frozen dataclasses."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -4,6 +4,7 @@ The server derives routing itself from the scenario (DIP-..) or service request 
 the category plus the 6.3 impact x urgency matrix. Draft values a client sends (the assistant's
 case draft) are only compared with the result: when they disagree the service model wins.
 """
+
 from __future__ import annotations
 
 import logging

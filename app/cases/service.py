@@ -3,6 +3,7 @@
 Mail goes out after the transaction commits; a mail failure is logged and never undoes or blocks
 the case (the Mailer keeps undelivered messages for retry).
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,7 +44,9 @@ class CaseService:
         return case
 
     def change_status(self, reference: str, status: CaseStatus, author: str, note: str = "") -> Case:
-        case, event = self.store.change_status(reference, status, author_kind=AuthorKind.STAFF, author=author, note=note)
+        case, event = self.store.change_status(
+            reference, status, author_kind=AuthorKind.STAFF, author=author, note=note
+        )
         self._updated(case, event)
         return case
 

@@ -24,6 +24,7 @@ While a case is Awaiting Information the clock stops: on resuming, the due time 
 clock time (business or wall, per priority) that elapsed while paused, unless the case had
 already breached before it was paused.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

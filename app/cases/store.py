@@ -3,6 +3,7 @@
 SQLite (default) or PostgreSQL through SQLAlchemy. Each public method is one transaction, so an
 acknowledged case is on disk (WAL, synchronous=FULL) before the caller answers 201.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Units of work shared by the store's parts: read (deferred) and write (BEGIN IMMEDIATE on SQLite)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator

@@ -1,4 +1,5 @@
 """Raise a case (two doors and the form), its confirmation, and the raiser's tracking page."""
+
 from __future__ import annotations
 
 import logging
@@ -21,7 +22,7 @@ from flask import (
 from app.cases import CaseClosed, CaseNotFound
 from app.cases.forms import FIELD_BY_NAME, FIELDS, validate_case_form
 from app.cases.records import Case
-from app.cases.routing import SERVICE_USERS, derive_routing, known_categories
+from app.cases.routing import SERVICE_USERS, derive_routing
 from app.cases.sla import describe_due, target_for
 from app.servicemodel import LEVELS, ServiceModel
 from app.web.deps import services
@@ -74,7 +75,11 @@ def private(resp: Response) -> Response:
 
 def _category_groups(model: ServiceModel) -> list[tuple[str, list[str]]]:
     incident = list(dict.fromkeys(c.category for c in model.incident_categories.values()))
-    return [("DIP scenarios", model.scenario_categories()), ("Incidents", incident), ("Service requests", [SERVICE_USERS])]
+    return [
+        ("DIP scenarios", model.scenario_categories()),
+        ("Incidents", incident),
+        ("Service requests", [SERVICE_USERS]),
+    ]
 
 
 def _subcategory_groups(model: ServiceModel) -> list[tuple[str, list[str]]]:
@@ -136,9 +141,15 @@ def new():
 def form():
     """The case form, pre-filled from the door chosen or the assistant's draft."""
     args = request.args
-    values: dict[str, Any] = {name: (args.get(name) or "").strip()[:FIELD_BY_NAME[name].max_length]
-                              if name in FIELD_BY_NAME else (args.get(name) or "").strip()[:40] for name in PREFILL}
-    values["scenario_id"] = (args.get("scenario") or args.get("sr") or args.get("scenario_id") or "").strip().upper()[:20]
+    values: dict[str, Any] = {
+        name: (args.get(name) or "").strip()[: FIELD_BY_NAME[name].max_length]
+        if name in FIELD_BY_NAME
+        else (args.get(name) or "").strip()[:40]
+        for name in PREFILL
+    }
+    values["scenario_id"] = (
+        (args.get("scenario") or args.get("sr") or args.get("scenario_id") or "").strip().upper()[:20]
+    )
     sr = services().model.service_requests.get(values["scenario_id"])
     if sr is not None:
         values["category"] = values["category"] or sr.category
@@ -187,8 +198,11 @@ def track(reference: str):
         case = services().case_store.get_case(reference, token)
     except CaseNotFound:
         abort(404, description="We could not find that case. Check the link in your confirmation email.")
-    return private(make_response(render_template("cases/track.html", case=case, token=token, errors={},
-                                                 comment="", **case_view(case))))
+    return private(
+        make_response(
+            render_template("cases/track.html", case=case, token=token, errors={}, comment="", **case_view(case))
+        )
+    )
 
 
 @bp.post("/cases/<reference>/comments")
@@ -205,16 +219,23 @@ def comment(reference: str):
     elif len(body) > MAX_COMMENT:
         error = f"Your comment must be {MAX_COMMENT:,} characters or fewer"
     if error:
-        html = render_template("cases/track.html", case=case, token=token, errors={"body": error}, comment=body,
-                               **case_view(case))
+        html = render_template(
+            "cases/track.html", case=case, token=token, errors={"body": error}, comment=body, **case_view(case)
+        )
         return private(make_response(html, 400))
     if not allowed("case-comment", COMMENT_LIMIT):
         abort(429, description="Too many comments from your network in the last hour. Please try again later.")
     try:
         services().cases.comment_as_raiser(reference, token, body)
     except CaseClosed:
-        html = render_template("cases/track.html", case=case, token=token, comment=body, **case_view(case),
-                               errors={"body": "This case is closed. Please raise a new case."})
+        html = render_template(
+            "cases/track.html",
+            case=case,
+            token=token,
+            comment=body,
+            **case_view(case),
+            errors={"body": "This case is closed. Please raise a new case."},
+        )
         return private(make_response(html, 409))
     flash("Your comment has been added.", "success")
     return redirect(url_for("cases.track", reference=case.reference, token=token, _anchor="history"), code=303)
@@ -233,8 +254,9 @@ def lost_link():
     if not email:
         errors["email"] = "Enter the email address you raised the case with"
     if errors:
-        return render_template("cases/link.html", values={"reference": reference, "email": email},
-                               errors=errors, sent=False), 400
+        return render_template(
+            "cases/link.html", values={"reference": reference, "email": email}, errors=errors, sent=False
+        ), 400
     if not allowed("case-link", LINK_LIMIT):
         abort(429, description="Too many requests from your network in the last hour. Please try again later.")
     sent = services().cases.resend_link(reference, email)

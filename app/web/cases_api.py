@@ -1,22 +1,23 @@
 """JSON API for cases: POST /api/cases (public, rate-limited) and GET /api/cases/<reference>?token=."""
+
 from __future__ import annotations
 
 from typing import Any
 
+import jsonschema_rs
 from flask import Blueprint, jsonify, request
 
 from app.cases import CaseNotFound
-import jsonschema_rs
-
 from app.cases.forms import FIELD_BY_NAME, FIELDS, validate_case_form
-from app.cases.routing import known_categories, subcategories
 from app.cases.records import Case
+from app.cases.routing import known_categories, subcategories
+from app.servicemodel import LEVELS, load_service_model
 from app.web.cases import CREATE_LIMIT, allowed, case_view, private, tracking_url
 from app.web.deps import services
-from app.servicemodel import LEVELS, load_service_model
 from app.web.openapi import register_paths
 
 bp = Blueprint("cases_api", __name__, url_prefix="/api/cases")
+
 
 def _error(message: str, status: int, fields: dict[str, str] | None = None):
     return jsonify({"error": message, "fields": fields or {}}), status
@@ -231,6 +232,8 @@ def schema_errors(data: dict[str, Any]) -> dict[str, str]:
             message = _FORMAT.get(field, "Not valid")
         errors.setdefault(field, message)
     return errors
+
+
 CASE_CREATED = {
     "type": "object",
     "required": ["reference", "tracking_url", "status", "priority", "sla_due"],
@@ -281,7 +284,12 @@ register_paths(
             "get": {
                 "summary": "A case as its raiser sees it",
                 "parameters": [
-                    {"name": "reference", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 20}},
+                    {
+                        "name": "reference",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "maxLength": 20},
+                    },
                     {"name": "token", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 100}},
                 ],
                 "responses": {

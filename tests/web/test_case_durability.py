@@ -1,4 +1,5 @@
 """An acknowledged case survives the server being killed (SIGKILL) straight after its 201."""
+
 from __future__ import annotations
 
 import json

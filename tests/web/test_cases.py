@@ -1,4 +1,5 @@
 """Raise, confirm and track a case through the web pages and the JSON API."""
+
 from __future__ import annotations
 
 import re
@@ -125,7 +126,10 @@ def test_invalid_form_keeps_everything_typed_and_explains_each_field(client, app
     assert 'href="#f-email"' in html and 'href="#f-unregistered_organisation"' in html
     assert 'aria-describedby="f-email-hint f-email-error" aria-invalid="true"' in html
     assert "Line one\nLine &lt;two&gt;</textarea>" in html
-    assert 'value="Ada Lovelace"' in html and 'id="f-no_party_id" name="no_party_id" type="checkbox" value="on" checked' in html
+    assert (
+        'value="Ada Lovelace"' in html
+        and 'id="f-no_party_id" name="no_party_id" type="checkbox" value="on" checked' in html
+    )
     assert kb(app).case_store.list_cases().total == 0
 
 
@@ -138,7 +142,13 @@ def test_post_without_csrf_token_is_refused(client, app) -> None:
 def test_check_priority_button_previews_without_creating(client, app, csrf) -> None:
     r = client.post(
         "/cases/form",
-        data={"csrf_token": csrf, "action": "preview", "category": "Choreography", "impact": "High", "urgency": "Medium"},
+        data={
+            "csrf_token": csrf,
+            "action": "preview",
+            "category": "Choreography",
+            "impact": "High",
+            "urgency": "Medium",
+        },
     )
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and "P2: resolution target 1 business day" in html

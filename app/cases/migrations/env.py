@@ -1,4 +1,5 @@
 """Alembic environment: uses the connection db.upgrade() passes in, else a URL (alembic CLI)."""
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """Fixtures for the cases layer: an engine per backend (SQLite always, PostgreSQL when
 KB_TEST_POSTGRES_URL is set), a fake clock, and a factory for valid case forms."""
+
 from __future__ import annotations
 
 import os

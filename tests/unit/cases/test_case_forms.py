@@ -10,7 +10,6 @@ from app.cases.routing import DIP_REPORT_TO, derive_routing, known_categories
 from app.servicemodel import load_service_model
 
 
-
 def test_valid_dip_scenario_form_routes_from_the_scenario(gen_case_form: Callable[..., dict[str, Any]]) -> None:
     clean, errors = validate_case_form(gen_case_form())
     assert errors == {}
@@ -31,12 +30,16 @@ def test_valid_dip_scenario_form_routes_from_the_scenario(gen_case_form: Callabl
      ("subject", "subject"), ("description", "description"), ("party_id", "party_id"),
      ("market_participant_id", "market_participant_id")],
 )  # fmt: skip
-def test_required_fields_get_a_message_beside_them(missing: str, field: str, gen_case_form: Callable[..., dict[str, Any]]) -> None:
+def test_required_fields_get_a_message_beside_them(
+    missing: str, field: str, gen_case_form: Callable[..., dict[str, Any]]
+) -> None:
     _, errors = validate_case_form(gen_case_form(**{missing: "   "}))
     assert field in errors
 
 
-@pytest.mark.parametrize("email", ["ada", "ada@", "@example.com", "ada@example", "ada@@example.com", "a b@example.com", "ada..x@example.com"])
+@pytest.mark.parametrize(
+    "email", ["ada", "ada@", "@example.com", "ada@example", "ada@@example.com", "a b@example.com", "ada..x@example.com"]
+)
 def test_malformed_email_is_refused(email: str, gen_case_form: Callable[..., dict[str, Any]]) -> None:
     _, errors = validate_case_form(gen_case_form(email=email))
     assert "correct format" in errors["email"]
@@ -48,7 +51,9 @@ def test_every_field_has_a_length_limit(gen_case_form: Callable[..., dict[str, A
         assert spec.name in errors, spec.name
 
 
-def test_no_party_id_needs_an_unregistered_organisation_name_or_its_tick(gen_case_form: Callable[..., dict[str, Any]]) -> None:
+def test_no_party_id_needs_an_unregistered_organisation_name_or_its_tick(
+    gen_case_form: Callable[..., dict[str, Any]],
+) -> None:
     _, errors = validate_case_form(gen_case_form(party_id="", no_party_id="on"))
     assert "unregistered_organisation" in errors
     _, errors = validate_case_form(gen_case_form(party_id="", no_party_id="on", unregistered_organisation="Ada Power"))
@@ -100,20 +105,31 @@ def test_missing_impact_or_urgency_is_assumed_medium(
 
 
 def test_subcategory_must_belong_to_the_incident_category(gen_case_form: Callable[..., dict[str, Any]]) -> None:
-    form = gen_case_form(category="Choreography", subcategory="EES Service Failure", scenario_id="", impact="Low", urgency="Low")
+    form = gen_case_form(
+        category="Choreography", subcategory="EES Service Failure", scenario_id="", impact="Low", urgency="Low"
+    )
     _, errors = validate_case_form(form)
     assert "subcategory" in errors
 
 
-@pytest.mark.parametrize(("impact", "urgency", "priority"), [("High", "High", "P1"), ("Medium", "High", "P2"), ("Low", "High", "P3"), ("Low", "Low", "P4")])
-def test_dip_category_without_scenario_routes_to_dip_manager_with_matrix_priority(impact: str, urgency: str, priority: str, gen_case_form: Callable[..., dict[str, Any]]) -> None:
-    clean, errors = validate_case_form(gen_case_form(category="DIP – Send Message", scenario_id="", impact=impact, urgency=urgency))
+@pytest.mark.parametrize(
+    ("impact", "urgency", "priority"),
+    [("High", "High", "P1"), ("Medium", "High", "P2"), ("Low", "High", "P3"), ("Low", "Low", "P4")],
+)
+def test_dip_category_without_scenario_routes_to_dip_manager_with_matrix_priority(
+    impact: str, urgency: str, priority: str, gen_case_form: Callable[..., dict[str, Any]]
+) -> None:
+    clean, errors = validate_case_form(
+        gen_case_form(category="DIP – Send Message", scenario_id="", impact=impact, urgency=urgency)
+    )
     assert errors == {}
     assert clean["routing"].report_to == DIP_REPORT_TO
     assert clean["routing"].priority == priority
 
 
-def test_service_request_is_p4_and_named_after_the_catalogue_entry(gen_case_form: Callable[..., dict[str, Any]]) -> None:
+def test_service_request_is_p4_and_named_after_the_catalogue_entry(
+    gen_case_form: Callable[..., dict[str, Any]],
+) -> None:
     clean, errors = validate_case_form(gen_case_form(category="Service Users", scenario_id="", sr="SR-03"))
     assert errors == {}
     assert clean["scenario_id"] == "SR-03"
@@ -121,7 +137,9 @@ def test_service_request_is_p4_and_named_after_the_catalogue_entry(gen_case_form
     assert (clean["routing"].type, clean["routing"].priority) == ("Service Request", "P4")
 
 
-def test_changing_the_category_drops_a_scenario_from_another_category(gen_case_form: Callable[..., dict[str, Any]]) -> None:
+def test_changing_the_category_drops_a_scenario_from_another_category(
+    gen_case_form: Callable[..., dict[str, Any]],
+) -> None:
     clean, errors = validate_case_form(gen_case_form(category="DIP – Send Message", impact="Low", urgency="Low"))
     assert errors == {}
     assert clean["scenario_id"] is None
@@ -153,13 +171,17 @@ def test_self_help_only_scenario_still_raises_a_case_by_category(gen_case_form: 
     model = load_service_model()
     sid = next(s.id for s in model.scenarios.values() if s.self_help_only)
     category = model.scenarios[sid].category
-    clean, errors = validate_case_form(gen_case_form(category=category, scenario_id=sid, impact="Low", urgency="Medium"))
+    clean, errors = validate_case_form(
+        gen_case_form(category=category, scenario_id=sid, impact="Low", urgency="Medium")
+    )
     assert errors == {}
     assert clean["scenario_id"] == sid and clean["routing"].source == "category"
 
 
 def test_single_line_fields_fold_newlines_and_control_characters(gen_case_form: Callable[..., dict[str, Any]]) -> None:
-    clean, errors = validate_case_form(gen_case_form(name="Ada\r\nBcc: evil@example.com\x00", description="line 1\r\nline 2"))
+    clean, errors = validate_case_form(
+        gen_case_form(name="Ada\r\nBcc: evil@example.com\x00", description="line 1\r\nline 2")
+    )
     assert errors == {}
     assert clean["name"] == "Ada Bcc: evil@example.com"
     assert clean["description"] == "line 1\nline 2"

@@ -51,7 +51,12 @@ def test_token_is_long_random_and_not_stored_in_clear(store: CaseStore, gen_case
 
 def test_wrong_token_and_missing_case_raise_the_same_error(store: CaseStore, gen_case_form: Form) -> None:
     case, token = raise_case(store, gen_case_form)
-    for ref, tok in [(case.reference, token[:-1] + "x"), (case.reference, ""), ("CS9999999", token), ("nonsense", token)]:
+    for ref, tok in [
+        (case.reference, token[:-1] + "x"),
+        (case.reference, ""),
+        ("CS9999999", token),
+        ("nonsense", token),
+    ]:
         with pytest.raises(CaseNotFound):
             store.get_case(ref, tok)
 
@@ -98,7 +103,9 @@ def test_status_changes_follow_the_lifecycle(store: CaseStore, gen_case_form: Fo
     assert closed.closed_at == clock.now
 
 
-def test_awaiting_information_pauses_and_reply_resumes_the_clock(store: CaseStore, gen_case_form: Form, clock: Any) -> None:
+def test_awaiting_information_pauses_and_reply_resumes_the_clock(
+    store: CaseStore, gen_case_form: Form, clock: Any
+) -> None:
     case, token = raise_case(store, gen_case_form)  # Monday 09:00 UTC, P3
     due = case.sla_due_at
     paused, _ = store.change_status(case.reference, CaseStatus.AWAITING_INFORMATION, author="agent", note="Which ID?")

@@ -118,7 +118,10 @@ def test_pause_after_a_breach_does_not_extend() -> None:
 
 def test_due_with_pauses_replays_every_pause() -> None:
     raised = london(2025, 11, 24, 9, 0)  # Monday, P2 -> Tuesday 09:00
-    pauses = [(london(2025, 11, 24, 10, 0), london(2025, 11, 24, 11, 0)), (london(2025, 11, 24, 12, 0), london(2025, 11, 24, 14, 0))]
+    pauses = [
+        (london(2025, 11, 24, 10, 0), london(2025, 11, 24, 11, 0)),
+        (london(2025, 11, 24, 12, 0), london(2025, 11, 24, 14, 0)),
+    ]
     assert due_with_pauses("P2", raised, pauses) == london(2025, 11, 25, 12, 0)
 
 
@@ -143,10 +146,22 @@ def _case(**kw: object) -> SimpleNamespace:
         (london(2025, 12, 4, 18, 30), {}, SlaState.NEARLY_BREACHED),
         (london(2025, 12, 4, 18, 0), {}, SlaState.IN_SLA),
         (london(2025, 12, 5, 18, 30), {}, SlaState.BREACHED),
-        (london(2025, 12, 9), {"status": CaseStatus.AWAITING_INFORMATION, "paused_at": london(2025, 12, 2)}, SlaState.PAUSED),
-        (london(2025, 12, 9), {"status": CaseStatus.AWAITING_INFORMATION, "paused_at": london(2025, 12, 6)}, SlaState.BREACHED),
+        (
+            london(2025, 12, 9),
+            {"status": CaseStatus.AWAITING_INFORMATION, "paused_at": london(2025, 12, 2)},
+            SlaState.PAUSED,
+        ),
+        (
+            london(2025, 12, 9),
+            {"status": CaseStatus.AWAITING_INFORMATION, "paused_at": london(2025, 12, 6)},
+            SlaState.BREACHED,
+        ),
         (london(2025, 12, 9), {"status": CaseStatus.RESOLVED, "resolved_at": london(2025, 12, 5, 9)}, SlaState.MET),
-        (london(2025, 12, 9), {"status": CaseStatus.CLOSED, "resolved_at": london(2025, 12, 8), "closed_at": london(2025, 12, 9)}, SlaState.BREACHED),
+        (
+            london(2025, 12, 9),
+            {"status": CaseStatus.CLOSED, "resolved_at": london(2025, 12, 8), "closed_at": london(2025, 12, 9)},
+            SlaState.BREACHED,
+        ),
     ],
 )
 def test_sla_state(now: datetime, case_kw: dict[str, object], state: SlaState) -> None:

@@ -4,6 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2025-11-26
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -106,9 +107,7 @@ def upgrade() -> None:
         sa.Column("from_status", sa.String(32), nullable=True),
         sa.Column("to_status", sa.String(32), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.CheckConstraint(
-            "kind IN ('comment', 'status', 'note', 'assignment')", name=op.f("ck_case_events_kind")
-        ),
+        sa.CheckConstraint("kind IN ('comment', 'status', 'note', 'assignment')", name=op.f("ck_case_events_kind")),
         sa.CheckConstraint("author_kind IN ('raiser', 'staff', 'system')", name=op.f("ck_case_events_author_kind")),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_case_events_case_id_cases"), ondelete="CASCADE"
