@@ -29,5 +29,8 @@ check: install  ## check articles and glossary: prints path:line: problems, fail
 test: install  ## the whole test suite
 	$(BIN)/python -m pytest -q
 
+eval: install  ## answer quality on ../shared/data/assist-dev.yaml: prints accuracies and failures
+	$(BIN)/python scripts/eval_assist.py
+
 clean:
 	rm -rf index/keyword-* index/semantic-* index/manifest.json

@@ -12,7 +12,6 @@ def register_blueprints(app: Flask) -> None:
     cli.init_app(app)
     for bp in (pages.bp, glossary.bp, search.bp, api.bp, cases.bp, cases_api.bp):
         app.register_blueprint(bp)
-    from app.web import auth, console
+    from app.web import assistant
 
-    auth.init_app(app)
-    console.init_app(app)
+    app.register_blueprint(assistant.bp)

@@ -1,0 +1,145 @@
+"""The decision, as a pure function of the evidence: answer, raise a case, redirect, or out of scope.
+
+Thresholds were calibrated on the development set's score distributions (scripts/eval_assist.py shows
+them); they compare shares of the question explained, so they do not depend on the corpus size.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.assistant.evidence import Candidate, Evidence
+from app.assistant.routing import (
+    CaseDraft,
+    draft_for_incident,
+    draft_for_scenario,
+    draft_for_service_request,
+    levels_for_outage,
+)
+from app.servicemodel import PriorityDerivation, ServiceModel
+
+MAX_ARTICLES = 3
+
+
+class Action(StrEnum):
+    SELF_HELP = "self_help"
+    RAISE_CASE = "raise_case"
+    REDIRECT = "redirect"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    floor: float = 0.30  # below this share explained, nothing here is about the question
+    unanchored: float = 0.60  # a question naming none of the service's own terms needs this much
+    confident: float = 0.45  # an entity explaining this much is a confident match
+    document_margin: float = 0.08  # an unrelated article must beat the best entity by this to answer instead
+    informational_margin: float = 0.0  # ... or by this when the user asks what something is
+    incident_ratio: float = 0.8  # with outage words, an incident category this close to the best entity wins
+    ambiguous_gap: float = 0.04  # top two entities closer than this: say so
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    entity: Candidate | None  # the DIP row, SR entry or incident category the decision rests on
+    articles: tuple[Candidate, ...]  # documents to show, best first (articles and glossary terms)
+    case_draft: CaseDraft | None
+    confidence: float
+    why: str
+    sure: bool = True
+    priority_hint: PriorityDerivation | None = None  # for "what priority would that be?" questions
+
+
+def _confidence(score: float, gap: float) -> float:
+    """0..1 from how much of the question is explained and how far ahead of the runner-up."""
+    return round(min(1.0, score / 0.75) * (0.6 + 0.4 * min(1.0, max(gap, 0.0) / 0.15)), 3)
+
+
+def _documents_for(entity: Candidate | None, evidence: Evidence) -> tuple[Candidate, ...]:
+    """The entity's own articles first (as scored for this question), then the best other documents."""
+    docs = {d.id: d for d in evidence.documents if d.kind == "article"}
+    chosen: list[Candidate] = []
+    if entity is not None:
+        for slug in entity.articles:
+            chosen.append(docs.get(slug) or Candidate("article", slug, slug, 0.0, articles=(slug,)))
+    for d in evidence.documents:
+        if len(chosen) >= MAX_ARTICLES:
+            break
+        if all(d.id != c.id for c in chosen):
+            chosen.append(d)
+    return tuple(chosen[:MAX_ARTICLES])
+
+
+def _draft(entity: Candidate, evidence: Evidence, model: ServiceModel) -> CaseDraft | None:
+    if entity.kind == "dip" and entity.id in model.scenarios:
+        return draft_for_scenario(model.scenarios[entity.id])
+    if entity.kind == "sr" and entity.id in model.service_requests:
+        return draft_for_service_request(model.service_requests[entity.id])
+    if entity.kind == "incident" and entity.id in model.incident_categories:
+        impact, urgency = levels_for_outage(evidence.signals)
+        return draft_for_incident(model.incident_categories[entity.id], model, impact, urgency)
+    return None
+
+
+def _priority_hint(evidence: Evidence, model: ServiceModel) -> PriorityDerivation | None:
+    s = evidence.signals
+    if s.priority_question and s.impact and s.urgency:
+        return model.derive_priority(s.impact.level, s.urgency.level)
+    return None
+
+
+def decide(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRESHOLDS) -> Decision:
+    """One action for one message; never raises for any evidence."""
+    s = evidence.signals
+    entity = evidence.best_entity()
+    doc = evidence.best_document
+    best_cov = max((c.coverage for c in (entity, doc) if c is not None), default=0.0)
+    if best_cov < t.floor or (not evidence.anchors and best_cov < t.unanchored):
+        return Decision(Action.OUT_OF_SCOPE, None, (), None, round(1 - best_cov, 3),
+                        f"Nothing in the knowledge base or the service definition explains this message "
+                        f"(best share explained {best_cov:.2f}).")
+
+    # Outage words and a central system's incident category close behind: an incident for many users.
+    incident = evidence.best_entity(("incident",))
+    if (entity is not None and incident is not None and incident is not entity and s.outage
+            and not s.informational and incident.score >= t.incident_ratio * entity.score):
+        entity = incident
+    runner_up = next((c.score for c in evidence.entities if c is not entity), 0.0)
+    gap = (entity.score - runner_up) if entity else 0.0
+
+    margin = t.informational_margin if s.informational else t.document_margin
+    doc_led = doc is not None and (
+        entity is None
+        or (doc.id not in entity.articles and doc.score >= entity.score + margin)
+        or (entity.kind == "incident" and not (s.outage or s.problem))
+    )
+    if doc_led and doc is not None:
+        others = tuple(d for d in evidence.documents if d.id != doc.id)
+        sure = doc.score >= t.confident
+        return Decision(Action.SELF_HELP, None, (doc, *others)[:MAX_ARTICLES], None,
+                        _confidence(doc.score, doc.score - (entity.score if entity else 0.0)),
+                        f"The {doc.kind} '{doc.title}' explains the question best ({doc.score:.2f}"
+                        + (f" against {entity.id} at {entity.score:.2f})." if entity else ")."),
+                        sure, _priority_hint(evidence, model))
+
+    assert entity is not None
+    docs = _documents_for(entity, evidence)
+    sure = entity.score >= t.confident and gap >= t.ambiguous_gap
+    confidence = _confidence(entity.score, gap)
+    basis = f"{entity.id} explains {entity.score:.2f} of the question (next best {runner_up:.2f})."
+    if entity.redirect:
+        return Decision(Action.REDIRECT, entity, docs, None, confidence,
+                        f"{basis} The service definition says this is not an Elexon Support responsibility.", sure)
+    if entity.self_help_only:
+        return Decision(Action.SELF_HELP, entity, docs, None, confidence,
+                        f"{basis} The service definition routes it to self-help, not to a case.", sure)
+    draft = _draft(entity, evidence, model)
+    if draft is None:
+        return Decision(Action.SELF_HELP, entity, docs, None, confidence, f"{basis} It has no case routing.", sure)
+    return Decision(Action.RAISE_CASE, entity, docs, draft, confidence,
+                    f"{basis} It is a support {'incident' if entity.kind == 'incident' else 'scenario'}: "
+                    f"self-help first, then a pre-categorised case.", sure)

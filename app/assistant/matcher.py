@@ -1,0 +1,335 @@
+"""Question -> evidence: DIP scenarios, SR entries, incident categories, articles and glossary terms, scored.
+
+Each routable entity is evidence made of its own words in the service definition (description, source
+text, name) plus the articles that cover it; incident categories carry the major incident scenarios
+(SC..) that fall under them. A question is scored against every piece by weighted word coverage
+(typos corrected, synonyms and glossary names expanded), and by agreement with the search service's
+hybrid ranking, which improves by itself when search by meaning is available.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from app.assistant.evidence import Candidate, Evidence
+from app.assistant.routing import linked_major_incidents
+from app.assistant.signals import read_signals
+from app.assistant.text import Analyzer, Query, terms_of
+from app.content.models import Article
+from app.content.repository import ContentRepository
+from app.search.analysis import is_identifier
+from app.search.build import protected_terms
+from app.search.service import SearchService
+from app.search.synonyms import Synonyms
+from app.servicemodel import MajorIncidentScenario, ServiceModel
+
+logger = logging.getLogger(__name__)
+
+#: field weights: the service definition's own words count fully, the covering articles a little less
+OWN, CATEGORY, ARTICLE_HEAD, ARTICLE_BODY, DOC_HEAD, DOC_BODY, SC_TEXT = 1.0, 0.5, 0.85, 0.6, 1.0, 0.7, 0.9
+#: score added for the search service ranking a piece of evidence first (1/rank after that)
+SEARCH_BONUS = 0.08
+#: score added per unit of cosine similarity above SEMANTIC_FLOOR, when embeddings are available
+SEMANTIC_WEIGHT, SEMANTIC_FLOOR = 0.25, 0.2
+SEARCH_LIMIT = 20
+#: score added when a phrase the user quoted (an error message, a screen label) is one of the evidence's names
+QUOTE_BONUS = 0.15
+_QUOTED = re.compile(r"(?<!\w)[\"“‘'](?P<q>[^\"“”‘’']{3,120}?)[\"”’'](?!\w)")
+
+
+@dataclass(frozen=True)
+class TextField:
+    name: str
+    terms: dict[str, int]
+    weight: float
+    saturate: bool  # long texts: one mention counts half, more mentions a little more
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    id: str
+    title: str
+    fields: tuple[TextField, ...]
+    articles: tuple[str, ...] = ()
+    self_help_only: bool = False
+    redirect: bool = False
+    text: str = ""  # what an embedder would read
+    heads: str = ""  # short texts (names, titles, tags) as term sequences, for matching quoted phrases
+
+
+def _field(name: str, text: str, weight: float, protected: frozenset[str], saturate: bool = False) -> TextField:
+    return TextField(name, dict(Counter(terms_of(text, protected))), weight, saturate)
+
+
+def _article_head(a: Article) -> str:
+    return " ".join((a.title, " ; ".join(a.tags), a.summary))
+
+
+def _routable_ids(a: Article, model: ServiceModel) -> list[str]:
+    return [i for i in a.covers() if i in model.scenarios or i in model.service_requests]
+
+
+def _sc_text(sc: MajorIncidentScenario) -> str:
+    keys = ("system", "variation", "when", "downtime", "who_raises", "impact", "response", "notes")
+    return " ".join(str(sc.raw.get(k) or "") for k in keys)
+
+
+def build_targets(repo: ContentRepository, model: ServiceModel, protected: frozenset[str]) -> list[Target]:
+    """Every piece of evidence the matcher scores, built once from the content and the service model."""
+    published = sorted(repo.published(), key=lambda a: a.slug)
+    spec: dict[str, float] = {a.slug: 1 / math.sqrt(max(1, len(_routable_ids(a, model)))) for a in published}
+
+    outage_slugs = {a.slug for a in published if {"outage", "major incident"} & {t.lower() for t in a.tags}}
+
+    def article_fields(ids: str) -> tuple[tuple[TextField, ...], tuple[str, ...]]:
+        covering = [a for a in published if ids in a.covers() and a.slug not in outage_slugs]
+        fields: list[TextField] = []
+        for a in covering:
+            fields.append(_field(f"article:{a.slug}:head", _article_head(a), ARTICLE_HEAD * spec[a.slug], protected))
+            fields.append(_field(f"article:{a.slug}:body", a.text, ARTICLE_BODY * spec[a.slug], protected, True))
+        return tuple(fields), tuple(a.slug for a in sorted(covering, key=lambda a: -spec[a.slug]))
+
+    targets: list[Target] = []
+    for sc in model.scenarios.values():
+        own = " ".join(dict.fromkeys(filter(None, (sc.description, sc.guidance, sc.source_text))))
+        arts, slugs = article_fields(sc.id)
+        targets.append(Target(
+            "dip", sc.id, sc.description,
+            (_field("own", own, OWN, protected), _field("category", sc.category, CATEGORY, protected), *arts),
+            slugs, sc.self_help_only, sc.not_elexon_responsibility, f"{sc.category}. {own}",
+            _heads([own, *(_article_head(repo.get_article(x)) for x in slugs if repo.get_article(x))], protected)))
+    for sr in model.service_requests.values():
+        arts, slugs = article_fields(sr.id)
+        own = f"{sr.name}. {sr.description}"
+        targets.append(Target("sr", sr.id, sr.name, (_field("own", own, OWN, protected), *arts), slugs, text=own,
+                              heads=_heads([own], protected)))
+    outage_articles = tuple(a.slug for a in published
+                            if {"outage", "major incident"} & {t.lower() for t in a.tags})
+    # Outage articles speak for every incident category alike, so each gets them at a shared weight.
+    share = 1 / math.sqrt(max(1, len(model.incident_categories)))
+    outage_fields: list[TextField] = []
+    for slug in outage_articles:
+        a = repo.get_article(slug)
+        assert a is not None
+        outage_fields.append(_field(f"article:{slug}:head", _article_head(a), ARTICLE_HEAD * share, protected))
+        outage_fields.append(_field(f"article:{slug}:body", a.text, ARTICLE_BODY * share, protected, True))
+    for ic in model.incident_categories.values():
+        scs = linked_major_incidents(ic, model)
+        fields = [_field("own", ic.subcategory, OWN, protected), _field("category", ic.category, CATEGORY, protected)]
+        fields += [_field(f"sc:{sc.id}", _sc_text(sc), SC_TEXT, protected) for sc in scs]
+        fields += outage_fields
+        targets.append(Target("incident", ic.id, f"{ic.category}: {ic.subcategory}", tuple(fields), outage_articles,
+                              text=" ".join([ic.subcategory, *(_sc_text(sc) for sc in scs)]),
+                              heads=_heads([ic.subcategory, *(_sc_text(sc) for sc in scs)], protected)))
+    for a in published:
+        targets.append(Target("article", a.slug, a.title, (
+            _field("head", _article_head(a), DOC_HEAD, protected),
+            _field("body", a.text, DOC_BODY, protected, True)), (a.slug,), text=f"{a.title}. {a.summary}",
+            heads=_heads([a.title, *a.tags, a.summary], protected)))
+    for t in repo.glossary:
+        targets.append(Target("glossary", t.slug, t.term, (
+            _field("names", " ; ".join(t.names()), DOC_HEAD, protected),
+            _field("definition", t.definition, DOC_BODY, protected, True)), text=f"{t.term}: {t.definition}",
+            heads=_heads(t.names(), protected)))
+    return targets
+
+
+def _heads(texts: Iterable[str], protected: frozenset[str]) -> str:
+    return " | " + " | ".join(" ".join(terms_of(x, protected)) for x in texts) + " | "
+
+
+Embed = Callable[[list[str]], Sequence[Sequence[float]]]
+
+
+def find_embedder(search: SearchService) -> Embed | None:
+    """A text embedder offered by the search service, if semantic search provides one and is ready."""
+    semantic = getattr(search, "semantic", None)
+    for owner in (search, semantic):
+        for name in ("embed", "embed_texts", "encode"):
+            fn = getattr(owner, name, None) if owner is not None else None
+            if callable(fn):
+                return fn
+    return None
+
+
+class Matcher:
+    """Scores a question against all evidence; built once per process (about a second), then fast."""
+
+    def __init__(self, repo: ContentRepository, model: ServiceModel, search: SearchService,
+                 synonyms: Synonyms | None = None) -> None:
+        self.repo = repo
+        self.model = model
+        self.search = search
+        protected = frozenset(protected_terms(repo))
+        self.targets = build_targets(repo, model, protected)
+        raw_texts = [a.text + " " + _article_head(a) for a in repo.published()]
+        raw_texts += [f"{t.term} {t.acronym or ''} {' '.join(t.aliases)} {t.definition}" for t in repo.glossary]
+        raw_texts += [t.text for t in self.targets if t.kind in ("dip", "sr", "incident")]
+        self.analyzer = Analyzer(raw_texts, synonyms or search.synonyms, protected)
+        self.key_terms = self._key_terms(protected)
+        self.protected = protected
+        self._anchors: dict[tuple[str, ...], str] = {}
+        for phrase, single_ok in self._anchor_phrases():
+            terms = tuple(terms_of(phrase, protected))
+            words = len(re.findall(r"[^\W_]+", phrase))
+            if terms and (len(terms) >= 2 or (single_ok and words == 1)):
+                self._anchors.setdefault(terms, phrase)
+        self._postings: dict[str, list[tuple[int, int, int]]] = {}
+        for ti, t in enumerate(self.targets):
+            for fi, f in enumerate(t.fields):
+                for term, tf in f.terms.items():
+                    self._postings.setdefault(term, []).append((ti, fi, tf))
+        self._by_id = {(t.kind, t.id): i for i, t in enumerate(self.targets)}
+        self._article_owners: dict[str, list[int]] = {}
+        for i, t in enumerate(self.targets):
+            if t.kind in ("dip", "sr", "incident"):
+                for slug in t.articles:
+                    self._article_owners.setdefault(slug, []).append(i)
+        self._embed = find_embedder(search)
+        self._vectors: list[list[float]] | None = None
+
+    def _key_terms(self, protected: frozenset[str]) -> frozenset[str]:
+        """The service's own vocabulary: names of entities, article titles and tags, glossary names."""
+        texts = [t.text for t in self.targets if t.kind in ("dip", "sr", "incident")]
+        texts += [_article_head(a) for a in self.repo.published()]
+        texts += [" ".join(t.names()) for t in self.repo.glossary]
+        return frozenset(term for text in texts for term in terms_of(text, protected))
+
+    def _anchor_phrases(self) -> list[tuple[str, bool]]:
+        """(phrase, may be one word): glossary names, article tags, request names, incident subcategories.
+
+        A one-word glossary name or an acronym marks the service's vocabulary; other one-word phrases
+        ("change", "time") are ordinary English and do not.
+        """
+        phrases = [(n, True) for t in self.repo.glossary for n in t.names()]
+        phrases += [(tag, is_identifier(tag)) for a in self.repo.published() for tag in a.tags]
+        phrases += [(sr.name, False) for sr in self.model.service_requests.values()]
+        phrases += [(re.sub(r"\(.*?\)", "", ic.subcategory), False) for ic in self.model.incident_categories.values()]
+        phrases += [(sc.description, False) for sc in self.model.scenarios.values() if len(sc.description.split()) <= 4]
+        return phrases
+
+    def anchors_in(self, text: str) -> tuple[str, ...]:
+        terms = terms_of(text, self.protected)
+        found: dict[str, None] = {}
+        for i in range(len(terms)):
+            for n in (4, 3, 2, 1):
+                phrase = tuple(terms[i : i + n])
+                if len(phrase) == n and phrase in self._anchors:
+                    found.setdefault(self._anchors[phrase])
+        return tuple(found)
+
+    # scoring
+    def _coverage(self, query: Query) -> dict[int, tuple[float, list[str]]]:
+        best: dict[int, dict[str, float]] = {}
+        for c in query.concepts:
+            for alt in c.alternatives:
+                lists = [self._postings.get(t, []) for t in alt.terms]
+                if not all(lists):
+                    continue
+                if len(lists) == 1:
+                    hits = {(ti, fi): tf for ti, fi, tf in lists[0]}
+                else:
+                    maps = [{(ti, fi): tf for ti, fi, tf in lst} for lst in lists]
+                    keys = set(maps[0]).intersection(*maps[1:])
+                    hits = {k: min(m[k] for m in maps) for k in keys}
+                for (ti, fi), tf in hits.items():
+                    f = self.targets[ti].fields[fi]
+                    strength = f.weight * alt.factor * (tf / (tf + 1) if f.saturate else 1.0)
+                    slot = best.setdefault(ti, {})
+                    if strength > slot.get(c.word, 0.0):
+                        slot[c.word] = strength
+        total = query.total_weight
+        weights = {c.word: c.weight for c in query.concepts}
+        return {ti: (sum(weights[w] * s for w, s in m.items()) / total, sorted(m, key=lambda w: -weights[w]))
+                for ti, m in best.items()}
+
+    def _search_ranks(self, text: str) -> tuple[dict[tuple[str, str], int], bool]:
+        try:
+            response = self.search.search(text[:500], mode="hybrid", limit=SEARCH_LIMIT)
+        except Exception:  # search must never take the assistant down
+            logger.exception("search failed inside the assistant; matching without it")
+            return {}, True
+        ranks: dict[tuple[str, str], int] = {}
+        counters: Counter[str] = Counter()
+        for h in response.hits:
+            counters[h.kind] += 1
+            ranks.setdefault((h.kind, h.slug), counters[h.kind])
+        return ranks, response.degraded
+
+    def _semantic(self, text: str) -> dict[int, float]:
+        if self._embed is None:
+            return {}
+        try:
+            if self._vectors is None:
+                self._vectors = [list(map(float, v)) for v in self._embed([t.text for t in self.targets])]
+            q = [float(x) for x in self._embed([text])[0]]
+        except Exception:
+            logger.warning("embeddings unavailable to the assistant; matching by words only")
+            self._embed = None
+            return {}
+        qn = math.sqrt(sum(x * x for x in q)) or 1.0
+        out = {}
+        for i, v in enumerate(self._vectors):
+            vn = math.sqrt(sum(x * x for x in v)) or 1.0
+            out[i] = sum(a * b for a, b in zip(q, v, strict=False)) / (qn * vn)
+        return out
+
+    def match(self, question: str) -> Evidence:
+        query = self.analyzer.analyse(question)
+        signals = read_signals(question)
+        coverage = self._coverage(query)
+        ranks, degraded = self._search_ranks(question)
+        cosines = self._semantic(question)
+        quoted = [f" {' '.join(ts)} " for m in _QUOTED.finditer(query.fixed or question)
+                  if len(ts := terms_of(m.group("q"), self.protected)) >= 2]
+        scored: list[Candidate] = []
+        for ti in set(coverage) | {i for i, v in cosines.items() if v > SEMANTIC_FLOOR}:
+            t = self.targets[ti]
+            base, matched = coverage.get(ti, (0.0, []))
+            if t.kind in ("article", "glossary"):
+                rank = ranks.get((t.kind, t.id))
+                bonus = SEARCH_BONUS / rank if rank else 0.0
+            else:
+                owned = [ranks.get(("article", s)) for s in t.articles]
+                spec = [1 / math.sqrt(max(1, len(self._article_owners.get(s, ())))) for s in t.articles]
+                bonus = max((SEARCH_BONUS * sp / r for r, sp in zip(owned, spec, strict=True) if r), default=0.0)
+            sem = SEMANTIC_WEIGHT * max(0.0, cosines.get(ti, 0.0) - SEMANTIC_FLOOR)
+            if quoted and any(q in t.heads for q in quoted):
+                bonus += QUOTE_BONUS
+            articles = t.articles
+            if t.kind in ("dip", "sr", "incident") and len(articles) > 1:
+                articles = tuple(sorted(articles, key=lambda s: ranks.get(("article", s), 999)))
+            scored.append(Candidate(
+                t.kind, t.id, t.title, round(base + bonus + sem, 4), round(base + sem, 4), tuple(matched), articles, t.self_help_only,
+                t.redirect, {"coverage": round(base, 4), "search_bonus": round(bonus, 4),
+                             "semantic": round(sem, 4)}))
+        scored.sort(key=lambda c: (-c.score, c.kind, c.id))
+        weights = {c.word: c.weight for c in query.concepts}
+        key = sum(w for word, w in weights.items() if self._is_key(word, query))
+        return Evidence(
+            question=question, signals=signals,
+            entities=tuple(c for c in scored if c.is_entity)[:10],
+            documents=tuple(c for c in scored if not c.is_entity)[:10],
+            known_share=round(query.known_share, 4), domain_share=round(key / query.total_weight, 4),
+            anchors=self.anchors_in(query.fixed or question),
+            corrections=query.corrections, expansions=query.expansions, degraded=degraded)
+
+    def _is_key(self, word: str, query: Query) -> bool:
+        concept = next(c for c in query.concepts if c.word == word)
+        return any(all(t in self.key_terms for t in a.terms) for a in concept.alternatives)
+
+    def target(self, kind: str, ident: str) -> Target | None:
+        i = self._by_id.get((kind, ident))
+        return None if i is None else self.targets[i]
+
+    def query_terms(self, question: str) -> Query:
+        return self.analyzer.analyse(question)
+
+
+def evidence_targets(matcher: Matcher, kinds: Iterable[str]) -> list[Target]:
+    return [t for t in matcher.targets if t.kind in set(kinds)]

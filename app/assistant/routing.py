@@ -1,0 +1,155 @@
+"""Case drafts exactly as the service definition routes them: DIP scenario rows, the SR catalogue, incidents.
+
+Every value comes from ``app.servicemodel`` (the YAML copied from the LLSD); nothing is restated here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import yaml
+
+from app.assistant.signals import Level, Signals
+from app.servicemodel import (
+    DATA_DIR,
+    SERVICE_REQUEST_PRIORITY,
+    SERVICE_REQUEST_REPORT_TO,
+    SERVICE_REQUEST_TYPE,
+    IncidentCategory,
+    MajorIncidentScenario,
+    PriorityDerivation,
+    Scenario,
+    ServiceModel,
+    ServiceRequest,
+)
+
+INCIDENT_TYPE = "Incident"
+PORTAL = "PORTAL"
+#: An outage reported without words about its reach affects "many users" (that is why it is an outage).
+DEFAULT_OUTAGE_IMPACT = "Medium"
+DEFAULT_OUTAGE_URGENCY = "High"
+
+
+@dataclass(frozen=True)
+class CaseDraft:
+    """The pre-filled case: what the desk would otherwise have to triage."""
+
+    category: str
+    subcategory: str | None
+    type: str
+    report_to: str
+    priority: str
+    channel: str | None
+    steps: tuple[str, ...]
+    reason: str
+    source: str  # "scenario" | "service_request" | "incident"
+    source_id: str | None
+    derivation: PriorityDerivation | None = None
+    impact_reason: str | None = None
+    urgency_reason: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"category": self.category, "subcategory": self.subcategory, "type": self.type,
+                "report_to": self.report_to, "priority": self.priority, "channel": self.channel,
+                "steps": list(self.steps), "reason": self.reason}
+
+
+@lru_cache(maxsize=1)
+def service_request_steps() -> tuple[str, ...]:
+    """Section 12.3: how a catalogue request is raised and fulfilled."""
+    with open(DATA_DIR / "service-model.yaml", encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    return tuple(data.get("service_catalogue_request_steps", {}).get("steps", ()))
+
+
+def draft_for_scenario(sc: Scenario) -> CaseDraft | None:
+    """The scenario row as a draft; None for rows the document routes to no case (self-help only)."""
+    if sc.self_help_only or not (sc.type and sc.report_to and sc.priority):
+        return None
+    return CaseDraft(
+        category=sc.category, subcategory=None, type=sc.type, report_to=sc.report_to, priority=sc.priority,
+        channel=sc.channel, steps=sc.steps, source="scenario", source_id=sc.id,
+        reason=f"DIP scenario {sc.id} ({sc.description}) in the service definition's DIP scenarios appendix "
+               f"is routed this way.",
+    )
+
+
+def draft_for_service_request(sr: ServiceRequest) -> CaseDraft:
+    """A catalogue request: Service Users, Service Request, Elexon Service Portal, P4 (section 6.4)."""
+    return CaseDraft(
+        category=sr.category, subcategory=sr.name, type=SERVICE_REQUEST_TYPE, report_to=SERVICE_REQUEST_REPORT_TO,
+        priority=SERVICE_REQUEST_PRIORITY, channel=PORTAL, steps=service_request_steps(),
+        source="service_request", source_id=sr.id,
+        reason=f"Service request {sr.id} ({sr.name}) is in the service request catalogue; "
+               f"Priority 4 is defined as a service request (section 6.4).",
+    )
+
+
+def resolver_groups_for(ic: IncidentCategory, model: ServiceModel) -> list[str]:
+    """Resolver groups whose description names this subcategory (appendix 21)."""
+    base = re.sub(r"\s*\(.*?\)\s*", " ", ic.subcategory).strip().rstrip("s").lower()
+    return [g.name for g in model.resolver_groups.values() if base and base in g.description.lower()]
+
+
+def levels_for_outage(signals: Signals) -> tuple[Level, Level]:
+    """Impact and urgency from the user's words, else the assumption an outage report implies."""
+    impact = signals.impact or Level(DEFAULT_OUTAGE_IMPACT, "assumed: an outage affecting several users")
+    urgency = signals.urgency or Level(DEFAULT_OUTAGE_URGENCY, "assumed: the service is not working")
+    return impact, urgency
+
+
+def derivation_text(d: PriorityDerivation) -> str:
+    return (f"Impact {d.impact} ({d.impact_label}) x urgency {d.urgency} ({d.urgency_label}) gives {d.priority} "
+            f"in the section 6.3 matrix; the resolution target for {d.priority} is {d.target.text}.")
+
+
+def draft_for_incident(ic: IncidentCategory, model: ServiceModel, impact: Level, urgency: Level) -> CaseDraft:
+    """An incident affecting many users: incident category, Elexon Service Portal, priority from the matrix."""
+    d = model.derive_priority(impact.level, urgency.level)
+    groups = resolver_groups_for(ic, model)
+    steps = tuple(f"Resolver group: {g}" for g in groups)
+    return CaseDraft(
+        category=ic.category, subcategory=ic.subcategory, type=INCIDENT_TYPE, report_to=SERVICE_REQUEST_REPORT_TO,
+        priority=d.priority, channel=PORTAL, steps=steps, source="incident", source_id=ic.id,
+        reason=f"Incident category {ic.category} / {ic.subcategory} (appendix 20). " + derivation_text(d)
+               + f" Impact from {impact.reason}; urgency from {urgency.reason}.",
+        derivation=d, impact_reason=impact.reason, urgency_reason=urgency.reason,
+    )
+
+
+def linked_major_incidents(ic: IncidentCategory, model: ServiceModel) -> list[MajorIncidentScenario]:
+    """Major incident scenarios (section 18) that fall under an incident category (appendix 20).
+
+    Linked when the scenario's system is named in the subcategory, its category agrees (or it has none)
+    and, where the subcategory says in or out of hours, its timing agrees.
+    """
+    sub = ic.subcategory.lower()
+    sub_words = set(re.findall(r"[a-z0-9]+", sub))
+    found = []
+    for sc in model.major_incidents.values():
+        systems = {w.strip().lower() for w in re.split(r"\s+-\s+", sc.system)}
+        if not systems & sub_words:
+            continue
+        cats = list(sc.raw.get("categories") or ([sc.category] if sc.category else []))
+        if cats and ic.category not in cats:
+            continue
+        when = (sc.when or "").lower()
+        if "(out of hours)" in sub and "out of hours" not in when:
+            continue
+        if "(in hours)" in sub and "in hours" not in when:
+            continue
+        found.append(sc)
+    return found
+
+
+def scenario_json(kind: str, entity_id: str, model: ServiceModel) -> dict[str, str] | None:
+    """The API's "scenario" object for a DIP row or a catalogue request; None for anything else."""
+    if kind == "dip" and entity_id in model.scenarios:
+        sc = model.scenarios[entity_id]
+        return {"id": sc.id, "category": sc.category, "description": sc.description}
+    if kind == "sr" and entity_id in model.service_requests:
+        sr = model.service_requests[entity_id]
+        return {"id": sr.id, "category": sr.category, "description": f"{sr.name}: {sr.description}"}
+    return None

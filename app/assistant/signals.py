@@ -1,0 +1,110 @@
+"""What kind of message this is, read from ordinary English cues (not from any topic's vocabulary).
+
+Each cue list is general language: question forms, words that report a fault, words that ask for a
+service, and the impact and urgency wording of the 6.3 priority matrix ("all users", "workaround").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+def _rx(*parts: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])", re.I)
+
+
+DEFINITION = _rx(r"what(?:'?s| is| are| does| do)\b(?! (?:i|we|you) )", r"whats", r"who (?:is|are)",
+                 r"define", r"meaning of", r"stands? for", r"explain", r"tell me about", r"why (?:is|are|does|do)")
+HOW_TO = _rx(r"how (?:do|can|should|would) (?:i|we)", r"can (?:i|we)", r"is it possible", r"is that allowed",
+             r"are we allowed", r"do (?:i|we) need")
+PROBLEM = _rx(r"errors?", r"erro\w*", r"fail\w*", r"reject\w*", r"not working", r"isn'?t working", r"aren'?t",
+              r"isn'?t", r"won'?t", r"can'?t", r"cannot", r"couldn'?t", r"unable", r"stuck", r"hasn'?t",
+              r"haven'?t", r"didn'?t", r"doesn'?t", r"never", r"missing", r"wrong", r"broken", r"down",
+              r"bounc\w*", r"delay\w*", r"still", r"problem", r"issue", r"no longer", r"nothing", r"keeps?",
+              r"came back", r"stopped", r"outage", r"backing up", r"blank", r"disagree", r"not (?:been |yet )?\w+ed")
+REQUEST = _rx(r"can you", r"could you", r"would you", r"please", r"we'?d like", r"i'?d like", r"we need",
+              r"i need", r"we want", r"i want", r"want to", r"request\w*", r"who do (?:i|we) (?:ask|contact)",
+              r"how do (?:i|we) (?:get|request|arrange|subscribe|sign up|make)", r"let .{1,40} know")
+PRIORITY_QUESTION = _rx(r"what priority", r"which priority", r"priority would", r"how (?:long|quickly|fast)",
+                        r"resolution (?:time|target)", r"sla")
+OUTAGE = _rx(r"down", r"outage", r"broken", r"not coming through", r"aren'?t coming through", r"backing up",
+             r"nothing (?:has )?(?:come|came|coming) through", r"at all", r"completely", r"no \w+ (?:for|since)",
+             r"hasn'?t (?:given|sent|received|had) (?:us )?any", r"(?:haven'?t|have not) had any",
+             r"stopped", r"unavailable", r"not responding", r"isn'?t answering", r"no (?:\w+ )?responses",
+             r"for (?:two|three|several|\d+) (?:hours|days)", r"since \d")
+OUT_OF_HOURS = _rx(r"out of hours", r"after hours", r"overnight", r"night", r"evening", r"weekend",
+                   r"saturday", r"sunday", r"bank holiday", r"\d{1,2} ?(?:am|pm) on a (?:saturday|sunday)")
+
+IMPACT_HIGH = _rx(r"all users", r"all (?:market )?participants", r"market[- ]wide", r"everyone", r"everybody",
+                  r"industry[- ]wide", r"system[- ]wide", r"whole market", r"nobody can", r"no[- ]one can")
+IMPACT_MEDIUM = _rx(r"several", r"multiple", r"many (?:users|participants|suppliers|companies)",
+                    r"other (?:participants|suppliers|companies)", r"some (?:users|participants|suppliers)",
+                    r"not just us", r"others too")
+IMPACT_LOW = _rx(r"only (?:my|our) (?:company|organisation|organization|team|firm|business)", r"only us",
+                 r"just us", r"only me", r"just me", r"single user", r"only affect(?:s|ing)? (?:us|me)",
+                 r"only (?:my|our) (?:company|organisation|organization) is affected")
+URGENCY_HIGH = _rx(r"cannot send anything", r"can'?t send anything", r"down", r"completely", r"at all",
+                   r"nothing (?:is )?(?:working|coming through|getting through)", r"not (?:coming|getting) through",
+                   r"stopped", r"no \w+ (?:at all|for|since)", r"hasn'?t (?:given|sent) (?:us )?any",
+                   r"primary functions?", r"main function", r"cannot work", r"can'?t work", r"broken")
+URGENCY_MEDIUM = _rx(r"workaround", r"work around", r"impaired", r"degraded", r"slow(?:er)?", r"intermittent\w*",
+                     r"some (?:messages|flows)", r"partially", r"delayed")
+URGENCY_LOW = _rx(r"inconvenien\w*", r"minor", r"cosmetic", r"not urgent", r"low priority")
+
+
+@dataclass(frozen=True)
+class Level:
+    level: str  # High | Medium | Low
+    reason: str  # the words that set it, or "assumed: ..." when nothing did
+
+
+@dataclass(frozen=True)
+class Signals:
+    definition: bool
+    how_to: bool
+    problem: bool
+    request: bool
+    priority_question: bool
+    outage: bool
+    out_of_hours: bool
+    impact: Level | None
+    urgency: Level | None
+
+    @property
+    def informational(self) -> bool:
+        """Asks what something is or how things work, without reporting a fault or asking for a service."""
+        return (self.priority_question or (self.definition and not self.problem)) and not self.request
+
+
+def _first(pattern: re.Pattern[str], text: str) -> str | None:
+    m = pattern.search(text)
+    return m.group(0) if m else None
+
+
+def read_levels(text: str) -> tuple[Level | None, Level | None]:
+    """Impact and urgency as the user's words state them (None where the words say nothing)."""
+    impact = urgency = None
+    for level, rx in (("High", IMPACT_HIGH), ("Low", IMPACT_LOW), ("Medium", IMPACT_MEDIUM)):
+        if words := _first(rx, text):
+            impact = Level(level, f'"{words}"')
+            break
+    for level, rx in (("Medium", URGENCY_MEDIUM), ("High", URGENCY_HIGH), ("Low", URGENCY_LOW)):
+        if words := _first(rx, text):
+            urgency = Level(level, f'"{words}"')
+            break
+    return impact, urgency
+
+
+def read_signals(text: str) -> Signals:
+    impact, urgency = read_levels(text)
+    return Signals(
+        definition=bool(DEFINITION.search(text)),
+        how_to=bool(HOW_TO.search(text)),
+        problem=bool(PROBLEM.search(text)),
+        request=bool(REQUEST.search(text)),
+        priority_question=bool(PRIORITY_QUESTION.search(text)),
+        outage=bool(OUTAGE.search(text)),
+        out_of_hours=bool(OUT_OF_HOURS.search(text)),
+        impact=impact,
+        urgency=urgency,
+    )

@@ -1,0 +1,226 @@
+"""Question analysis: words to weighted concepts, with typo correction, synonyms and glossary expansion."""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from app.search.analysis import STOP, normalise_terms
+from app.search.synonyms import Synonyms
+
+WORD = re.compile(r"[^\W_]+(?:[-_&'][^\W_]+)*")
+#: General English function words and fillers, beyond the search tokenizer's stop list; they say nothing about a topic.
+FILLER = frozenset("""
+a about above after again all also am an and any anyone anything are aren as at be been before being below
+between both but by can cannot could couldn did didn do does doesn doing don done down during each else etc
+ever every few for from further get gets getting got had hadn has hasn have haven having he her here hers him
+his how however i if in into is isn it its itself just let lets like ll made make many may me might more most
+much must my myself need needs no nor not now of off often on once one only or other others our ours ourselves
+out over own per please put quite rather re really s said same say says see seem seems shall she should so
+some someone something still such sure t take than that the their theirs them themselves then there these they
+this those though through thus to too under until up upon us use used ve very via want wants was wasn way we
+well were weren what whats when where whether which while who whom whose why will with within without won would
+wouldn yes yet you your yours yourself
+""".split())
+#: factor applied when a concept is met through a synonym or glossary name rather than the user's own word
+EXPANSION_FACTOR = 0.8
+#: factor for a word that was corrected as a typo
+CORRECTION_FACTOR = 0.9
+
+
+def terms_of(text: str, protected: frozenset[str] = frozenset()) -> list[str]:
+    """Index terms (stemmed, stop and filler words dropped, acronyms and ids whole) in text order."""
+    out: list[str] = []
+    for m in WORD.finditer(text):
+        for part in re.split(r"[&']", m.group(0)):
+            if part and part.lower() not in FILLER:
+                out += normalise_terms(part, protected)
+    return out
+
+
+def damerau(a: str, b: str, limit: int = 2) -> int:
+    """Optimal string alignment distance, giving up (limit + 1) once it exceeds ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+class Speller:
+    """Corrects words the corpus never uses to the most frequent known word within edit distance 1-2."""
+
+    def __init__(self, counts: Counter[str]) -> None:
+        self.counts = counts
+        self._index: dict[str, list[str]] = {}
+        for w in counts:
+            if len(w) >= 3 and w.isalpha():
+                for d in _deletes(w) | {w}:
+                    self._index.setdefault(d, []).append(w)
+
+    def known(self, word: str) -> bool:
+        return word in self.counts
+
+    def correct(self, word: str) -> str | None:
+        """The intended word, or None when the word is known, too short or has no close match."""
+        if len(word) < 4 or not word.isalpha() or word in self.counts:
+            return None
+        # typos rarely change the first letter: keeping it avoids "night" -> "right"
+        limit = 1 if len(word) <= 5 else 2
+        keys = {word} | _deletes(word)
+        if limit == 2:
+            keys |= {d2 for d in _deletes(word) for d2 in _deletes(d)}
+        found: set[str] = set()
+        for k in keys:
+            found.update(self._index.get(k, ()))
+        best: tuple[int, int, str] | None = None
+        for cand in found:
+            dist = damerau(word, cand, limit)
+            if dist <= limit and cand[0] == word[0]:
+                key = (dist, -self.counts[cand], cand)
+                if best is None or key < best:
+                    best = key
+        return best[2] if best else None
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way to meet a concept: all of these terms present, worth ``factor`` of a direct match."""
+
+    terms: tuple[str, ...]
+    factor: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Concept:
+    """Something the user said; matched when any alternative is present in a text."""
+
+    word: str
+    weight: float
+    alternatives: tuple[Alternative, ...]
+    known: bool  # the corpus uses this word (or its correction) at all
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    concepts: tuple[Concept, ...]
+    corrections: dict[str, str] = field(default_factory=dict)
+    expansions: dict[str, list[str]] = field(default_factory=dict)
+    fixed: str = ""  # the text with typos corrected
+
+    @property
+    def total_weight(self) -> float:
+        return sum(c.weight for c in self.concepts) or 1.0
+
+    @property
+    def known_share(self) -> float:
+        """Weight share of what the user said that the corpus knows at all (0 for gibberish or off-topic)."""
+        return sum(c.weight for c in self.concepts if c.known) / self.total_weight
+
+
+class Analyzer:
+    """Turns a question into weighted concepts using the corpus vocabulary and document frequencies."""
+
+    def __init__(self, texts: Iterable[str], synonyms: Synonyms, protected: Iterable[str] = (),
+                 extra_groups: Iterable[Iterable[str]] = ()) -> None:
+        self.protected = frozenset(p.lower() for p in protected)
+        self.synonyms = synonyms
+        self.extra = Synonyms(extra_groups)
+        words: Counter[str] = Counter()
+        df: Counter[str] = Counter()
+        n = 0
+        for text in texts:
+            n += 1
+            words.update(w.lower() for w in WORD.findall(text))
+            df.update(set(terms_of(text, self.protected)))
+        self.docs = max(n, 1)
+        self.df = df
+        self.speller = Speller(words)
+        self.stems = set(df)
+
+    def idf(self, term: str) -> float:
+        """Rarer terms say more; a term the corpus never uses gets a middling weight, not the maximum."""
+        d = self.df.get(term)
+        if not d:
+            return math.log(1 + self.docs / 8)
+        return math.log(1 + self.docs / d)
+
+    def _phrase_terms(self, phrase: str) -> tuple[str, ...]:
+        return tuple(terms_of(phrase, self.protected))
+
+    @staticmethod
+    def _typed_as_name(phrase: str, text: str) -> bool:
+        """A short name that is also an ordinary word ("IF", "CR", "SLA") counts only when typed in capitals."""
+        if len(phrase) > 3 and phrase not in FILLER and phrase not in STOP:
+            return True
+        return re.search(rf"(?<![\w-]){re.escape(phrase.upper())}(?![\w-])", text) is not None or (
+            len(phrase) > 2 and phrase not in FILLER and phrase not in STOP)
+
+    def analyse(self, text: str) -> Query:
+        corrections: dict[str, str] = {}
+        words: list[tuple[str, int, int]] = []  # (term-bearing word, start, end)
+        fixed_text = text
+        for m in WORD.finditer(text):
+            raw = m.group(0)
+            low = raw.lower()
+            if low in STOP or low in FILLER or any(c.isdigit() for c in raw) or raw[:1].isupper() and m.start() > 0:
+                continue  # a capitalised word mid-sentence is a name ("March", "Callisto"), not a typo
+            stems = terms_of(raw, self.protected)
+            if stems and all(s in self.stems for s in stems):
+                continue
+            fix = self.speller.correct(low)
+            if fix and fix != low:
+                corrections[raw] = fix
+        if corrections:
+            fixed_text = WORD.sub(lambda m: corrections.get(m.group(0), m.group(0)), text)
+        concepts: dict[str, Concept] = {}
+        for m in WORD.finditer(fixed_text):
+            raw = m.group(0)
+            was_fixed = raw in corrections.values() and raw not in text
+            for term in terms_of(raw, self.protected):
+                if term in concepts:
+                    continue
+                factor = CORRECTION_FACTOR if was_fixed else 1.0
+                concepts[term] = Concept(term, self.idf(term), (Alternative((term,), factor, term),),
+                                         term in self.df)
+            words.append((raw, m.start(), m.end()))
+        expansions: dict[str, list[str]] = {}
+        for source in (self.synonyms, self.extra):
+            for phrase, others in source.expand(fixed_text).items():
+                expansions.setdefault(phrase, [])
+                expansions[phrase] += [o for o in others if o not in expansions[phrase]]
+        for phrase in list(expansions):
+            if not self._typed_as_name(phrase, fixed_text):
+                del expansions[phrase]
+        for phrase, others in expansions.items():
+            own = self._phrase_terms(phrase)
+            alts = tuple(Alternative(t, EXPANSION_FACTOR, o) for o in others if (t := self._phrase_terms(o)) and t != own)
+            if not alts:
+                continue
+            targets = [t for t in own if t in concepts]
+            if not targets:  # e.g. "T&C's": nothing left after tokenising, so the phrase is its own concept
+                weight = max(self.idf(t) for a in alts for t in a.terms)
+                concepts[phrase] = Concept(phrase, weight, alts, True)
+                continue
+            for t in targets:
+                c = concepts[t]
+                concepts[t] = Concept(c.word, c.weight, c.alternatives + alts, True)
+        return Query(text, tuple(concepts.values()), corrections, expansions, fixed_text)

@@ -1,0 +1,119 @@
+"""decide() is pure: tables of small hand-made evidence and the action each must give."""
+from __future__ import annotations
+
+import pytest
+
+from app.assistant.decide import Action, Thresholds, decide
+from app.assistant.evidence import Candidate, Evidence
+from app.assistant.signals import Level, Signals, read_signals
+from app.servicemodel import load_service_model
+
+MODEL = load_service_model()
+
+
+def cand(kind: str, ident: str, score: float, articles: tuple[str, ...] = (), **flags) -> Candidate:
+    return Candidate(kind, ident, ident, score, score, articles=articles, **flags)
+
+
+def signals(text: str = "our message bounced back with an error") -> Signals:
+    return read_signals(text)
+
+
+def evidence(entities=(), documents=(), anchors=("DIP",), sig: Signals | None = None) -> Evidence:
+    return Evidence("q", sig or signals(), tuple(entities), tuple(documents), 1.0, 1.0, anchors=anchors)
+
+
+BOUNCE = cand("dip", "DIP-SEND-04", 0.7, ("dip-message-bounce-back",))
+BOUNCE_DOC = cand("article", "dip-message-bounce-back", 0.75, ("dip-message-bounce-back",))
+TOPIC_DOC = cand("article", "what-is-the-dip", 0.9, ("what-is-the-dip",))
+
+
+@pytest.mark.parametrize(("name", "ev", "action", "entity"), [
+    ("routable scenario with its own article ahead", evidence([BOUNCE], [BOUNCE_DOC]), Action.RAISE_CASE, "DIP-SEND-04"),
+    ("self-help-only row", evidence([cand("dip", "DIP-REG-02", 0.6, self_help_only=True)]), Action.SELF_HELP,
+     "DIP-REG-02"),
+    ("not Elexon's responsibility", evidence([cand("dip", "DIP-DCP-03", 0.6, self_help_only=True, redirect=True)]),
+     Action.REDIRECT, "DIP-DCP-03"),
+    ("catalogue request", evidence([cand("sr", "SR-04", 0.6)]), Action.RAISE_CASE, "SR-04"),
+    ("an unrelated article explains much more", evidence([cand("sr", "SR-27", 0.5)], [TOPIC_DOC]), Action.SELF_HELP,
+     None),
+    ("a what-is question answered by a glossary term",
+     evidence([cand("incident", "IC-08", 0.8)], [cand("glossary", "data-acquisition-hub", 0.85)],
+              sig=signals("whats a data acquisition hub")), Action.SELF_HELP, None),
+    ("nothing explains it", evidence([cand("dip", "DIP-FUND-03", 0.2)], anchors=()), Action.OUT_OF_SCOPE, None),
+    ("no service words and weak evidence", evidence([cand("dip", "DIP-CHANGE-03", 0.45)], anchors=()),
+     Action.OUT_OF_SCOPE, None),
+    ("no service words but strong evidence", evidence([BOUNCE], [BOUNCE_DOC], anchors=()), Action.RAISE_CASE,
+     "DIP-SEND-04"),
+])
+def test_action_table(name, ev, action, entity):
+    d = decide(ev, MODEL)
+    assert d.action is action, name
+    assert (d.entity.id if d.entity else None) == entity, name
+
+
+def test_escalates_to_the_incident_category_when_outage_words_and_it_is_close_behind():
+    ev = evidence([cand("dip", "DIP-SEND-05", 0.6), cand("incident", "IC-08", 0.55)],
+                  sig=signals("messages to Helix backing up since 5am, is it down?"))
+    d = decide(ev, MODEL)
+    assert d.action is Action.RAISE_CASE
+    assert d.entity.id == "IC-08"
+    assert d.case_draft.category == "Time or Market Share Thresholds"
+    assert d.case_draft.subcategory == "DAH System Failures"
+    assert d.case_draft.derivation is not None
+
+
+def test_keeps_the_scenario_without_outage_words():
+    ev = evidence([cand("dip", "DIP-SEND-05", 0.6), cand("incident", "IC-08", 0.55)],
+                  sig=signals("we get told to back off and retry, what does it mean for our flows"))
+    assert decide(ev, MODEL).entity.id == "DIP-SEND-05"
+
+
+def test_raise_case_draft_is_the_scenario_row():
+    d = decide(evidence([BOUNCE], [BOUNCE_DOC]), MODEL)
+    row = MODEL.scenarios["DIP-SEND-04"]
+    assert (d.case_draft.category, d.case_draft.type, d.case_draft.report_to, d.case_draft.priority) == (
+        row.category, row.type, row.report_to, row.priority)
+    assert d.articles[0].id == "dip-message-bounce-back"
+
+
+def test_says_it_is_unsure_when_the_top_two_are_close():
+    ev = evidence([cand("dip", "DIP-SEND-06", 0.5), cand("dip", "DIP-SEND-07", 0.49)])
+    d = decide(ev, MODEL)
+    assert d.action is Action.RAISE_CASE and not d.sure
+
+
+def test_escalates_when_best_hit_is_below_confident_threshold():
+    d = decide(evidence([cand("dip", "DIP-SEND-04", 0.35)]), MODEL)
+    assert d.action is Action.RAISE_CASE and not d.sure
+    assert d.confidence < decide(evidence([cand("dip", "DIP-SEND-04", 0.7)]), MODEL).confidence
+
+
+def test_priority_question_gets_the_derivation():
+    sig = signals("If only my company is affected but our main function is completely down, what priority?")
+    d = decide(evidence([cand("incident", "IC-02", 0.37)], [cand("article", "incident-priorities", 0.43)], sig=sig),
+               MODEL)
+    assert d.action is Action.SELF_HELP
+    assert d.priority_hint is not None and d.priority_hint.priority == "P3"
+
+
+def test_thresholds_are_parameters():
+    ev = evidence([cand("dip", "DIP-CHANGE-03", 0.45)], anchors=())
+    assert decide(ev, MODEL, Thresholds(unanchored=0.4)).action is Action.RAISE_CASE
+
+
+def test_empty_evidence_is_out_of_scope():
+    assert decide(evidence(), MODEL).action is Action.OUT_OF_SCOPE
+
+
+def test_confidence_is_between_zero_and_one():
+    for score in (0.0, 0.3, 0.6, 1.2):
+        d = decide(evidence([cand("sr", "SR-04", score)]), MODEL)
+        assert 0.0 <= d.confidence <= 1.0
+
+
+def test_levels_are_read_from_the_words():
+    s = read_signals("Everyone is affected and we cannot send anything")
+    assert s.impact == Level("High", '"Everyone"') and s.urgency.level == "High"
+    s = read_signals("several suppliers see it but there is a workaround")
+    assert (s.impact.level, s.urgency.level) == ("Medium", "Medium")

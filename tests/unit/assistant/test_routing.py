@@ -1,0 +1,100 @@
+"""Case drafts equal the service definition's rows; priorities follow the 6.3 matrix."""
+from __future__ import annotations
+
+import pytest
+
+from app.assistant.routing import (
+    draft_for_incident,
+    draft_for_scenario,
+    draft_for_service_request,
+    levels_for_outage,
+    linked_major_incidents,
+    resolver_groups_for,
+    scenario_json,
+)
+from app.assistant.signals import Level, read_signals
+from app.servicemodel import (
+    SERVICE_REQUEST_PRIORITY,
+    SERVICE_REQUEST_REPORT_TO,
+    SERVICE_REQUEST_TYPE,
+    load_service_model,
+)
+
+MODEL = load_service_model()
+
+
+@pytest.mark.parametrize("sid", sorted(MODEL.scenarios))
+def test_every_scenario_row_gives_a_draft_equal_to_its_data(sid):
+    row = MODEL.scenarios[sid]
+    draft = draft_for_scenario(row)
+    if row.self_help_only:
+        assert draft is None
+        return
+    assert (draft.category, draft.type, draft.report_to, draft.priority, draft.channel, draft.steps) == (
+        row.category, row.type, row.report_to, row.priority, row.channel, row.steps)
+    assert draft.subcategory is None and sid in draft.reason
+
+
+@pytest.mark.parametrize("sid", sorted(MODEL.service_requests))
+def test_service_request_draft(sid):
+    sr = MODEL.service_requests[sid]
+    draft = draft_for_service_request(sr)
+    assert (draft.category, draft.subcategory, draft.type, draft.report_to, draft.priority) == (
+        "Service Users", sr.name, SERVICE_REQUEST_TYPE, SERVICE_REQUEST_REPORT_TO, SERVICE_REQUEST_PRIORITY)
+    assert draft.report_to == "Elexon Service Portal" and draft.priority == "P4"
+    assert draft.steps  # section 12.3, read from the data
+
+
+@pytest.mark.parametrize(("impact", "urgency", "priority", "target"), [
+    ("High", "High", "P1", "6 hours"), ("Medium", "High", "P2", "1 day"), ("Low", "High", "P3", "5 business days"),
+    ("High", "Medium", "P2", "1 day"), ("Medium", "Medium", "P3", "5 business days"),
+    ("Low", "Medium", "P4", "20 business days"), ("High", "Low", "P3", "5 business days"),
+    ("Medium", "Low", "P4", "20 business days"), ("Low", "Low", "P4", "20 business days"),
+])
+def test_incident_priority_from_impact_and_urgency(impact, urgency, priority, target):
+    ic = MODEL.incident_categories["IC-07"]
+    draft = draft_for_incident(ic, MODEL, Level(impact, "test"), Level(urgency, "test"))
+    assert (draft.category, draft.subcategory, draft.type, draft.report_to) == (
+        ic.category, ic.subcategory, "Incident", "Elexon Service Portal")
+    assert draft.priority == priority
+    assert draft.derivation.target.text == target
+    assert f"gives {priority}" in draft.reason and target in draft.reason
+
+
+@pytest.mark.parametrize(("text", "impact", "urgency"), [
+    ("The DIP is down for all users", "High", "High"),
+    ("market-wide: nothing is coming through", "High", "High"),
+    ("several participants report it, we have a workaround", "Medium", "Medium"),
+    ("multiple suppliers cannot send anything", "Medium", "High"),
+    ("reports from CSS are late", "Medium", "High"),  # nothing said: an outage is assumed to hit several users
+])
+def test_outage_levels_from_words_or_assumed(text, impact, urgency):
+    i, u = levels_for_outage(read_signals(text))
+    assert (i.level, u.level) == (impact, urgency)
+
+
+def test_assumed_levels_say_so():
+    i, u = levels_for_outage(read_signals("CSS registrations are late"))
+    assert i.reason.startswith("assumed") and u.reason.startswith("assumed")
+
+
+def test_resolver_groups_come_from_the_appendix():
+    assert resolver_groups_for(MODEL.incident_categories["IC-08"], MODEL) == ["Helix Internal Team"]
+
+
+def test_major_incident_scenarios_fall_under_their_category():
+    def ids(ic: str) -> list[str]:
+        return [sc.id for sc in linked_major_incidents(MODEL.incident_categories[ic], MODEL)]
+
+    assert ids("IC-06") == ["SC5"]
+    assert ids("IC-02") == ["SC4"]
+    assert ids("IC-07") == ["SC8"]
+    assert ids("IC-09") == ["SC15"]
+    assert ids("IC-12") == ["SC9", "SC10", "SC11"]
+
+
+def test_scenario_json_for_rows_and_requests():
+    assert scenario_json("dip", "DIP-SEND-04", MODEL) == {
+        "id": "DIP-SEND-04", "category": "DIP – Send Message", "description": "Bounce Back"}
+    assert scenario_json("sr", "SR-04", MODEL)["category"] == "Service Users"
+    assert scenario_json("incident", "IC-01", MODEL) is None
