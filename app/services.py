@@ -13,6 +13,9 @@ from app.cases.mail import Mailer
 from app.cases.notify import Notifier
 from app.cases.service import CaseService
 from app.cases.store import CaseStore
+from app.console.accounts import StaffAccounts
+from app.console.store import ConsoleStore
+from app.console.views import ViewCounter
 from app.content.history import ContentHistory
 from app.content.repository import ContentRepository
 from app.content.source import ContentSource
@@ -33,6 +36,9 @@ class Services:
     cases: CaseService  # case_store plus raiser notifications: use this to raise and update cases
     mailer: Mailer
     records: CaseStore  # the same store, for votes, the search log and conversations
+    staff: StaffAccounts  # console sign-in: staff accounts and login throttling
+    console: ConsoleStore  # articles linked to case resolutions, knowledge requests
+    views: ViewCounter  # article page views, for the articles report
 
 
     @cached_property
@@ -60,4 +66,5 @@ def build_services(config: dict[str, Any]) -> Services:
     cases = CaseService(case_store, Notifier(mailer, config["KB_BASE_URL"]))
     return Services(config=config, model=load_service_model(), source=source,
                     history=ContentHistory(content_dir), index_store=store, search=search,
-                    case_store=case_store, cases=cases, mailer=mailer, records=case_store)
+                    case_store=case_store, cases=cases, mailer=mailer, records=case_store,
+                    staff=StaffAccounts(engine), console=ConsoleStore(engine), views=ViewCounter(engine))

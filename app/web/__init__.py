@@ -5,13 +5,12 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.web import api, cases, cases_api, cli, errors, glossary, pages, search, security
+    from app.web import api, assistant, auth, cases, cases_api, cli, console, errors, glossary, pages, search, security
 
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
-    for bp in (pages.bp, glossary.bp, search.bp, api.bp, cases.bp, cases_api.bp):
+    for bp in (pages.bp, glossary.bp, search.bp, api.bp, cases.bp, cases_api.bp, assistant.bp):
         app.register_blueprint(bp)
-    from app.web import assistant
-
-    app.register_blueprint(assistant.bp)
+    auth.init_app(app)
+    console.init_app(app)
