@@ -199,18 +199,18 @@ class StaffAccounts(StoreBase):
             row = s.scalars(select(StaffRow).where(StaffRow.email == email)).first()
             stored = row.password_hash if row is not None else _dummy_hash()
         ok = check_password_hash(stored, password or "") and row is not None and row.active
-        if not ok:
+        if not ok or row is None:
             with self._write() as s:
                 s.add(LoginFailureRow(email=email, ip=ip, created_at=now))
                 s.execute(delete(LoginFailureRow).where(LoginFailureRow.created_at < now - FAILURE_RETENTION))
             reason = "unknown email" if row is None else "inactive account" if not row.active else "wrong password"
             logger.warning("staff login failed (%s) for %r from %s", reason, email, ip)
             raise InvalidLogin()
-        assert row is not None
         with self._write() as s:
             s.execute(delete(LoginFailureRow).where(LoginFailureRow.email == email, LoginFailureRow.ip == ip))
             fresh = s.get(StaffRow, row.id, with_for_update=True)
-            assert fresh is not None
+            if fresh is None or not fresh.active:  # deleted or deactivated in the last few milliseconds
+                raise InvalidLogin()
             fresh.last_login_at = now
             s.flush()
             staff = _to_staff(fresh)

@@ -212,6 +212,7 @@ def article_stub(group: GapGroup, *, category: str, owner: str = "", today: date
     sources = ", ".join(f"{n} {s.label.lower()}" for s, n in sorted(group.sources.items()))
     examples = [f"- {_markdown_escape(i.text)}" for i in group.items[:max_examples]]
     refs = ", ".join(group.refs[:20])
+    seen = f"first seen {group.first_seen.date().isoformat()}, last seen {group.last_seen.date().isoformat()}"
     body = [
         "---", front, "---",
         "TODO: start with the answer in one short paragraph.",
@@ -230,8 +231,8 @@ def article_stub(group: GapGroup, *, category: str, owner: str = "", today: date
         "",
         "## What people asked (delete before publishing)",
         "",
-        f"Knowledge request from {group.size} item(s): {sources}; first seen {group.first_seen.date().isoformat()}, "
-        f"last seen {group.last_seen.date().isoformat()}." + (f" Cases and articles: {_markdown_escape(refs)}." if refs else ""),
+        f"Knowledge request from {group.size} item(s): {sources}; {seen}."
+        + (f" Cases and articles: {_markdown_escape(refs)}." if refs else ""),
         "",
         *examples,
         "",

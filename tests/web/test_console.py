@@ -29,7 +29,8 @@ def case_form(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "name": "Ada Lovelace", "email": "ada@example.com", "party_id": "ADAPWR", "market_participant_id": "ADAP",
         "cra_market_role": "Supplier", "category": DIP_REG, "scenario_id": "DIP-REG-01",
-        "subject": "No DIP invitation link yet", "description": "We requested onboarding on the 3rd and have had nothing.",
+        "subject": "No DIP invitation link yet",
+        "description": "We requested onboarding on the 3rd and have had nothing.",
     }
     data.update(overrides)
     return data
@@ -319,8 +320,8 @@ def test_case_page_shows_what_the_raiser_gave_and_the_conversation(app, client, 
     case = gen_case(app, conversation_id=conv.id, url="https://example.com/doc")
     page = client.get(f"/console/cases/{case.reference}").text
     for expected in ("Ada Lovelace", "ada@example.com", "ADAPWR", "ADAP", "Supplier", DIP_REG, case.description,
-                     "My webhook gets nothing", "Webhook not receiving DIP messages", "self help", '"Did this solve it?": No',
-                     'href="https://example.com/doc"', "DIP Manager"):
+                     "My webhook gets nothing", "Webhook not receiving DIP messages", "self help",
+                     '"Did this solve it?": No', 'href="https://example.com/doc"', "DIP Manager"):
         assert expected in page, expected
     assert client.get("/console/cases/CS9999999").status_code == 404
 
@@ -472,6 +473,7 @@ def overdue_article(content_dir):
 
 
 def test_knowledge_managers_see_overdue_reviews_with_their_owner(overdue_article, app, client, manager):
+    assert "1 published article is past its review date" in client.get("/console/reports/").text
     page = client.get("/console/reports/articles").text
     assert "Reviews overdue (1)" in page and "Messaging team" in page
     rows = list(csv.reader(io.StringIO(client.get("/console/reports/reviews.csv").text)))
@@ -511,7 +513,8 @@ def test_cli_adds_staff_from_the_environment_or_a_prompt(app, runner, monkeypatc
     assert result.exit_code == 0, result.output
     assert kb(app).staff.by_email("desk@example.com").role is Role.KNOWLEDGE_MANAGER
     monkeypatch.delenv("KB_STAFF_PASSWORD")
-    result = runner.invoke(args=["staff", "add", "two@example.com", "--role", "admin"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    result = runner.invoke(args=["staff", "add", "two@example.com", "--role", "admin"],
+                           input=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0, result.output
     assert kb(app).staff.authenticate("two@example.com", PASSWORD, "127.0.0.1").role is Role.ADMIN
     listed = runner.invoke(args=["staff", "list"]).output
