@@ -36,7 +36,8 @@ class Thresholds:
     document_margin: float = 0.08  # an unrelated article must beat the best entity by this to answer instead
     informational_margin: float = 0.0  # ... or by this when the user asks what something is
     incident_ratio: float = 0.8  # with outage words, an incident category this close to the best entity wins
-    ambiguous_gap: float = 0.04  # top two entities closer than this: say so
+    ambiguous_gap: float = 0.06  # top two entities closer than this: say so
+    specific_routing: float = 0.06  # a DIP scenario this close behind a catalogue request is the better route
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -108,15 +109,17 @@ def decide(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRE
     if (entity is not None and incident is not None and incident is not entity and s.outage
             and not s.informational and incident.score >= t.incident_ratio * entity.score):
         entity = incident
-    runner_up = next((c.score for c in evidence.entities if c is not entity), 0.0)
-    gap = (entity.score - runner_up) if entity else 0.0
-
     margin = t.informational_margin if s.informational else t.document_margin
     doc_led = doc is not None and (
         entity is None
         or (doc.id not in entity.articles and doc.score >= entity.score + margin)
         or (entity.kind == "incident" and not (s.outage or s.problem))
     )
+    if doc_led and doc is not None and doc.covers and not s.informational:
+        # The best article is a scenario's or request's own article: that entity is the route.
+        owner = next((c for c in evidence.entities if c.id in doc.covers), None)
+        if owner is not None:
+            entity, doc_led = owner, False
     if doc_led and doc is not None:
         others = tuple(d for d in evidence.documents if d.id != doc.id)
         sure = doc.score >= t.confident
@@ -127,8 +130,23 @@ def decide(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRE
                         sure, _priority_hint(evidence, model))
 
     assert entity is not None
-    docs = _documents_for(entity, evidence)
+    same_need = {entity.id}
+    if entity.kind == "sr":
+        # The catalogue is generic; a DIP scenario row close behind routes the same need more precisely.
+        dip = evidence.best_entity(("dip",))
+        if dip is not None and not dip.self_help_only and dip.score >= entity.score - t.specific_routing:
+            entity = dip
+            same_need.add(dip.id)
+    runner_up = next((c.score for c in evidence.entities if c.id not in same_need), 0.0)
+    gap = entity.score - runner_up
     sure = entity.score >= t.confident and gap >= t.ambiguous_gap
+    if not sure and not evidence.anchors:
+        # Too little said to tell one scenario from another: offer the case, do not guess its routing.
+        docs = tuple(evidence.documents[:MAX_ARTICLES])
+        return Decision(Action.RAISE_CASE, None, docs, None, _confidence(entity.score, gap),
+                        f"The question matches several scenarios about equally ({entity.id} {entity.score:.2f}, "
+                        f"next {runner_up:.2f}) and names none of the service's terms.", False)
+    docs = _documents_for(entity, evidence)
     confidence = _confidence(entity.score, gap)
     basis = f"{entity.id} explains {entity.score:.2f} of the question (next best {runner_up:.2f})."
     if entity.redirect:

@@ -24,6 +24,7 @@ class Candidate:
     articles: tuple[str, ...] = ()  # covering articles, best first (the document itself for articles)
     self_help_only: bool = False  # a DIP row routed to no case
     redirect: bool = False  # a DIP row that is not Elexon's responsibility
+    covers: tuple[str, ...] = ()  # for articles: the DIP and SR ids the article answers
     why: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -37,6 +38,7 @@ class Evidence:
     signals: Signals
     entities: tuple[Candidate, ...]  # dip / sr / incident, best first
     documents: tuple[Candidate, ...]  # articles and glossary terms, best first
+    information: float  # total weight of the question's words the corpus knows: low for vague questions
     known_share: float  # weight share of the question's words the corpus uses at all
     domain_share: float  # weight share of the question's words that are the service's own vocabulary
     anchors: tuple[str, ...] = ()  # the service's own phrases found in the question (glossary names, tags)

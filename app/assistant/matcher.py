@@ -60,6 +60,7 @@ class Target:
     redirect: bool = False
     text: str = ""  # what an embedder would read
     heads: str = ""  # short texts (names, titles, tags) as term sequences, for matching quoted phrases
+    covers: tuple[str, ...] = ()  # for articles: the DIP and SR ids they answer
 
 
 def _field(name: str, text: str, weight: float, protected: frozenset[str], saturate: bool = False) -> TextField:
@@ -79,12 +80,18 @@ def _sc_text(sc: MajorIncidentScenario) -> str:
     return " ".join(str(sc.raw.get(k) or "") for k in keys)
 
 
+def outage_articles(published: Iterable[Article]) -> tuple[str, ...]:
+    """Articles about outages in general (tagged so, and not any one DIP scenario's article)."""
+    return tuple(a.slug for a in published if {"outage", "major incident"} & {t.lower() for t in a.tags}
+                 and not a.scenarios)
+
+
 def build_targets(repo: ContentRepository, model: ServiceModel, protected: frozenset[str]) -> list[Target]:
     """Every piece of evidence the matcher scores, built once from the content and the service model."""
     published = sorted(repo.published(), key=lambda a: a.slug)
     spec: dict[str, float] = {a.slug: 1 / math.sqrt(max(1, len(_routable_ids(a, model)))) for a in published}
 
-    outage_slugs = {a.slug for a in published if {"outage", "major incident"} & {t.lower() for t in a.tags}}
+    outage_slugs = set(outage_articles(published))
 
     def article_fields(ids: str) -> tuple[tuple[TextField, ...], tuple[str, ...]]:
         covering = [a for a in published if ids in a.covers() and a.slug not in outage_slugs]
@@ -108,12 +115,11 @@ def build_targets(repo: ContentRepository, model: ServiceModel, protected: froze
         own = f"{sr.name}. {sr.description}"
         targets.append(Target("sr", sr.id, sr.name, (_field("own", own, OWN, protected), *arts), slugs, text=own,
                               heads=_heads([own], protected)))
-    outage_articles = tuple(a.slug for a in published
-                            if {"outage", "major incident"} & {t.lower() for t in a.tags})
+    outages = outage_articles(published)
     # Outage articles speak for every incident category alike, so each gets them at a shared weight.
     share = 1 / math.sqrt(max(1, len(model.incident_categories)))
     outage_fields: list[TextField] = []
-    for slug in outage_articles:
+    for slug in outages:
         a = repo.get_article(slug)
         assert a is not None
         outage_fields.append(_field(f"article:{slug}:head", _article_head(a), ARTICLE_HEAD * share, protected))
@@ -123,14 +129,14 @@ def build_targets(repo: ContentRepository, model: ServiceModel, protected: froze
         fields = [_field("own", ic.subcategory, OWN, protected), _field("category", ic.category, CATEGORY, protected)]
         fields += [_field(f"sc:{sc.id}", _sc_text(sc), SC_TEXT, protected) for sc in scs]
         fields += outage_fields
-        targets.append(Target("incident", ic.id, f"{ic.category}: {ic.subcategory}", tuple(fields), outage_articles,
+        targets.append(Target("incident", ic.id, f"{ic.category}: {ic.subcategory}", tuple(fields), outages,
                               text=" ".join([ic.subcategory, *(_sc_text(sc) for sc in scs)]),
                               heads=_heads([ic.subcategory, *(_sc_text(sc) for sc in scs)], protected)))
     for a in published:
         targets.append(Target("article", a.slug, a.title, (
             _field("head", _article_head(a), DOC_HEAD, protected),
             _field("body", a.text, DOC_BODY, protected, True)), (a.slug,), text=f"{a.title}. {a.summary}",
-            heads=_heads([a.title, *a.tags, a.summary], protected)))
+            heads=_heads([a.title, *a.tags, a.summary], protected), covers=tuple(_routable_ids(a, model))))
     for t in repo.glossary:
         targets.append(Target("glossary", t.slug, t.term, (
             _field("names", " ; ".join(t.names()), DOC_HEAD, protected),
@@ -306,15 +312,16 @@ class Matcher:
                 articles = tuple(sorted(articles, key=lambda s: ranks.get(("article", s), 999)))
             scored.append(Candidate(
                 t.kind, t.id, t.title, round(base + bonus + sem, 4), round(base + sem, 4), tuple(matched), articles, t.self_help_only,
-                t.redirect, {"coverage": round(base, 4), "search_bonus": round(bonus, 4),
+                t.redirect, covers=t.covers, why={"coverage": round(base, 4), "search_bonus": round(bonus, 4),
                              "semantic": round(sem, 4)}))
         scored.sort(key=lambda c: (-c.score, c.kind, c.id))
         weights = {c.word: c.weight for c in query.concepts}
         key = sum(w for word, w in weights.items() if self._is_key(word, query))
         return Evidence(
             question=question, signals=signals,
-            entities=tuple(c for c in scored if c.is_entity)[:10],
+            entities=tuple(c for c in scored if c.is_entity)[:20],
             documents=tuple(c for c in scored if not c.is_entity)[:10],
+            information=round(sum(c.weight for c in query.concepts if c.known), 3),
             known_share=round(query.known_share, 4), domain_share=round(key / query.total_weight, 4),
             anchors=self.anchors_in(query.fixed or question),
             corrections=query.corrections, expansions=query.expansions, degraded=degraded)

@@ -18,6 +18,9 @@ from app.search.passages import Passage, article_passages, glossary_passage
 from app.servicemodel import ServiceModel
 
 QUOTE_WORDS = 70
+#: the question asks for a time; passages stating durations answer that kind of question
+_ASKS_DURATION = re.compile(r"\b(?:how (?:long|quickly|soon|fast)|timescales?|target times?|deadline|by when)\b", re.I)
+_DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:business |working )?(?:minutes?|hours?|days?|weeks?|months?)\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
 GENERAL_ENQUIRY_URL = "/cases/form?sr=SR-27"
 
@@ -33,11 +36,22 @@ class Quote:
 
 
 def _score(text: str, query: Query, protected: frozenset[str]) -> float:
-    present = set(terms_of(text, protected))
+    """Weight of the question's concepts the text contains, plus its word pairs kept together ("level 2")."""
+    seq = terms_of(text, protected)
+    present = set(seq)
     total = 0.0
     for c in query.concepts:
         if any(all(t in present for t in a.terms) for a in c.alternatives):
             total += c.weight
+    weights = {c.word: c.weight for c in query.concepts}
+    asked_text = query.fixed or query.text
+    if _ASKS_DURATION.search(asked_text) and _DURATION.search(text):
+        total += max(weights.values(), default=0.0)
+    asked = terms_of(asked_text, protected)
+    pairs = set(zip(seq, seq[1:], strict=False))
+    for a, b in zip(asked, asked[1:], strict=False):
+        if (a, b) in pairs:
+            total += (weights.get(a, 0.0) + weights.get(b, 0.0)) / 2
     return total
 
 
@@ -113,6 +127,8 @@ class ReplyBuilder:
             if sc:
                 parts.append(f"This matches DIP scenario {sc.id} “{sc.description}” ({sc.category}), which the service "
                              "definition answers with self-help guidance rather than a case.")
+        if a is Action.SELF_HELP and decision.entity is None:
+            parts += self._named_terms(query, quote)
         if quote:
             lead = "Try this first" if a is Action.RAISE_CASE else "From"
             parts.append(f"{lead} “{quote.title}” ({quote.url}): “{quote.text}”")
@@ -126,6 +142,26 @@ class ReplyBuilder:
         elif a is Action.SELF_HELP:
             parts.append("If this does not solve it, you can raise a case.")
         return " ".join(parts), quote
+
+    def _named_terms(self, query: Query, quote: Quote | None, limit: int = 2) -> list[str]:
+        """Glossary terms the question names by acronym or full name: their definition's first sentence."""
+        out: list[str] = []
+        text = query.fixed or query.text
+        for term in self.repo.glossary:
+            if len(out) >= limit:
+                break
+            if quote and quote.kind == "glossary" and quote.slug == term.slug:
+                continue
+            names = [n for n in term.names() if len(n) >= 2]
+            if not any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text, 0 if n.isupper() else re.I)
+                       for n in names):
+                continue
+            if len(term.term.split()) < 2 and not term.acronym:
+                continue  # one ordinary word ("Case"): naming it is not asking about it
+            first = _SENTENCE.split(term.definition.strip())[0]
+            label = f"{term.acronym} ({term.term})" if term.acronym and term.acronym != term.term else term.term
+            out.append(f"Glossary: {label}: “{first}” ({term.url}).")
+        return out
 
     def _title(self, d: Candidate) -> str:
         if d.kind == "glossary":

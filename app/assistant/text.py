@@ -28,6 +28,15 @@ wouldn yes yet you your yours yourself
 EXPANSION_FACTOR = 0.8
 #: factor for a word that was corrected as a typo
 CORRECTION_FACTOR = 0.9
+#: factor for a spelling variant of a term the corpus also uses ("sync" / "synch")
+VARIANT_FACTOR = 0.7
+
+
+def _unify(term: str) -> str:
+    """The Porter stemmer keeps "decryption" but gives "decrypt" for "decrypted": make them one term."""
+    if len(term) > 6 and term.isalpha() and term.endswith(("ption", "ction")):
+        return term[:-3]
+    return term
 
 
 def terms_of(text: str, protected: frozenset[str] = frozenset()) -> list[str]:
@@ -36,7 +45,7 @@ def terms_of(text: str, protected: frozenset[str] = frozenset()) -> list[str]:
     for m in WORD.finditer(text):
         for part in re.split(r"[&']", m.group(0)):
             if part and part.lower() not in FILLER:
-                out += normalise_terms(part, protected)
+                out += [_unify(t) for t in normalise_terms(part, protected)]
     return out
 
 
@@ -155,6 +164,17 @@ class Analyzer:
         self.df = df
         self.speller = Speller(words)
         self.stems = set(df)
+        self._by_prefix: dict[str, list[str]] = {}
+        for stem in df:
+            if len(stem) >= 4 and stem.isalpha():
+                self._by_prefix.setdefault(stem[:4], []).append(stem)
+
+    def variants(self, term: str) -> list[str]:
+        """Corpus terms that extend or shorten this one by a letter or two ("sync", "synch")."""
+        if len(term) < 4 or not term.isalpha():
+            return []
+        return [s for s in self._by_prefix.get(term[:4], ()) if s != term and abs(len(s) - len(term)) <= 2
+                and (s.startswith(term) or term.startswith(s)) and min(len(s), len(term)) >= 4]
 
     def idf(self, term: str) -> float:
         """Rarer terms say more; a term the corpus never uses gets a middling weight, not the maximum."""
@@ -199,8 +219,9 @@ class Analyzer:
                 if term in concepts:
                     continue
                 factor = CORRECTION_FACTOR if was_fixed else 1.0
-                concepts[term] = Concept(term, self.idf(term), (Alternative((term,), factor, term),),
-                                         term in self.df)
+                alts = (Alternative((term,), factor, term),
+                        *(Alternative((v,), factor * VARIANT_FACTOR, v) for v in self.variants(term)))
+                concepts[term] = Concept(term, self.idf(term), alts, term in self.df or len(alts) > 1)
             words.append((raw, m.start(), m.end()))
         expansions: dict[str, list[str]] = {}
         for source in (self.synonyms, self.extra):

@@ -8,7 +8,9 @@ ERROR = {"type": "object", "required": ["error"], "properties": {
 
 
 def _q(name: str, schema: dict[str, Any], required: bool = False, desc: str = "") -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": required, "schema": schema, "description": desc}
+    # Optional query parameters left empty ("limit=") mean "not given": the API has always accepted that.
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": desc,
+            **({} if required else {"allowEmptyValue": True})}
 
 
 def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:

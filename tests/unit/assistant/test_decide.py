@@ -20,7 +20,8 @@ def signals(text: str = "our message bounced back with an error") -> Signals:
 
 
 def evidence(entities=(), documents=(), anchors=("DIP",), sig: Signals | None = None) -> Evidence:
-    return Evidence("q", sig or signals(), tuple(entities), tuple(documents), 1.0, 1.0, anchors=anchors)
+    return Evidence("q", sig or signals(), tuple(entities), tuple(documents), information=12.0, known_share=1.0,
+                    domain_share=1.0, anchors=anchors)
 
 
 BOUNCE = cand("dip", "DIP-SEND-04", 0.7, ("dip-message-bounce-back",))
@@ -117,3 +118,33 @@ def test_levels_are_read_from_the_words():
     assert s.impact == Level("High", '"Everyone"') and s.urgency.level == "High"
     s = read_signals("several suppliers see it but there is a workaround")
     assert (s.impact.level, s.urgency.level) == ("Medium", "Medium")
+
+
+def test_the_best_article_of_a_scenario_routes_to_that_scenario():
+    api_doc = Candidate("article", "dip-api-not-working-when-sending", "API", 0.73, 0.65,
+                        articles=("dip-api-not-working-when-sending",), covers=("DIP-SEND-03",))
+    ev = evidence([cand("dip", "DIP-SEND-02", 0.44), cand("dip", "DIP-SEND-03", 0.40)], [api_doc])
+    d = decide(ev, MODEL)
+    assert d.action is Action.RAISE_CASE and d.entity.id == "DIP-SEND-03"
+
+
+def test_a_dip_row_close_behind_a_catalogue_request_is_the_better_route():
+    ev = evidence([cand("sr", "SR-32", 0.62, ("appeal",)), cand("dip", "DIP-APPEAL-01", 0.60, ("appeal",)),
+                   cand("sr", "SR-33", 0.3)])
+    d = decide(ev, MODEL)
+    assert d.entity.id == "DIP-APPEAL-01" and d.sure
+    assert d.case_draft.report_to == "DIP Manager via Elexon Portal"
+
+
+def test_a_catalogue_request_well_ahead_stays():
+    ev = evidence([cand("sr", "SR-04", 0.62), cand("dip", "DIP-DATA-01", 0.45)])
+    assert decide(ev, MODEL).entity.id == "SR-04"
+
+
+def test_vague_question_offers_a_case_without_guessing_its_routing():
+    ev = evidence([cand("dip", "DIP-RECV-03", 0.74), cand("dip", "DIP-DCP-03", 0.70)],
+                  [cand("article", "dip-webhook-not-receiving-messages", 0.76)], anchors=(),
+                  sig=signals("help, nothing works"))
+    d = decide(ev, MODEL)
+    assert d.action is Action.RAISE_CASE
+    assert d.entity is None and d.case_draft is None and not d.sure
