@@ -19,6 +19,8 @@ from app.console.views import ViewCounter
 from app.content.history import ContentHistory
 from app.content.repository import ContentRepository
 from app.content.source import ContentSource
+from app.search.embedder import Embedder, SentenceTransformerEmbedder
+from app.search.semantic import DisabledSemantic, SemanticSearcher
 from app.search.service import SearchService
 from app.search.store import IndexStore
 from app.servicemodel import ServiceModel, load_service_model
@@ -54,11 +56,11 @@ class Services:
         return self.source.current()
 
 
-def build_services(config: dict[str, Any]) -> Services:
+def build_services(config: dict[str, Any], embedder: Embedder | None = None) -> Services:
     content_dir = Path(config["KB_CONTENT_DIR"])
     store = IndexStore(Path(config["KB_INDEX_DIR"]))
     source = ContentSource(lambda: ContentRepository(content_dir), store.version)
-    search = SearchService(source, store)
+    search = SearchService(source, store, semantic=build_semantic_search(config, source, store, embedder))
     engine = make_engine(config["KB_DATABASE_URL"])
     upgrade(engine)
     case_store = CaseStore(engine)
@@ -68,3 +70,13 @@ def build_services(config: dict[str, Any]) -> Services:
                     history=ContentHistory(content_dir), index_store=store, search=search,
                     case_store=case_store, cases=cases, mailer=mailer, records=case_store,
                     staff=StaffAccounts(engine), console=ConsoleStore(engine), views=ViewCounter(engine))
+
+
+def build_semantic_search(config: dict[str, Any], content: ContentSource, store: IndexStore,
+                          embedder: Embedder | None = None) -> SemanticSearcher | DisabledSemantic:
+    """KB_SEMANTIC=on: start loading the model in the background now, so keyword search serves meanwhile."""
+    if str(config.get("KB_SEMANTIC", "on")).strip().lower() not in ("on", "1", "true", "yes"):
+        return DisabledSemantic()
+    semantic = SemanticSearcher(content, store, embedder or SentenceTransformerEmbedder())
+    semantic.start()
+    return semantic

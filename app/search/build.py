@@ -21,6 +21,7 @@ class BuildReport:
     documents: int
     seconds: float
     detail: str = ""
+    embedded: int = 0  # passages sent to the embedding model (semantic index only)
 
 
 def protected_terms(repo: ContentRepository) -> list[str]:
@@ -53,9 +54,11 @@ def build_keyword(repo: ContentRepository, store: IndexStore, force: bool = Fals
 
 
 def build_all(services, force: bool = False) -> list[BuildReport]:
-    """Every index the server uses; the semantic one only where its builder is available."""
+    """Every index the server uses; the semantic one unless search by meaning is off (KB_SEMANTIC=off)."""
     reports = [build_keyword(services.content, services.index_store, force=force)]
     semantic_builder = getattr(services.search.semantic, "build", None)
     if semantic_builder is not None:
         reports.append(semantic_builder(force=force))
+    else:
+        logger.info("semantic index not built: search by meaning is off")
     return reports

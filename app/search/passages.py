@@ -81,8 +81,10 @@ def article_passages(a: Article) -> list[Passage]:
         carry, pending_heading = [], None
     if not passages:
         passages.append(Passage(f"article:{a.slug}#0", "article", a.slug, a.title, None, None, a.summary))
-    # The summary is the article's own one-line answer: embed it with the title as a passage too.
-    passages.append(Passage(f"article:{a.slug}#summary", "article", a.slug, a.title, None, None, a.summary))
+    # The summary is the article's own one-line answer and the tags are how readers name the problem:
+    # embed them with the title as a passage too.
+    overview = f"{a.summary} {'; '.join(a.tags)}." if a.tags else a.summary
+    passages.append(Passage(f"article:{a.slug}#summary", "article", a.slug, a.title, None, None, overview))
     return passages
 
 

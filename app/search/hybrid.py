@@ -1,0 +1,93 @@
+"""Pure ranking arithmetic: fold passage matches into documents, and fuse rankings by reciprocal rank.
+
+Reciprocal rank fusion scores a document sum(weight / (k + rank)) over the rankings it appears in, so BM25
+scores and cosine similarities never need to be put on one scale.
+"""
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+
+#: k in 1/(k + rank): about 60 in the literature; larger flattens the difference between top ranks.
+RRF_K = 60.0
+#: how much each ranking counts in hybrid search (tuned with scripts/eval_search.py).
+DEFAULT_WEIGHTS: Mapping[str, float] = {"keyword": 1.0, "semantic": 1.2}
+#: kind -> added to cosine similarity when ordering semantic results (the keyword side halves glossary scores).
+DEFAULT_OFFSETS: Mapping[str, float] = {"glossary": -0.2}
+
+
+@dataclass(frozen=True)
+class PassageMatch:
+    """One passage found by vector search."""
+
+    kind: str
+    slug: str
+    section: str | None
+    score: float
+    passage_id: str = ""
+
+
+@dataclass(frozen=True)
+class FoldedMatch:
+    """A document's best passage: its section, its similarity, and how many of its passages matched."""
+
+    kind: str
+    slug: str
+    section: str | None
+    similarity: float
+    passages: int = 1
+    passage_id: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.kind, self.slug
+
+
+@dataclass(frozen=True)
+class Fused(Generic[K]):
+    key: K
+    score: float
+    ranks: Mapping[str, int] = field(default_factory=dict, compare=False, hash=False)  # ranking name -> 1-based rank
+
+
+def fold_passages(matches: Iterable[PassageMatch], offsets: Mapping[str, float] | None = None) -> list[FoldedMatch]:
+    """One entry per document at its best passage, best first; equal scores keep their first-seen order.
+
+    `offsets` (kind -> added to the similarity for ordering only) lets articles outrank a glossary definition
+    that is merely about the same subject.
+    """
+    offsets = offsets or {}
+    best: dict[tuple[str, str], FoldedMatch] = {}
+    for m in matches:
+        key = (m.kind, m.slug)
+        seen = best.get(key)
+        if seen is None:
+            best[key] = FoldedMatch(m.kind, m.slug, m.section, m.score, 1, m.passage_id)
+        elif m.score > seen.similarity:
+            best[key] = FoldedMatch(m.kind, m.slug, m.section, m.score, seen.passages + 1, m.passage_id)
+        else:
+            best[key] = replace(seen, passages=seen.passages + 1)
+    order = {key: i for i, key in enumerate(best)}
+    return sorted(best.values(), key=lambda f: (-(f.similarity + offsets.get(f.kind, 0.0)), order[f.key]))
+
+
+def fuse(rankings: Mapping[str, Sequence[K]], weights: Mapping[str, float] | None = None,
+         k: float = RRF_K) -> list[Fused[K]]:
+    """Reciprocal rank fusion of named rankings (best first); a key repeated within a ranking counts once.
+
+    Ties are broken by the best single rank, then by the order of the rankings given.
+    """
+    weights = DEFAULT_WEIGHTS if weights is None else weights
+    scores: dict[K, float] = {}
+    ranks: dict[K, dict[str, int]] = {}
+    for name, ranking in rankings.items():
+        weight = weights.get(name, 1.0)
+        for position, key in enumerate(dict.fromkeys(ranking), start=1):
+            scores[key] = scores.get(key, 0.0) + weight / (k + position)
+            ranks.setdefault(key, {})[name] = position
+    order = {key: i for i, key in enumerate(scores)}
+    ordered = sorted(scores, key=lambda key: (-scores[key], min(ranks[key].values()), order[key]))
+    return [Fused(key, scores[key], ranks[key]) for key in ordered]

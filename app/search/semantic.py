@@ -1,0 +1,193 @@
+"""Search by meaning: the SemanticSearch the search service uses, and its "off" counterpart.
+
+The model loads in a background thread so keyword search serves from the first second; until it is ready,
+or while the semantic index is missing or was built with another model, status() says why and the search
+service falls back to keyword results.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from app.content.repository import ContentRepository
+from app.content.source import ContentSource
+from app.search.build import BuildReport
+from app.search.embedder import Embedder
+from app.search.hybrid import DEFAULT_OFFSETS, DEFAULT_WEIGHTS, RRF_K, FoldedMatch, PassageMatch, fold_passages, fuse
+from app.search.models import IndexUnavailable, SearchHit
+from app.search.semantic_index import KIND, PassageRecord, SemanticIndex, build_semantic
+from app.search.store import IndexStore
+
+__all__ = ["DisabledSemantic", "SemanticIndex", "SemanticSearcher"]
+
+logger = logging.getLogger(__name__)
+
+#: documents taken from the semantic ranking into the fusion.
+HYBRID_DEPTH = 30
+#: passages fetched per document wanted (documents have several passages each).
+PASSAGES_PER_DOC = 6
+
+
+class DisabledSemantic:
+    """KB_SEMANTIC=off: no model, no semantic index; every semantic request is served by keyword."""
+
+    def status(self) -> str | None:
+        return "Search by meaning is turned off on this server (KB_SEMANTIC=off)."
+
+    def search(self, text: str, limit: int, category: str | None) -> list[SearchHit]:
+        return []
+
+    def hybrid(self, text: str, keyword_hits: list[SearchHit], limit: int, category: str | None) -> list[SearchHit]:
+        return keyword_hits[:limit]
+
+
+class SemanticSearcher:
+    """Passage vectors searched with the embedder's query vector, folded into one result per article."""
+
+    def __init__(self, content: ContentSource | ContentRepository, store: IndexStore, embedder: Embedder,
+                 weights: Mapping[str, float] | None = None, rrf_k: float = RRF_K,
+                 offsets: Mapping[str, float] | None = None) -> None:
+        self.source = content if isinstance(content, ContentSource) else ContentSource.fixed(content)
+        self.store = store
+        self.embedder = embedder
+        self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
+        self.rrf_k = rrf_k
+        self.offsets = dict(DEFAULT_OFFSETS if offsets is None else offsets)
+        self._ready = threading.Event()
+        self._load_error: str | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._index: SemanticIndex | None = None
+        self._folder: Path | None = None  # where the open index came from: deleting it degrades search
+        self._version: float | None = None
+
+    @property
+    def repo(self) -> ContentRepository:
+        """The content as of the latest published index (hits are checked against it)."""
+        return self.source.current()
+
+    # Model
+    def start(self) -> None:
+        """Load the model in a daemon thread (idempotent); searches degrade to keyword until it is ready."""
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._load, name="embedding-model-loader", daemon=True)
+                self._thread.start()
+
+    def _load(self) -> None:
+        try:
+            self.embedder.load()
+        except Exception as exc:  # a broken install must not take keyword search down with it
+            logger.exception("embedding model failed to load")
+            self._load_error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self._ready.set()
+        self.index()  # open the index now rather than on the first request
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Block until the model is loaded (starting the load if needed); False on timeout or failure."""
+        self.start()
+        return self._ready.wait(timeout) and self._load_error is None
+
+    # Index
+    def index(self) -> SemanticIndex | None:
+        """The published semantic index, reopened when a new build is published; None when there is none.
+
+        Costs two stat calls when nothing changed, so it is checked on every request.
+        """
+        version = self.store.version()
+        if version == self._version and (self._folder is None or self._folder.is_dir()):
+            return self._index
+        with self._lock:
+            if version != self._version or (self._folder is not None and not self._folder.is_dir()):
+                index = None
+                folder = self.store.path(KIND)
+                if folder is not None:
+                    try:
+                        index = SemanticIndex.open(folder)
+                    except IndexUnavailable as exc:
+                        logger.warning("%s", exc)
+                self._index, self._folder, self._version = index, folder if index else None, version
+        return self._index
+
+    def build(self, force: bool = False) -> BuildReport:
+        """`make index`: embeds only what changed (the embedder loads only if something must be embedded)."""
+        return build_semantic(self.repo, self.store, self.embedder, force=force)
+
+    def status(self) -> str | None:
+        if not self._ready.is_set():
+            return "Search by meaning is still starting up."
+        if self._load_error:
+            return "Search by meaning is unavailable: the language model could not be loaded."
+        index = self.index()
+        if index is None:
+            return "Search by meaning is unavailable: the semantic index has not been built (run `make index`)."
+        if index.model_id != self.embedder.model_id or index.dim != self.embedder.dim:
+            return "Search by meaning is unavailable: the semantic index was built with a different model (run `make index`)."
+        return None
+
+    # Searching
+    def search(self, text: str, limit: int, category: str | None) -> list[SearchHit]:
+        hits = []
+        for rank, match in enumerate(self._folded(text, limit, category), start=1):
+            hit = self._hit(match)
+            hits.append(replace(hit, why={**hit.why, "semantic_rank": rank}))
+        return hits
+
+    def hybrid(self, text: str, keyword_hits: list[SearchHit], limit: int, category: str | None) -> list[SearchHit]:
+        semantic = {m.key: m for m in self._folded(text, max(limit, HYBRID_DEPTH), category)}
+        keyword = {(h.kind, h.slug): h for h in keyword_hits}
+        fused = fuse({"keyword": list(keyword), "semantic": list(semantic)}, self.weights, self.rrf_k)
+        hits: list[SearchHit] = []
+        for f in fused[:limit]:
+            kw, sem = keyword.get(f.key), semantic.get(f.key)
+            base = kw if kw is not None else self._hit(sem)
+            why = dict(kw.why) if kw is not None else {"keyword_terms": []}
+            if sem is not None:
+                why.update(similarity=round(sem.similarity, 4), semantic_rank=f.ranks["semantic"])
+            why.update(fused_rank=len(hits) + 1, fused_score=round(f.score, 5))
+            section = sem.section if sem is not None else base.section
+            hits.append(replace(base, section=section, score=f.score, why=why))
+        return hits
+
+    def _folded(self, text: str, want: int, category: str | None) -> list[FoldedMatch]:
+        """Documents best first, fetching more passages until `want` documents pass the filters."""
+        index = self.index()
+        if index is None or not len(index):
+            return []
+        query = self.embedder.encode([text])[0]
+        k = want * PASSAGES_PER_DOC
+        while True:
+            found = index.search(query, k)
+            folded = [m for m in fold_passages((_match(r, s) for r, s in found), self.offsets) if self._visible(m, category)]
+            if len(folded) >= want or k >= len(index):
+                return folded[:want]
+            k *= 4
+
+    def _visible(self, m: FoldedMatch, category: str | None) -> bool:
+        if m.kind == "glossary":
+            return category is None and self.repo.get_term(m.slug) is not None
+        a = self.repo.get_article(m.slug)
+        return a is not None and a.is_public and (category is None or a.category == category)
+
+    def _hit(self, m: FoldedMatch) -> SearchHit:
+        why = {"similarity": round(m.similarity, 4), "passages_matched": m.passages}
+        index = self.index()
+        record = index.record(m.passage_id) if index is not None else None
+        excerpt = html.escape(record.excerpt) if record is not None else ""
+        if m.kind == "glossary":
+            t = self.repo.get_term(m.slug)
+            title = f"{t.term} ({t.acronym})" if t.acronym and t.acronym != t.term else t.term
+            return SearchHit("glossary", t.slug, title, t.url, excerpt or html.escape(t.definition[:220]),
+                             m.similarity, None, None, why)
+        a = self.repo.get_article(m.slug)
+        return SearchHit("article", a.slug, a.title, a.url, excerpt or html.escape(a.summary), m.similarity,
+                         a.category, m.section, why)
+
+
+def _match(record: PassageRecord, score: float) -> PassageMatch:
+    return PassageMatch(record.kind, record.slug, record.section, score, record.id)

@@ -1,0 +1,206 @@
+"""The semantic index: one unit vector per passage in a FAISS IndexFlatIP, with the model id and content hashes.
+
+Built like the keyword index (a staging folder renamed into place by IndexStore.publish), and incrementally:
+vectors of passages whose content hash is unchanged are reused, so only new or edited passages are embedded.
+faiss is imported inside the functions that need it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from app.content.repository import ContentRepository
+from app.search.build import BuildReport
+from app.search.embedder import Embedder
+from app.search.models import IndexUnavailable
+from app.search.passages import Passage, article_passages, glossary_passage
+from app.search.store import IndexStore
+
+logger = logging.getLogger(__name__)
+
+KIND = "semantic"
+VECTORS_FILE = "vectors.faiss"
+PASSAGES_FILE = "passages.json"
+EXCERPT_CHARS = 280
+EMBED_BATCH = 64
+#: source files whose changes alter passage text: a change makes `make index` recompute passages.
+_PASSAGE_CODE = (Path(__file__).with_name("passages.py"),
+                 Path(__file__).resolve().parent.parent / "content" / "render.py")
+
+
+def _faiss() -> Any:
+    import faiss
+
+    faiss.omp_set_num_threads(1)  # 2 OpenMP threads are 2-3x slower for one query at our sizes
+    return faiss
+
+
+@dataclass(frozen=True)
+class PassageRecord:
+    """What the index keeps about each vector: where it points and the hash of the text embedded."""
+
+    id: str
+    kind: str
+    slug: str
+    section: str | None
+    heading: str | None
+    hash: str
+    excerpt: str
+
+    @classmethod
+    def of(cls, p: Passage) -> PassageRecord:
+        excerpt = p.text if len(p.text) <= EXCERPT_CHARS else p.text[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
+        return cls(p.id, p.kind, p.slug, p.section, p.heading, p.hash, excerpt)
+
+
+class SemanticIndex:
+    """Passage vectors and their records; searching is exact inner product (cosine on unit vectors)."""
+
+    def __init__(self, model_id: str, dim: int, records: Sequence[PassageRecord], index: Any) -> None:
+        if index.ntotal != len(records) or index.d != dim:
+            raise IndexUnavailable(f"semantic index holds {index.ntotal}x{index.d} vectors for {len(records)} passages")
+        self.model_id = model_id
+        self.dim = dim
+        self.records = tuple(records)
+        self._by_id = {r.id: r for r in self.records}
+        self._index = index
+
+    @classmethod
+    def from_vectors(cls, model_id: str, dim: int, records: Sequence[PassageRecord], vectors: np.ndarray) -> SemanticIndex:
+        index = _faiss().IndexFlatIP(dim)
+        if len(records):
+            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        return cls(model_id, dim, records, index)
+
+    @classmethod
+    def open(cls, folder: Path) -> SemanticIndex:
+        try:
+            meta = json.loads((folder / PASSAGES_FILE).read_text(encoding="utf-8"))
+            records = [PassageRecord(**r) for r in meta["passages"]]
+            index = _faiss().read_index(str(folder / VECTORS_FILE))
+            return cls(str(meta["model_id"]), int(meta["dim"]), records, index)
+        except IndexUnavailable:
+            raise
+        except Exception as exc:  # missing files, bad JSON, faiss errors
+            raise IndexUnavailable(f"semantic index at {folder} cannot be opened: {exc}") from exc
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def record(self, passage_id: str) -> PassageRecord | None:
+        return self._by_id.get(passage_id)
+
+    def vectors(self) -> np.ndarray:
+        if not self.records:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._index.reconstruct_n(0, len(self.records))
+
+    def save(self, folder: Path) -> None:
+        _faiss().write_index(self._index, str(folder / VECTORS_FILE))
+        meta = {"model_id": self.model_id, "dim": self.dim, "passages": [asdict(r) for r in self.records]}
+        (folder / PASSAGES_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[PassageRecord, float]]:
+        """The k passages nearest one query vector, best first."""
+        k = min(k, len(self.records))
+        if k <= 0:
+            return []
+        scores, ids = self._index.search(np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1), k)
+        return [(self.records[i], float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+
+def corpus_passages(repo: ContentRepository) -> list[Passage]:
+    """Every passage search by meaning covers: published articles, then glossary definitions."""
+    passages = [p for a in sorted(repo.published(), key=lambda a: a.slug) for p in article_passages(a)]
+    return passages + [glossary_passage(t) for t in repo.glossary]
+
+
+def content_fingerprint(repo: ContentRepository) -> str:
+    """Changes when any content file or the passage-splitting code changes (a cheap "nothing to do" test)."""
+    h = hashlib.sha256(repo.fingerprint().encode())
+    for path in _PASSAGE_CODE:
+        h.update(path.read_bytes() if path.exists() else b"")
+    return h.hexdigest()
+
+
+def passages_fingerprint(records: Iterable[PassageRecord]) -> str:
+    h = hashlib.sha256()
+    for r in records:
+        h.update(f"{r.id}\t{r.hash}\n".encode())
+    return h.hexdigest()
+
+
+def build_semantic(repo: ContentRepository, store: IndexStore, embedder: Embedder, force: bool = False,
+                   progress: bool | None = None) -> BuildReport:
+    """Embed only passages whose hash is new; publish only when the passages changed."""
+    started = time.perf_counter()
+    entry = store.entry(KIND) or {}
+    same_model = entry.get("model_id") == embedder.model_id and entry.get("dim") == embedder.dim
+    folder = store.path(KIND)
+    content = content_fingerprint(repo)
+    if not force and same_model and folder and entry.get("content") == content:
+        return BuildReport(KIND, False, int(entry.get("passages", 0)), time.perf_counter() - started, "up to date")
+
+    passages = corpus_passages(repo)
+    records = [PassageRecord.of(p) for p in passages]
+    texts = {p.hash: p.embed_text for p in passages}
+    fingerprint = passages_fingerprint(records)
+    old = _open_quietly(folder) if same_model and folder else None
+    if not force and old is not None and entry.get("fingerprint") == fingerprint:
+        return BuildReport(KIND, False, len(records), time.perf_counter() - started, "up to date (no passage changed)")
+
+    known: dict[str, np.ndarray] = {}
+    if old is not None and not force:
+        known = {r.hash: v for r, v in zip(old.records, old.vectors())}
+    missing = [h for h in dict.fromkeys(r.hash for r in records) if h not in known]
+    known.update(zip(missing, _embed([texts[h] for h in missing], embedder, progress)))
+    vectors = np.stack([known[r.hash] for r in records]) if records else np.zeros((0, embedder.dim), np.float32)
+    index = SemanticIndex.from_vectors(embedder.model_id, embedder.dim, records, vectors)
+    with store.staging(KIND) as tmp:
+        index.save(tmp)
+        store.publish(KIND, tmp, {"model_id": embedder.model_id, "dim": embedder.dim, "passages": len(records),
+                                  "fingerprint": fingerprint, "content": content})
+    seconds = time.perf_counter() - started
+    logger.info("semantic index: embedded %d of %d passages in %.2fs", len(missing), len(records), seconds)
+    return BuildReport(KIND, True, len(records), seconds, f"embedded {len(missing)} of {len(records)} passages",
+                       embedded=len(missing))
+
+
+def _open_quietly(folder: Path) -> SemanticIndex | None:
+    try:
+        return SemanticIndex.open(folder)
+    except IndexUnavailable as exc:
+        logger.warning("%s; embedding every passage again", exc)
+        return None
+
+
+def _embed(texts: list[str], embedder: Embedder, progress: bool | None) -> list[np.ndarray]:
+    """Embed in batches, with a progress bar when stderr is a terminal."""
+    if not texts:
+        return []
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = None
+    if show:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(texts), desc="embedding passages", unit="passage", file=sys.stderr)
+    out: list[np.ndarray] = []
+    try:
+        for i in range(0, len(texts), EMBED_BATCH):
+            batch = embedder.encode(texts[i : i + EMBED_BATCH])
+            out.extend(batch)
+            if bar is not None:
+                bar.update(len(batch))
+    finally:
+        if bar is not None:
+            bar.close()
+    return out

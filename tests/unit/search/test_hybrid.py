@@ -1,0 +1,72 @@
+import pytest
+
+from app.search.hybrid import FoldedMatch, PassageMatch, fold_passages, fuse
+
+
+def P(slug, score, section=None, kind="article", pid=""):
+    return PassageMatch(kind, slug, section, score, pid or f"{kind}:{slug}#{section}")
+
+
+@pytest.mark.parametrize("matches, expected", [
+    pytest.param([], [], id="nothing"),
+    pytest.param([P("a", 0.9, "intro")], [("a", "intro", 0.9, 1)], id="one passage"),
+    pytest.param([P("a", 0.9, "fix"), P("a", 0.5, "intro"), P("b", 0.7, None)],
+                 [("a", "fix", 0.9, 2), ("b", None, 0.7, 1)], id="best passage links the section"),
+    pytest.param([P("a", 0.4, "intro"), P("b", 0.6), P("a", 0.8, "fix")],
+                 [("a", "fix", 0.8, 2), ("b", None, 0.6, 1)], id="a later, better passage wins"),
+    pytest.param([P("a", 0.5), P("b", 0.5)], [("a", None, 0.5, 1), ("b", None, 0.5, 1)], id="ties keep order"),
+])
+def test_folds_passages_into_one_result_per_document(matches, expected):
+    folded = fold_passages(matches)
+    assert [(f.slug, f.section, f.similarity, f.passages) for f in folded] == expected
+
+
+def test_folding_keeps_the_best_passage_id_and_separates_kinds():
+    folded = fold_passages([P("dip", 0.3, kind="glossary", pid="g"), P("dip", 0.6, "x", pid="best"), P("dip", 0.2)])
+    assert [(f.kind, f.slug, f.passage_id) for f in folded] == [("article", "dip", "best"), ("glossary", "dip", "g")]
+
+
+@pytest.mark.parametrize("offsets, expected", [
+    ({}, ["term", "article"]),
+    ({"glossary": -0.2}, ["article", "term"]),
+    ({"glossary": -0.05}, ["term", "article"]),
+])
+def test_kind_offsets_change_the_order_but_not_the_similarity(offsets, expected):
+    folded = fold_passages([P("term", 0.7, kind="glossary"), P("article", 0.6)], offsets)
+    assert [f.slug for f in folded] == expected
+    assert {f.slug: f.similarity for f in folded} == {"term": 0.7, "article": 0.6}
+
+
+def test_folded_match_key_names_kind_and_slug():
+    assert FoldedMatch("glossary", "dip", None, 0.1).key == ("glossary", "dip")
+
+
+@pytest.mark.parametrize("rankings, weights, k, expected", [
+    pytest.param({"keyword": [], "semantic": []}, None, 60, [], id="empty"),
+    pytest.param({"keyword": ["a", "b"], "semantic": ["a", "b"]}, {}, 60, ["a", "b"], id="agreement"),
+    pytest.param({"keyword": ["a", "b", "c"], "semantic": ["b", "c", "a"]}, {}, 60, ["b", "a", "c"],
+                 id="best on both together wins"),
+    pytest.param({"keyword": ["a", "b"], "semantic": ["c", "b"]}, {}, 60, ["b", "a", "c"],
+                 id="found by both beats first in one"),
+    pytest.param({"keyword": ["a", "x"], "semantic": ["b", "x"]}, {}, 60, ["x", "a", "b"], id="consensus wins"),
+    pytest.param({"keyword": ["a"], "semantic": ["b"]}, {}, 60, ["a", "b"], id="tie: ranking order decides"),
+    pytest.param({"keyword": ["a"], "semantic": ["b"]}, {"semantic": 2.0}, 60, ["b", "a"], id="weights"),
+    pytest.param({"keyword": ["a", "b"], "semantic": ["b"]}, {"keyword": 1.0, "semantic": 0.0}, 60, ["a", "b"],
+                 id="zero weight ignores a ranking"),
+    pytest.param({"keyword": ["a", "a", "b"]}, {}, 60, ["a", "b"], id="duplicates count once"),
+])
+def test_reciprocal_rank_fusion(rankings, weights, k, expected):
+    assert [f.key for f in fuse(rankings, weights, k)] == expected
+
+
+def test_fused_score_is_the_weighted_sum_of_reciprocal_ranks_and_keeps_each_rank():
+    [top, *_] = fuse({"keyword": ["a", "b"], "semantic": ["b", "a"]}, {"keyword": 1.0, "semantic": 0.5}, k=10)
+    assert top.key == "a"
+    assert top.score == pytest.approx(1 / 11 + 0.5 / 12)
+    assert dict(top.ranks) == {"keyword": 1, "semantic": 2}
+
+
+@pytest.mark.parametrize("k, expected", [(1, ["a", "b"]), (1000, ["b", "a"])])
+def test_small_k_favours_a_single_top_rank_and_large_k_favours_consensus(k, expected):
+    rankings = {"keyword": ["a", "b"], "semantic": ["c", "b"], "other": ["d", "e", "f", "a"]}
+    assert [f.key for f in fuse(rankings, {}, k)][:2] == expected

@@ -1,0 +1,129 @@
+"""Semantic search wired into the app: `index build`, /api/search "why" and "degraded", lazy heavy imports."""
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import app.services
+from app import create_app
+from app.search.embedder import FakeEmbedder
+from app.search.semantic import DisabledSemantic, SemanticSearcher
+
+ROOT = Path(__file__).resolve().parents[3]
+HEAVY = ("torch", "sentence_transformers", "transformers", "faiss")
+
+
+class SlowLoadingEmbedder(FakeEmbedder):
+    release = threading.Event()
+
+    def load(self) -> None:
+        assert self.release.wait(10)
+        super().load()
+
+
+@pytest.fixture
+def semantic_app(app_config, monkeypatch):
+    """KB_SEMANTIC=on, with the FakeEmbedder standing in for the real model."""
+    monkeypatch.setattr(app.services, "SentenceTransformerEmbedder", FakeEmbedder)
+    flask_app = create_app({**app_config, "KB_SEMANTIC": "on"})
+    assert flask_app.extensions["kb"].search.semantic.wait_ready(5)
+    return flask_app
+
+
+def test_app_creation_starts_loading_the_model_when_semantic_is_on(semantic_app):
+    semantic = semantic_app.extensions["kb"].search.semantic
+    assert isinstance(semantic, SemanticSearcher) and semantic.embedder.loaded
+
+
+def test_semantic_off_means_no_model_and_a_note(app, client):
+    assert isinstance(app.extensions["kb"].search.semantic, DisabledSemantic)
+    body = client.get("/api/search?q=bounced&mode=hybrid").get_json()
+    assert body["degraded"] is True and "KB_SEMANTIC=off" in body["notice"]
+    assert body["results"][0]["slug"] == "message-bounce-back"
+
+
+def test_index_build_builds_both_and_a_second_run_embeds_nothing(semantic_app):
+    runner = semantic_app.test_cli_runner()
+    first = runner.invoke(args=["index", "build"])
+    assert first.exit_code == 0, first.output
+    assert "keyword: rebuilt" in first.output and "semantic: rebuilt" in first.output
+    second = runner.invoke(args=["index", "build"])
+    assert "semantic: up to date" in second.output
+    assert semantic_app.extensions["kb"].search.semantic.embedder.encoded == int(
+        semantic_app.extensions["kb"].index_store.entry("semantic")["passages"])
+
+
+def test_api_returns_why_for_each_hit_and_degrades_when_the_semantic_index_is_deleted(semantic_app):
+    assert semantic_app.test_cli_runner().invoke(args=["index", "build"]).exit_code == 0
+    client = semantic_app.test_client()
+
+    body = client.get("/api/search?q=my+messages+keep+bouncing").get_json()  # hybrid is the default
+    assert body["mode"] == "hybrid" and body["degraded"] is False
+    top = body["results"][0]
+    assert top["slug"] == "message-bounce-back"
+    assert {"keyword_terms", "similarity", "fused_rank"} <= set(top["why"]) and top["why"]["fused_rank"] == 1
+    semantic = client.get("/api/search?q=my+messages+keep+bouncing&mode=semantic").get_json()
+    assert semantic["degraded"] is False and "similarity" in semantic["results"][0]["why"]
+
+    shutil.rmtree(semantic_app.extensions["kb"].index_store.path("semantic"))
+    for mode in ("hybrid", "semantic"):
+        r = client.get(f"/api/search?q=bounced&mode={mode}")
+        body = r.get_json()
+        assert r.status_code == 200 and body["degraded"] is True and "make index" in body["notice"]
+        assert body["results"][0]["slug"] == "message-bounce-back"
+
+
+def test_api_degrades_when_the_index_was_built_with_another_model(semantic_app):
+    services = semantic_app.extensions["kb"]
+    from app.search.semantic_index import build_semantic
+
+    build_semantic(services.content, services.index_store, FakeEmbedder(model_id="older-model"))
+    body = semantic_app.test_client().get("/api/search?q=bounced&mode=hybrid").get_json()
+    assert body["degraded"] is True and "different model" in body["notice"]
+
+
+def test_search_page_shows_why_and_the_degraded_note(semantic_app):
+    client = semantic_app.test_client()
+    html = client.get("/search?q=bounced").get_data(as_text=True)
+    assert "has not been built" in html  # no semantic index yet
+    semantic_app.test_cli_runner().invoke(args=["index", "build"])
+    html = client.get("/search?q=bounced").get_data(as_text=True)
+    assert "Meaning similarity" in html and "Combined rank" in html and "has not been built" not in html
+
+
+def test_keyword_search_answers_while_the_model_is_still_loading(app_config, monkeypatch):
+    monkeypatch.setattr(app.services, "SentenceTransformerEmbedder", SlowLoadingEmbedder)
+    SlowLoadingEmbedder.release.clear()
+    flask_app = create_app({**app_config, "KB_SEMANTIC": "on"})
+    try:
+        body = flask_app.test_client().get("/api/search?q=bounced&mode=hybrid").get_json()
+        assert body["degraded"] is True and "starting up" in body["notice"]
+        assert body["results"][0]["slug"] == "message-bounce-back"
+    finally:
+        SlowLoadingEmbedder.release.set()
+
+
+def test_importing_and_serving_keyword_does_not_import_torch_or_faiss(tmp_path, content_dir):
+    config = {"TESTING": True, "KB_CONTENT_DIR": str(content_dir), "KB_INDEX_DIR": str(tmp_path / "index"),
+              "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp_path / "outbox"),
+              "KB_SEMANTIC": "off", "KB_SECRET_KEY": "test"}
+    code = f"""
+import json, sys
+heavy = {HEAVY!r}
+import app
+from app import create_app
+after_import = [m for m in heavy if m in sys.modules]
+a = create_app({config!r})
+a.test_cli_runner().invoke(args=["index", "build"])
+r = a.test_client().get("/api/search?q=webhook&mode=hybrid")
+assert r.status_code == 200, r.status_code
+print(json.dumps({{"after_import": after_import, "after_search": [m for m in heavy if m in sys.modules]}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result == {"after_import": [], "after_search": []}
