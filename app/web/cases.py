@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
+import click
 from flask import (
     Blueprint,
     Response,
@@ -276,7 +278,33 @@ def london_time(moment: Any) -> str:
 @bp.cli.command("retry-mail")
 def retry_mail_command() -> None:
     """Send the notifications SMTP refused earlier (outbox/pending); run from cron while mail is down."""
-    import click
-
     delivered, waiting = services().mailer.retry_pending()
     click.echo(f"{delivered} delivered, {waiting} still pending")
+
+
+@bp.cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace PATH if it already exists.")
+def backup_command(path: Path, yes: bool) -> None:
+    """Back up the cases database to PATH while the site keeps running (SQLite backup API or pg_dump)."""
+    from app.cases.backup import BackupError, backup
+
+    try:
+        report = backup(services().case_store.engine, path, overwrite=yes)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backed up to {report.path}: {report.summary()}")
+
+
+@bp.cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace a database that already holds cases or other records.")
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the cases database (KB_DATABASE_URL) with the backup at PATH; stop the site first."""
+    from app.cases.backup import BackupError, restore
+
+    try:
+        report = restore(services().case_store.engine, path, overwrite=yes)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored from {report.path}: {report.summary()}")
