@@ -21,6 +21,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             raise RuntimeError("KB_SECRET_KEY must be set when KB_ENV=production")
         config["KB_SECRET_KEY"] = secrets.token_hex(32)
     app.config.update(config)
+    if config.get("KB_ENV") == "production" and app.debug:
+        raise RuntimeError("KB_ENV=production must not run in debug mode: unset FLASK_DEBUG (and DEBUG)")
     app.config["SECRET_KEY"] = config["KB_SECRET_KEY"]
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

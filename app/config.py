@@ -29,6 +29,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BASE_URL", "http://127.0.0.1:5000", "Public address used in links inside emails."),
     Setting("SEMANTIC", "on", "on | off: load the embedding model for semantic and hybrid search."),
     Setting("SESSION_MINUTES", 60, "Staff sessions expire after this many minutes of inactivity."),
+    Setting("RATE_LIMITS", "", "Per-client limits overriding the defaults, as name=count/seconds, comma-separated: "
+            "assist-api (30/60), assist-page (60/60), case-create (10/3600), case-comment (30/3600), "
+            "case-link (5/3600)."),
 )
 
 

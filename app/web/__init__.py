@@ -5,9 +5,24 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.web import api, assistant, auth, cases, cases_api, cli, console, errors, glossary, pages, search, security
+    from app.web import (
+        api,
+        assistant,
+        auth,
+        cases,
+        cases_api,
+        cli,
+        console,
+        errors,
+        glossary,
+        pages,
+        ratelimit,
+        search,
+        security,
+    )
 
     security.init_app(app)
+    ratelimit.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     for bp in (pages.bp, glossary.bp, search.bp, api.bp, cases.bp, cases_api.bp, assistant.bp):

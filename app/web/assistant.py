@@ -14,6 +14,7 @@ from app.assistant.service import MAX_MESSAGE, Answer, Assistant
 from app.web.deps import services
 from app.web.errors import FieldError
 from app.web.openapi import ERROR, _json, register_paths
+from app.web.ratelimit import rate_limit
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +36,11 @@ def _client() -> str:
     return request.remote_addr or "unknown"
 
 
-def _limit(limit: tuple[int, int]) -> None:
-    if not assistant().allow(_client(), *limit):
+def _limit(name: str, limit: tuple[int, int]) -> None:
+    count, window = rate_limit(name, limit)
+    if not assistant().allow(_client(), count, window):
         raise TooManyRequests("Too many questions in a short time. Please wait a minute and try again.",
-                              retry_after=limit[1])
+                              retry_after=window)
 
 
 def read_message(value: Any) -> str:
@@ -60,7 +62,7 @@ def read_conversation_id(value: Any) -> str | None:
 
 @bp.post("/api/assist")
 def api_assist():
-    _limit(API_LIMIT)
+    _limit("assist-api", API_LIMIT)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise FieldError("message", "Send a JSON object with a 'message'.")
@@ -148,7 +150,7 @@ def chat():
 
 @bp.post("/assist")
 def ask():
-    _limit(PAGE_LIMIT)
+    _limit("assist-page", PAGE_LIMIT)
     conversation = _conversation(request.form.get("conversation_id"))
     try:
         message = read_message(request.form.get("message"))
@@ -169,7 +171,7 @@ def feedback():
     if solved == "yes":
         return _page(None, conversation, feedback="yes")
     # "No": show the raise-case step, pre-filled from the last question's decision.
-    _limit(PAGE_LIMIT)
+    _limit("assist-page", PAGE_LIMIT)
     last = conversation.turns[-1].question if conversation else ""
     answer = assistant().preview(last, conversation.id if conversation else None) if last else None
     return _page(answer, conversation, raise_step=True, feedback="no")

@@ -20,6 +20,7 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.exceptions import TooManyRequests
 
 from app.cases import CaseClosed, CaseNotFound
 from app.cases.forms import FIELD_BY_NAME, FIELDS, validate_case_form
@@ -28,6 +29,7 @@ from app.cases.routing import SERVICE_USERS, derive_routing
 from app.cases.sla import describe_due, target_for
 from app.servicemodel import LEVELS, ServiceModel
 from app.web.deps import services
+from app.web.ratelimit import rate_limit
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,20 @@ def client_key(action: str) -> str:
 
 
 def allowed(action: str, limit: tuple[int, int]) -> bool:
-    return services().case_store.hit(client_key(action), *limit)
+    """Count one hit against ``limit`` (or KB_RATE_LIMITS' value for ``action``); False once it is exceeded."""
+    return services().case_store.hit(client_key(action), *rate_limit(action, limit))
+
+
+def retry_after(action: str, limit: tuple[int, int]) -> int:
+    """Seconds until the fixed window of ``action``'s limit starts again."""
+    window = rate_limit(action, limit)[1]
+    return window - int(services().case_store.now().timestamp()) % window
+
+
+def enforce(action: str, limit: tuple[int, int], message: str) -> None:
+    """429 with Retry-After once this client has used up ``limit``."""
+    if not allowed(action, limit):
+        raise TooManyRequests(message, retry_after=retry_after(action, limit))
 
 
 def case_view(case: Case) -> dict[str, Any]:
@@ -172,8 +187,7 @@ def submit():
         return render_template("cases/form.html", **_form_context(preview, {}), previewed=True)
     if errors:
         return render_template("cases/form.html", **_form_context(typed, errors)), 400
-    if not allowed("case-create", CREATE_LIMIT):
-        abort(429, description="Too many cases from your network in the last hour. Please try again later.")
+    enforce("case-create", CREATE_LIMIT, "Too many cases from your network in the last hour. Please try again later.")
     case, token = services().cases.raise_case(clean)
     session["case_created"] = {"reference": case.reference, "token": token}
     return redirect(url_for("cases.confirmation"), code=303)
@@ -225,8 +239,8 @@ def comment(reference: str):
             "cases/track.html", case=case, token=token, errors={"body": error}, comment=body, **case_view(case)
         )
         return private(make_response(html, 400))
-    if not allowed("case-comment", COMMENT_LIMIT):
-        abort(429, description="Too many comments from your network in the last hour. Please try again later.")
+    enforce("case-comment", COMMENT_LIMIT,
+            "Too many comments from your network in the last hour. Please try again later.")
     try:
         services().cases.comment_as_raiser(reference, token, body)
     except CaseClosed:
@@ -259,8 +273,7 @@ def lost_link():
         return render_template(
             "cases/link.html", values={"reference": reference, "email": email}, errors=errors, sent=False
         ), 400
-    if not allowed("case-link", LINK_LIMIT):
-        abort(429, description="Too many requests from your network in the last hour. Please try again later.")
+    enforce("case-link", LINK_LIMIT, "Too many requests from your network in the last hour. Please try again later.")
     sent = services().cases.resend_link(reference, email)
     current_app.logger.info("lost-link request %s", "matched" if sent else "did not match")
     return render_template("cases/link.html", values={}, errors={}, sent=True)
