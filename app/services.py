@@ -8,7 +8,7 @@ from typing import Any
 
 from app.assistant.conversations import conversation_log_for, rate_limiter_for
 from app.assistant.service import Assistant
-from app.cases.db import make_engine, upgrade
+from app.cases.db import make_engine, upgrade_or_retry
 from app.cases.mail import Mailer
 from app.cases.notify import Notifier
 from app.cases.service import CaseService
@@ -62,7 +62,7 @@ def build_services(config: dict[str, Any], embedder: Embedder | None = None) -> 
     source = ContentSource(lambda: ContentRepository(content_dir), store.version)
     search = SearchService(source, store, semantic=build_semantic_search(config, source, store, embedder))
     engine = make_engine(config["KB_DATABASE_URL"])
-    upgrade(engine)
+    upgrade_or_retry(engine)  # an unreachable database does not stop the site: pages needing it answer 503
     case_store = CaseStore(engine)
     mailer = Mailer(config.get("KB_SMTP_URL"), config["KB_OUTBOX_DIR"], config["KB_MAIL_FROM"])
     cases = CaseService(case_store, Notifier(mailer, config["KB_BASE_URL"]))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +13,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, MetaData, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
 
 logger = logging.getLogger(__name__)
@@ -21,6 +25,13 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = "kb_read_only"
 #: Key for pg_advisory_xact_lock so concurrent workers do not migrate at the same time.
 _MIGRATION_LOCK_KEY = 0x4B42_0006
+#: Seconds a PostgreSQL connection attempt may take: a dead host costs a request this long, not minutes.
+PG_CONNECT_TIMEOUT_S = 5
+#: Errors meaning "the database cannot be reached or used right now" (not a bug in a query).
+UNAVAILABLE = (OperationalError, InterfaceError)
+#: Background migration retries after an unreachable start: first delay, doubling up to the maximum.
+RETRY_FIRST_S = 2.0
+RETRY_MAX_S = 60.0
 
 
 NAMING_CONVENTION = {
@@ -55,11 +66,17 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     u = normalise_url(url)
     if u.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)
+        if u.get_backend_name() == "postgresql" and "connect_timeout" not in u.query:
+            kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S, **kwargs.get("connect_args", {})}
         return create_engine(u, **kwargs)
     database = u.database or ""
     in_memory = database in ("", ":memory:") or "mode=memory" in str(u)
     if not in_memory and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # connecting will fail too: pages that need the database answer 503
+            logger.error("cannot create the database folder %s (%s)", folder, exc.strerror or exc)
     engine = create_engine(u, **kwargs)
     _make_sqlite_durable(engine, wal=not in_memory)
     return engine
@@ -108,6 +125,48 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
     logger.info("case store schema at %s (%s)", revision, engine.dialect.name)
+
+
+def upgrade_or_retry(engine: Engine, revision: str = "head") -> bool:
+    """Migrate now if the database is reachable (True). If not, log it and keep retrying in the background,
+    so the site starts and serves what needs no database while pages that do answer 503."""
+    try:
+        upgrade(engine, revision)
+        return True
+    except UNAVAILABLE as exc:
+        logger.warning("database unavailable at start (%s); will migrate when it is back", describe(exc))
+    thread = threading.Thread(target=_retry_upgrade, args=(weakref.ref(engine), revision),
+                              name="kb-migrate-retry", daemon=True)  # fmt: skip
+    thread.start()
+    return False
+
+
+def _retry_upgrade(ref: weakref.ref[Engine], revision: str) -> None:
+    delay = RETRY_FIRST_S
+    while True:
+        time.sleep(delay)
+        delay = min(delay * 2, RETRY_MAX_S)
+        engine = ref()
+        if engine is None:  # the app that owned it is gone
+            return
+        try:
+            upgrade(engine, revision)
+            logger.info("database reachable again: migrations done")
+            return
+        except UNAVAILABLE as exc:
+            logger.warning("database still unavailable (%s); next try in %.0fs", describe(exc), delay)
+        except Exception:  # a broken migration: say so loudly, retrying cannot fix it
+            logger.exception("migrations failed once the database was reachable")
+            return
+        finally:
+            del engine
+
+
+def describe(exc: BaseException) -> str:
+    """The driver's first line of the error, for logs (no SQL, no parameters)."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return f"{type(orig).__name__}: {lines[0][:200] if lines else ''}"
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -4,9 +4,19 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from app.cases.db import describe
 
 logger = logging.getLogger(__name__)
+
+#: What a page or API that needs the database says while it is unavailable.
+DATABASE_UNAVAILABLE = ("The service desk database is not available right now, so cases cannot be raised, "
+                        "tracked or updated. Articles, the glossary and search still work. Please try again "
+                        "in a few minutes.")
+RETRY_AFTER_S = 30
 
 
 class FieldError(Exception):
@@ -40,7 +50,17 @@ def handle_unexpected(exc: Exception):
     return handle_http(InternalServerError("Something went wrong on our side. Please try again."))
 
 
+def handle_database(exc: Exception):
+    """The database is down, unreachable, read-only, locked for too long or not migrated yet: 503, not 500."""
+    if isinstance(exc, IntegrityError | DataError):  # a bug in what we wrote, not an outage
+        return handle_unexpected(exc)
+    logger.error("database unavailable on %s %s: %s", request.method, request.path, describe(exc))
+    return handle_http(ServiceUnavailable(DATABASE_UNAVAILABLE, retry_after=RETRY_AFTER_S))
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(FieldError, handle_field)
+    app.register_error_handler(DBAPIError, handle_database)
+    app.register_error_handler(PoolTimeout, handle_database)
     app.register_error_handler(Exception, handle_unexpected)

@@ -1,12 +1,17 @@
 """Home, article, category pages and "Was this helpful?" votes."""
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.content.models import Article, Status
 from app.content.repository import ContentRepository
 from app.web import auth
 from app.web.deps import services
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("pages", __name__)
 
@@ -91,7 +96,10 @@ def vote(slug: str):
     recorder = getattr(s, "records", None)
     if recorder is not None:
         last = s.history.last_change(a.path, s.source.fingerprint)  # so the helpful rate can be shown per version
-        recorder.record_vote(slug, helpful == "yes", reason, last.hash if last else None)
+        try:
+            recorder.record_vote(slug, helpful == "yes", reason, last.hash if last else None)
+        except SQLAlchemyError as exc:  # feedback is for reports: never turn it into an error page
+            logger.warning("vote on %s not recorded (%s)", slug, type(exc).__name__)
     return redirect(url_for("pages.article", slug=slug, voted=helpful) + "#feedback")
 
 

@@ -1,12 +1,17 @@
 """The search results page."""
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.search.service import MODES
 from app.web.deps import services
 from app.web.errors import FieldError
 from app.web.params import search_params
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("search", __name__)
 
@@ -27,7 +32,10 @@ def results():
     response = s.search.search(q, mode=mode, limit=limit if "limit" in request.args else 20, category=category)
     records = getattr(s, "records", None)
     if records is not None:
-        records.record_search(q, mode, len(response.hits), response.hits[0].score if response.hits else None)
+        try:
+            records.record_search(q, mode, len(response.hits), response.hits[0].score if response.hits else None)
+        except SQLAlchemyError as exc:  # the search log is for reports: losing an entry must not lose the page
+            logger.warning("search not logged (%s)", type(exc).__name__)
     # The glossary box leads only when the query names a glossary term; other glossary hits rank in the list.
     term = s.content.find_term(q)
     lead = [h for h in response.hits[:1] if term is not None and h.kind == "glossary" and h.slug == term.slug]
