@@ -121,7 +121,7 @@ class ReplyBuilder:
         if a is Action.REDIRECT and decision.entity is not None:
             parts.append(self._redirect(decision.entity.id))
         elif a is Action.RAISE_CASE and decision.entity is not None:
-            parts.append(self._matched(decision))
+            parts.append(self._matched(decision.entity))
         elif a is Action.SELF_HELP and decision.entity is not None and decision.entity.kind == "dip":
             sc = self.model.scenarios.get(decision.entity.id)
             if sc:
@@ -170,9 +170,7 @@ class ReplyBuilder:
         article = self.repo.get_article(d.id)
         return f"{article.title} ({article.url})" if article else d.title
 
-    def _matched(self, decision: Decision) -> str:
-        e = decision.entity
-        assert e is not None
+    def _matched(self, e: Candidate) -> str:
         if e.kind == "dip" and e.id in self.model.scenarios:
             sc = self.model.scenarios[e.id]
             return f"This matches DIP scenario {sc.id} “{sc.description}” ({sc.category})."

@@ -113,7 +113,8 @@ class Assistant:
             ev2, d2 = self._decide(combined)
             if d2.action is not Action.OUT_OF_SCOPE and d2.confidence > decision.confidence:
                 evidence, decision = ev2, d2
-        assert replies is not None
+        if replies is None:  # built together with the matcher, so only a bug gets here
+            raise RuntimeError("the assistant's reply builder was not built")
         reply, quote = replies.build(decision, matcher.query_terms(evidence.question))
         entity = decision.entity
         scenario = scenario_json(entity.kind, entity.id, self.model) if entity else None

@@ -144,7 +144,8 @@ class Mailer:
         return address.rpartition("@")[2] or "localhost"
 
     def _deliver(self, msg: EmailMessage) -> None:
-        assert self.smtp_url
+        if not self.smtp_url:
+            raise smtplib.SMTPException("no SMTP URL configured")
         parts = urlsplit(self.smtp_url)
         scheme = parts.scheme.lower()
         if scheme not in ("smtp", "smtps", "smtp+starttls"):

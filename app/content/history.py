@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 import os
 import shutil
-import subprocess
+import subprocess  # nosec B404  # fixed argument lists only, never a shell (see each call)
 import threading
 import time
 from collections.abc import Callable
@@ -89,7 +89,8 @@ class ContentHistory:
             return None
         env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
         try:
-            done = subprocess.run([self.git, "-C", str(self.root), *args], capture_output=True, text=True,
+            # B603: fixed git subcommands, paths as separate arguments, no shell.
+            done = subprocess.run([self.git, "-C", str(self.root), *args], capture_output=True, text=True,  # nosec B603
                                   encoding="utf-8", errors="replace", timeout=self.timeout, env=env, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             logger.warning("git %s failed: %s", args[0], exc)
