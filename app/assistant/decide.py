@@ -31,13 +31,18 @@ class Action(StrEnum):
 @dataclass(frozen=True)
 class Thresholds:
     floor: float = 0.30  # below this share explained, nothing here is about the question
-    unanchored: float = 0.60  # a question naming none of the service's own terms needs this much
+    unanchored: float = 0.35  # a question naming none of the service's own terms needs more than this ...
+    unanchored_foreign: float = 0.50  # ... and this when it also uses words our texts never use ("canteen")
+    min_information: float = 3.0  # "what's 2+2": too few known words to be about anything here
+    semantic_in_scope: float = 0.45  # meaning this close to some evidence is in scope, whatever the words
+    semantic_out_of_scope: float = 0.35  # ... and this far from all of it is not, unless it names our terms
     confident: float = 0.45  # an entity explaining this much is a confident match
     document_margin: float = 0.08  # an unrelated article must beat the best entity by this to answer instead
     informational_margin: float = 0.0  # ... or by this when the user asks what something is
     incident_ratio: float = 0.8  # with outage words, an incident category this close to the best entity wins
     ambiguous_gap: float = 0.06  # top two entities closer than this: say so
     specific_routing: float = 0.06  # a DIP scenario this close behind a catalogue request is the better route
+    vague_information: float = 8.0  # fewer known words than this, ambiguous and unanchored: do not guess
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -93,27 +98,63 @@ def _priority_hint(evidence: Evidence, model: ServiceModel) -> PriorityDerivatio
     return None
 
 
+def out_of_scope(evidence: Evidence, best_cov: float, t: Thresholds) -> bool:
+    """Nothing here is about the message: too little of it explained and none of the service's terms used."""
+    sem = evidence.semantic_top
+    if best_cov < t.floor and not (sem is not None and sem >= t.semantic_in_scope and evidence.anchors):
+        return True
+    if evidence.anchors:
+        return False
+    if sem is not None:
+        if sem >= t.semantic_in_scope:
+            return False
+        if sem < t.semantic_out_of_scope:
+            return True
+    needed = t.unanchored if evidence.known_share >= 1.0 else t.unanchored_foreign
+    return evidence.information < t.min_information or best_cov <= needed
+
+
+def _incident_fits(incident: Candidate, evidence: Evidence) -> bool:
+    """Outage or many-users words, or a fault named in terms only a central service's incidents use."""
+    s = evidence.signals
+    if s.informational:
+        return False
+    if s.outage or s.many_users:
+        return True
+    others: set[str] = set()
+    for c in [c for c in evidence.entities if c.kind != "incident"][:5]:
+        others.update(c.matched)
+    return s.problem and bool(set(incident.matched) - others)
+
+
 def decide(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRESHOLDS) -> Decision:
     """One action for one message; never raises for any evidence."""
     s = evidence.signals
     entity = evidence.best_entity()
     doc = evidence.best_document
     best_cov = max((c.coverage for c in (entity, doc) if c is not None), default=0.0)
-    if best_cov < t.floor or (not evidence.anchors and best_cov < t.unanchored):
+    if out_of_scope(evidence, best_cov, t):
         return Decision(Action.OUT_OF_SCOPE, None, (), None, round(1 - best_cov, 3),
                         f"Nothing in the knowledge base or the service definition explains this message "
-                        f"(best share explained {best_cov:.2f}).")
+                        f"(best share explained {best_cov:.2f}"
+                        + (f", meaning similarity {evidence.semantic_top:.2f})." if evidence.semantic_top is not None
+                           else ")."))
 
     # Outage words and a central system's incident category close behind: an incident for many users.
     incident = evidence.best_entity(("incident",))
-    if (entity is not None and incident is not None and incident is not entity and s.outage
-            and not s.informational and incident.score >= t.incident_ratio * entity.score):
+    fits = incident is not None and _incident_fits(incident, evidence)
+    if (entity is not None and incident is not None and incident is not entity and fits
+            and incident.score >= t.incident_ratio * entity.score):
         entity = incident
+    elif entity is not None and entity.kind == "incident" and not fits:
+        # Incident categories are for central services failing; otherwise the best scenario or request.
+        entity = evidence.best_entity(("dip", "sr")) or entity
     margin = t.informational_margin if s.informational else t.document_margin
     doc_led = doc is not None and (
         entity is None
         or (doc.id not in entity.articles and doc.score >= entity.score + margin)
-        or (entity.kind == "incident" and not (s.outage or s.problem))
+        or (entity.kind == "incident" and not fits)
+        or (s.informational and entity.kind == "sr" and doc.score >= entity.score - margin - t.document_margin)
     )
     if doc_led and doc is not None and doc.covers and not s.informational:
         # The best article is a scenario's or request's own article: that entity is the route.
@@ -134,13 +175,14 @@ def decide(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRE
     if entity.kind == "sr":
         # The catalogue is generic; a DIP scenario row close behind routes the same need more precisely.
         dip = evidence.best_entity(("dip",))
-        if dip is not None and not dip.self_help_only and dip.score >= entity.score - t.specific_routing:
+        if (dip is not None and not dip.self_help_only and dip.score >= entity.score - t.specific_routing
+                and set(dip.articles) & set(entity.articles)):
             entity = dip
             same_need.add(dip.id)
     runner_up = next((c.score for c in evidence.entities if c.id not in same_need), 0.0)
     gap = entity.score - runner_up
     sure = entity.score >= t.confident and gap >= t.ambiguous_gap
-    if not sure and not evidence.anchors:
+    if not sure and not evidence.anchors and evidence.information < t.vague_information:
         # Too little said to tell one scenario from another: offer the case, do not guess its routing.
         docs = tuple(evidence.documents[:MAX_ARTICLES])
         return Decision(Action.RAISE_CASE, None, docs, None, _confidence(entity.score, gap),

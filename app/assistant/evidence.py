@@ -45,6 +45,7 @@ class Evidence:
     corrections: dict[str, str] = field(default_factory=dict)
     expansions: dict[str, list[str]] = field(default_factory=dict)
     degraded: bool = False  # search by meaning was unavailable
+    semantic_top: float | None = None  # best meaning similarity to any evidence; None without embeddings
 
     def best_entity(self, kinds: tuple[str, ...] = ENTITY_KINDS) -> Candidate | None:
         return next((c for c in self.entities if c.kind in kinds), None)

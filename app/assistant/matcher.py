@@ -12,13 +12,14 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from app.assistant.evidence import Candidate, Evidence
 from app.assistant.routing import linked_major_incidents
+from app.assistant.semantic import EvidenceVectors, find_encoder
 from app.assistant.signals import read_signals
-from app.assistant.text import Analyzer, Query, terms_of
+from app.assistant.text import Alternative, Analyzer, Concept, Query, terms_of
 from app.content.models import Article
 from app.content.repository import ContentRepository
 from app.search.analysis import is_identifier
@@ -36,6 +37,11 @@ SEARCH_BONUS = 0.08
 #: score added per unit of cosine similarity above SEMANTIC_FLOOR, when embeddings are available
 SEMANTIC_WEIGHT, SEMANTIC_FLOOR = 0.25, 0.2
 SEARCH_LIMIT = 20
+#: timing words the major incident scenarios and incident subcategories use, as single terms
+OUT_OF_HOURS_TERM, IN_HOURS_TERM = "outofhours", "inhours"
+TIMING_WEIGHT = 3.0
+#: score added to a glossary entry the question names when it asks what something is
+NAMED_TERM_BONUS = 0.15
 #: score added when a phrase the user quoted (an error message, a screen label) is one of the evidence's names
 QUOTE_BONUS = 0.15
 _QUOTED = re.compile(r"(?<!\w)[\"“‘'](?P<q>[^\"“”‘’']{3,120}?)[\"”’'](?!\w)")
@@ -75,9 +81,20 @@ def _routable_ids(a: Article, model: ServiceModel) -> list[str]:
     return [i for i in a.covers() if i in model.scenarios or i in model.service_requests]
 
 
+def _timing(text: str) -> str:
+    """The timing a text states ("Out of Hours", "In Hours") as one term the question can meet."""
+    low = text.lower()
+    if "out of hours" in low:
+        return f" {OUT_OF_HOURS_TERM}"
+    if "in hours" in low or "working hours" in low:
+        return f" {IN_HOURS_TERM}"
+    return ""
+
+
 def _sc_text(sc: MajorIncidentScenario) -> str:
     keys = ("system", "variation", "when", "downtime", "who_raises", "impact", "response", "notes")
-    return " ".join(str(sc.raw.get(k) or "") for k in keys)
+    text = " ".join(str(sc.raw.get(k) or "") for k in keys)
+    return text + _timing(str(sc.raw.get("when") or ""))
 
 
 def outage_articles(published: Iterable[Article]) -> tuple[str, ...]:
@@ -126,7 +143,8 @@ def build_targets(repo: ContentRepository, model: ServiceModel, protected: froze
         outage_fields.append(_field(f"article:{slug}:body", a.text, ARTICLE_BODY * share, protected, True))
     for ic in model.incident_categories.values():
         scs = linked_major_incidents(ic, model)
-        fields = [_field("own", ic.subcategory, OWN, protected), _field("category", ic.category, CATEGORY, protected)]
+        fields = [_field("own", ic.subcategory + _timing(ic.subcategory), OWN, protected),
+                  _field("category", ic.category, CATEGORY, protected)]
         fields += [_field(f"sc:{sc.id}", _sc_text(sc), SC_TEXT, protected) for sc in scs]
         fields += outage_fields
         targets.append(Target("incident", ic.id, f"{ic.category}: {ic.subcategory}", tuple(fields), outages,
@@ -149,18 +167,15 @@ def _heads(texts: Iterable[str], protected: frozenset[str]) -> str:
     return " | " + " | ".join(" ".join(terms_of(x, protected)) for x in texts) + " | "
 
 
-Embed = Callable[[list[str]], Sequence[Sequence[float]]]
-
-
-def find_embedder(search: SearchService) -> Embed | None:
-    """A text embedder offered by the search service, if semantic search provides one and is ready."""
-    semantic = getattr(search, "semantic", None)
-    for owner in (search, semantic):
-        for name in ("embed", "embed_texts", "encode"):
-            fn = getattr(owner, name, None) if owner is not None else None
-            if callable(fn):
-                return fn
-    return None
+def _proper_nouns(texts: Iterable[str]) -> frozenset[str]:
+    """Words the corpus writes capitalised nearly always ("Helix", "GlobalSign"): names, not ordinary words."""
+    upper: Counter[str] = Counter()
+    lower: Counter[str] = Counter()
+    for text in texts:
+        for m in re.finditer(r"(?<=[a-z,;:] )([A-Za-z][a-z]+)\b", text):
+            w = m.group(1)
+            (upper if w[0].isupper() else lower)[w.lower()] += 1
+    return frozenset(w for w, n in upper.items() if n >= 2 and lower[w] * 5 < n)
 
 
 class Matcher:
@@ -180,10 +195,12 @@ class Matcher:
         self.key_terms = self._key_terms(protected)
         self.protected = protected
         self._anchors: dict[tuple[str, ...], str] = {}
+        names = _proper_nouns(raw_texts)
         for phrase, single_ok in self._anchor_phrases():
             terms = tuple(terms_of(phrase, protected))
-            words = len(re.findall(r"[^\W_]+", phrase))
-            if terms and (len(terms) >= 2 or (single_ok and words == 1)):
+            words = re.findall(r"[^\W_]+", phrase)
+            if terms and (len(terms) >= 2 or (single_ok and len(words) == 1
+                                               and (is_identifier(words[0]) or words[0].lower() in names))):
                 self._anchors.setdefault(terms, phrase)
         self._postings: dict[str, list[tuple[int, int, int]]] = {}
         for ti, t in enumerate(self.targets):
@@ -196,8 +213,8 @@ class Matcher:
             if t.kind in ("dip", "sr", "incident"):
                 for slug in t.articles:
                     self._article_owners.setdefault(slug, []).append(i)
-        self._embed = find_embedder(search)
-        self._vectors: list[list[float]] | None = None
+        self.vectors = EvidenceVectors([t.text for t in self.targets], find_encoder(search))
+        self.vectors.start()
 
     def _key_terms(self, protected: frozenset[str]) -> frozenset[str]:
         """The service's own vocabulary: names of entities, article titles and tags, glossary names."""
@@ -268,29 +285,20 @@ class Matcher:
         return ranks, response.degraded
 
     def _semantic(self, text: str) -> dict[int, float]:
-        if self._embed is None:
-            return {}
-        try:
-            if self._vectors is None:
-                self._vectors = [list(map(float, v)) for v in self._embed([t.text for t in self.targets])]
-            q = [float(x) for x in self._embed([text])[0]]
-        except Exception:
-            logger.warning("embeddings unavailable to the assistant; matching by words only")
-            self._embed = None
-            return {}
-        qn = math.sqrt(sum(x * x for x in q)) or 1.0
-        out = {}
-        for i, v in enumerate(self._vectors):
-            vn = math.sqrt(sum(x * x for x in v)) or 1.0
-            out[i] = sum(a * b for a, b in zip(q, v, strict=False)) / (qn * vn)
-        return out
+        sims = self.vectors.similarities(text)
+        return {} if sims is None else {i: float(v) for i, v in enumerate(sims)}
 
     def match(self, question: str) -> Evidence:
         query = self.analyzer.analyse(question)
         signals = read_signals(question)
+        timing = OUT_OF_HOURS_TERM if signals.out_of_hours else IN_HOURS_TERM if signals.in_hours else None
+        if timing:
+            query = replace(query, concepts=(*query.concepts, Concept(timing, TIMING_WEIGHT,
+                                                                      (Alternative((timing,), 1.0, timing),), True)))
         coverage = self._coverage(query)
         ranks, degraded = self._search_ranks(question)
         cosines = self._semantic(question)
+        named = {g.slug for a in self.anchors_in(query.fixed or question) if (g := self.repo.find_term(a))}
         quoted = [f" {' '.join(ts)} " for m in _QUOTED.finditer(query.fixed or question)
                   if len(ts := terms_of(m.group("q"), self.protected)) >= 2]
         scored: list[Candidate] = []
@@ -307,6 +315,8 @@ class Matcher:
             sem = SEMANTIC_WEIGHT * max(0.0, cosines.get(ti, 0.0) - SEMANTIC_FLOOR)
             if quoted and any(q in t.heads for q in quoted):
                 bonus += QUOTE_BONUS
+            if t.kind == "glossary" and signals.definition and not signals.problem and t.id in named:
+                bonus += NAMED_TERM_BONUS
             articles = t.articles
             if t.kind in ("dip", "sr", "incident") and len(articles) > 1:
                 articles = tuple(sorted(articles, key=lambda s: ranks.get(("article", s), 999)))
@@ -324,6 +334,7 @@ class Matcher:
             information=round(sum(c.weight for c in query.concepts if c.known), 3),
             known_share=round(query.known_share, 4), domain_share=round(key / query.total_weight, 4),
             anchors=self.anchors_in(query.fixed or question),
+            semantic_top=round(max(cosines.values()), 4) if cosines else None,
             corrections=query.corrections, expansions=query.expansions, degraded=degraded)
 
     def _is_key(self, word: str, query: Query) -> bool:

@@ -14,6 +14,7 @@ def _rx(*parts: str) -> re.Pattern[str]:
 
 
 DEFINITION = _rx(r"what(?:'?s| is| are| does| do)\b(?! (?:i|we|you) )", r"whats", r"who (?:is|are)",
+                 r"how (?:does|do|is|are) (?:the |a |an )?(?!(?:i|we|you|my|our)\b)\w+",
                  r"define", r"meaning of", r"stands? for", r"explain", r"tell me about", r"why (?:is|are|does|do)")
 HOW_TO = _rx(r"how (?:do|can|should|would) (?:i|we)", r"can (?:i|we)", r"is it possible", r"is that allowed",
              r"are we allowed", r"do (?:i|we) need")
@@ -32,8 +33,10 @@ OUTAGE = _rx(r"down", r"outage", r"broken", r"not coming through", r"aren'?t com
              r"hasn'?t (?:given|sent|received|had) (?:us )?any", r"(?:haven'?t|have not) had any",
              r"stopped", r"unavailable", r"not responding", r"isn'?t answering", r"no (?:\w+ )?responses",
              r"for (?:two|three|several|\d+) (?:hours|days)", r"since \d")
-OUT_OF_HOURS = _rx(r"out of hours", r"after hours", r"overnight", r"night", r"evening", r"weekend",
-                   r"saturday", r"sunday", r"bank holiday", r"\d{1,2} ?(?:am|pm) on a (?:saturday|sunday)")
+OUT_OF_HOURS = _rx(r"out of hours", r"out-of-hours", r"after hours", r"overnight", r"night", r"evening", r"weekend",
+                   r"saturday", r"sunday", r"bank holiday", r"(?:[6-9]|1[01])(?::\d\d)? ?pm", r"midnight")
+IN_HOURS = _rx(r"in hours", r"working hours", r"office hours", r"business hours", r"this (?:morning|afternoon)",
+               r"working day")
 
 IMPACT_HIGH = _rx(r"all users", r"all (?:market )?participants", r"market[- ]wide", r"everyone", r"everybody",
                   r"industry[- ]wide", r"system[- ]wide", r"whole market", r"nobody can", r"no[- ]one can")
@@ -67,8 +70,14 @@ class Signals:
     priority_question: bool
     outage: bool
     out_of_hours: bool
+    in_hours: bool
     impact: Level | None
     urgency: Level | None
+
+    @property
+    def many_users(self) -> bool:
+        """The user says the problem reaches beyond them (impact Medium or High in the 6.3 wording)."""
+        return self.impact is not None and self.impact.level in ("High", "Medium")
 
     @property
     def informational(self) -> bool:
@@ -105,6 +114,7 @@ def read_signals(text: str) -> Signals:
         priority_question=bool(PRIORITY_QUESTION.search(text)),
         outage=bool(OUTAGE.search(text)),
         out_of_hours=bool(OUT_OF_HOURS.search(text)),
+        in_hours=bool(IN_HOURS.search(text)) and not OUT_OF_HOURS.search(text),
         impact=impact,
         urgency=urgency,
     )

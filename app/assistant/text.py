@@ -11,13 +11,16 @@ from app.search.analysis import STOP, normalise_terms
 from app.search.synonyms import Synonyms
 
 WORD = re.compile(r"[^\W_]+(?:[-_&'][^\W_]+)*")
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_URL = re.compile(r"\bhttps?://\S+", re.I)
+_HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|org|net|uk|io|eu|co|gov|info|biz)\b", re.I)
 #: General English function words and fillers, beyond the search tokenizer's stop list; they say nothing about a topic.
 FILLER = frozenset("""
 a about above after again all also am an and any anyone anything are aren as at be been before being below
-between both but by can cannot could couldn did didn do does doesn doing don done down during each else etc
+between both but by can cannot could couldn did didn do does doesn doing don done during each else etc
 ever every few for from further get gets getting got had hadn has hasn have haven having he her here hers him
 his how however i if in into is isn it its itself just let lets like ll made make many may me might more most
-much must my myself need needs no nor not now of off often on once one only or other others our ours ourselves
+much must my myself need needs no nor not now of often on once one only or other others our ours ourselves
 out over own per please put quite rather re really s said same say says see seem seems shall she should so
 some someone something still such sure t take than that the their theirs them themselves then there these they
 this those though through thus to too under until up upon us use used ve very via want wants was wasn way we
@@ -194,7 +197,15 @@ class Analyzer:
         return re.search(rf"(?<![\w-]){re.escape(phrase.upper())}(?![\w-])", text) is not None or (
             len(phrase) > 2 and phrase not in FILLER and phrase not in STOP)
 
+    @staticmethod
+    def _plain(text: str) -> str:
+        """Addresses the user typed say what kind of thing they are, not which one: the words our texts use."""
+        text = _EMAIL.sub(" email address ", text)
+        text = _URL.sub(" link ", text)
+        return _HOST.sub(" domain ", text)
+
     def analyse(self, text: str) -> Query:
+        text = self._plain(text)
         corrections: dict[str, str] = {}
         words: list[tuple[str, int, int]] = []  # (term-bearing word, start, end)
         fixed_text = text

@@ -19,9 +19,10 @@ def signals(text: str = "our message bounced back with an error") -> Signals:
     return read_signals(text)
 
 
-def evidence(entities=(), documents=(), anchors=("DIP",), sig: Signals | None = None) -> Evidence:
-    return Evidence("q", sig or signals(), tuple(entities), tuple(documents), information=12.0, known_share=1.0,
-                    domain_share=1.0, anchors=anchors)
+def evidence(entities=(), documents=(), anchors=("DIP",), sig: Signals | None = None, information: float = 12.0,
+             known_share: float = 1.0, semantic_top: float | None = None) -> Evidence:
+    return Evidence("q", sig or signals(), tuple(entities), tuple(documents), information=information,
+                    known_share=known_share, domain_share=1.0, anchors=anchors, semantic_top=semantic_top)
 
 
 BOUNCE = cand("dip", "DIP-SEND-04", 0.7, ("dip-message-bounce-back",))
@@ -42,8 +43,17 @@ TOPIC_DOC = cand("article", "what-is-the-dip", 0.9, ("what-is-the-dip",))
      evidence([cand("incident", "IC-08", 0.8)], [cand("glossary", "data-acquisition-hub", 0.85)],
               sig=signals("whats a data acquisition hub")), Action.SELF_HELP, None),
     ("nothing explains it", evidence([cand("dip", "DIP-FUND-03", 0.2)], anchors=()), Action.OUT_OF_SCOPE, None),
-    ("no service words and weak evidence", evidence([cand("dip", "DIP-CHANGE-03", 0.45)], anchors=()),
+    ("no service words, words we never use, weak evidence",
+     evidence([cand("dip", "DIP-CHANGE-03", 0.45)], anchors=(), known_share=0.6), Action.OUT_OF_SCOPE, None),
+    ("no service words but all ours", evidence([cand("dip", "DIP-CHANGE-03", 0.45)], anchors=()), Action.RAISE_CASE,
+     "DIP-CHANGE-03"),
+    ("too little said", evidence([cand("dip", "DIP-SEND-07", 0.9)], anchors=(), information=1.8),
      Action.OUT_OF_SCOPE, None),
+    ("far in meaning from everything", evidence([cand("dip", "DIP-FUND-03", 0.45)], anchors=(), semantic_top=0.2),
+     Action.OUT_OF_SCOPE, None),
+    ("close in meaning though few words match",
+     evidence([cand("dip", "DIP-REG-05", 0.36)], anchors=(), known_share=0.7, semantic_top=0.62),
+     Action.RAISE_CASE, "DIP-REG-05"),
     ("no service words but strong evidence", evidence([BOUNCE], [BOUNCE_DOC], anchors=()), Action.RAISE_CASE,
      "DIP-SEND-04"),
 ])
@@ -100,7 +110,7 @@ def test_priority_question_gets_the_derivation():
 
 def test_thresholds_are_parameters():
     ev = evidence([cand("dip", "DIP-CHANGE-03", 0.45)], anchors=())
-    assert decide(ev, MODEL, Thresholds(unanchored=0.4)).action is Action.RAISE_CASE
+    assert decide(ev, MODEL, Thresholds(unanchored=0.5)).action is Action.OUT_OF_SCOPE
 
 
 def test_empty_evidence_is_out_of_scope():
@@ -144,7 +154,25 @@ def test_a_catalogue_request_well_ahead_stays():
 def test_vague_question_offers_a_case_without_guessing_its_routing():
     ev = evidence([cand("dip", "DIP-RECV-03", 0.74), cand("dip", "DIP-DCP-03", 0.70)],
                   [cand("article", "dip-webhook-not-receiving-messages", 0.76)], anchors=(),
-                  sig=signals("help, nothing works"))
+                  sig=signals("help, nothing works"), information=7.4)
     d = decide(ev, MODEL)
     assert d.action is Action.RAISE_CASE
     assert d.entity is None and d.case_draft is None and not d.sure
+
+
+def test_an_incident_category_needs_outage_words_or_a_central_service_only_it_names():
+    generic = Candidate("incident", "IC-01", "IC-01", 0.91, 0.91, matched=("error", "receiv"))
+    scenario = Candidate("dip", "DIP-RECV-01", "DIP-RECV-01", 0.88, 0.8, matched=("error", "receiv"))
+    d = decide(evidence([generic, scenario], sig=signals("we see error messages when receiving flows")), MODEL)
+    assert d.entity.id == "DIP-RECV-01"
+    named = Candidate("incident", "IC-13", "IC-13", 0.61, 0.6, matched=("ees", "regs", "failur"))
+    weaker = Candidate("dip", "DIP-RECV-01", "DIP-RECV-01", 0.5, 0.5, matched=("failur",))
+    d = decide(evidence([named, weaker], sig=signals("REGS failures because EES data is out of sync")), MODEL)
+    assert d.entity.id == "IC-13" and d.case_draft.subcategory == "EES Service Failure"
+
+
+def test_many_users_words_make_it_an_incident():
+    sr = cand("sr", "SR-30", 0.87)
+    ic = cand("incident", "IC-11", 0.73)
+    d = decide(evidence([sr, ic], sig=signals("we suspect a security breach affecting multiple participants")), MODEL)
+    assert d.entity.id == "IC-11" and d.case_draft.derivation.impact == "Medium"
