@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
+HOST ?= 127.0.0.1
+WORKERS ?= 2
+THREADS ?= 4
 export HF_HUB_OFFLINE := 1
 
 .PHONY: run test install index check eval bench serve clean
@@ -22,6 +25,10 @@ index: install  ## build the search indexes; only what changed is rebuilt
 
 run: index  ## serve on http://127.0.0.1:$(PORT) with the embedded defaults
 	$(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
+
+serve: index  ## production server: gunicorn, $(WORKERS) workers x $(THREADS) threads on $(HOST):$(PORT) (README: Production)
+	$(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) \
+		--timeout 60 --graceful-timeout 30 --access-logfile - "app:create_app()"
 
 check: install  ## check articles and glossary: prints path:line: problems, fails on any error
 	$(BIN)/flask --app app content check

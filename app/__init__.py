@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_config
 from app.services import build_services
@@ -25,6 +26,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         raise RuntimeError("KB_ENV=production must not run in debug mode: unset FLASK_DEBUG (and DEBUG)")
     app.config["SECRET_KEY"] = config["KB_SECRET_KEY"]
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    if proxies := int(config.get("KB_PROXY_FIX") or 0):  # only headers the trusted proxies themselves add count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     app.extensions["kb"] = build_services(app.config)
