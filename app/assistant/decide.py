@@ -170,7 +170,8 @@ def decide(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRE
                         + (f" against {entity.id} at {entity.score:.2f})." if entity else ")."),
                         sure, _priority_hint(evidence, model))
 
-    assert entity is not None
+    if entity is None:  # no entity and no document: nothing to answer with
+        return Decision(Action.OUT_OF_SCOPE, None, (), None, 1.0, "No evidence at all.")
     same_need = {entity.id}
     if entity.kind == "sr":
         # The catalogue is generic; a DIP scenario row close behind routes the same need more precisely.

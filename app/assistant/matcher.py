@@ -138,7 +138,8 @@ def build_targets(repo: ContentRepository, model: ServiceModel, protected: froze
     outage_fields: list[TextField] = []
     for slug in outages:
         a = repo.get_article(slug)
-        assert a is not None
+        if a is None:
+            continue
         outage_fields.append(_field(f"article:{slug}:head", _article_head(a), ARTICLE_HEAD * share, protected))
         outage_fields.append(_field(f"article:{slug}:body", a.text, ARTICLE_BODY * share, protected, True))
     for ic in model.incident_categories.values():

@@ -52,7 +52,8 @@ class EvidenceVectors:
         return self._matrix is not None
 
     def _build(self) -> None:
-        assert self.source is not None
+        if self.source is None:
+            return
         try:
             m = np.asarray(self.source[0](self.texts), dtype=np.float32)
             norms = np.linalg.norm(m, axis=1, keepdims=True)
@@ -80,7 +81,8 @@ class EvidenceVectors:
         if self._matrix is None:
             self.start()
             return None
-        assert self.source is not None
+        if self.source is None:
+            return None
         try:
             q = np.asarray(self.source[0]([text]), dtype=np.float32)[0]
         except Exception:
