@@ -13,8 +13,11 @@ def int_param(args: Mapping[str, str], name: str, default: int, low: int, high: 
     if raw in (None, ""):
         return default
     try:
-        value = int(raw)
-    except ValueError:
+        number = float(raw)  # "8.0" is the whole number the OpenAPI schema allows; "8.5" is not
+        if not number.is_integer():
+            raise ValueError(raw)
+        value = int(number)
+    except (ValueError, OverflowError):
         raise FieldError(name, f"'{name}' must be a whole number") from None
     if not low <= value <= high:
         raise FieldError(name, f"'{name}' must be between {low} and {high}")
