@@ -1,0 +1,220 @@
+"""The whole journey in a real browser: a market participant asks the assistant, says it did not help,
+raises the pre-filled case and tracks it; an agent resolves it with a linked article and the knowledge
+manager's reports count it. Also: the chat by keyboard alone, axe on the assistant and case pages, and
+payloads that never run even with the CSP switched off."""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery"
+QUESTION = "Our GlobalSign certificate upload to the DIP portal keeps failing"
+XSS = """<script>alert(1)</script>"><img src=x onerror=alert(1)>'><svg onload=alert(1)>"""
+
+
+@pytest.fixture(scope="module")
+def people(live_app):
+    """An agent and a knowledge manager, added the way the README says: `flask staff add`."""
+    runner = live_app.test_cli_runner()
+    tag = uuid.uuid4().hex[:6]
+    emails = {}
+    for role in ("agent", "knowledge_manager"):
+        emails[role] = f"journey-{role}-{tag}@example.com"
+        result = runner.invoke(args=["staff", "add", emails[role], "--role", role], input=f"{PASSWORD}\n{PASSWORD}\n")
+        assert result.exit_code == 0, result.output
+    return emails
+
+
+def sign_in(page: Page, base_url: str, email: str, path: str = "/console/") -> None:
+    page.goto(base_url + path)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("h1")).to_be_visible()
+
+
+def kpi(page: Page, label: str) -> int:
+    return int(page.locator(".kpis div", has_text=label).locator("dd").inner_text())
+
+
+def ask(page: Page, question: str) -> None:
+    page.get_by_label("Your question").fill(question)
+    page.get_by_role("button", name="Ask").click()
+    expect(page.locator(".assist-answer h2")).to_be_visible()
+
+
+def fill_requester(page: Page) -> None:
+    page.get_by_label("Your name").fill("Grace Hopper")
+    page.get_by_label("Email address").fill("grace@example.com")
+    page.get_by_label("Party ID", exact=True).fill("GRACEPWR")
+    page.get_by_label("Market Participant ID", exact=True).fill("GRAC")
+    page.get_by_label("CRA Market Role").fill("Supplier")
+
+
+def test_ask_say_no_raise_track_and_the_desk_resolves_it(page: Page, browser: Browser, base_url: str, people):
+    manager = browser.new_context().new_page()
+    sign_in(manager, base_url, people["knowledge_manager"], "/console/reports/kcs?period=all")
+    known_before = kpi(manager, "Known (article linked)")
+    manager.goto(base_url + "/console/reports/deflection?period=all")
+    escalated_before = kpi(manager, "Escalated to a case") if manager.locator(".kpis").count() else 0
+
+    # The assistant recognises the DIP scenario and offers a routed case.
+    page.goto(base_url + "/assist")
+    ask(page, QUESTION)
+    answer = page.locator(".assist-answer")
+    expect(answer.locator("h2")).to_have_text("Support case suggested")
+    expect(answer).to_contain_text("DIP-CERT-02")
+
+    page.get_by_role("group", name="Did this solve it?").get_by_role("button", name="No").click()
+    raise_step = page.locator(".assist-raise")
+    expect(raise_step.get_by_role("heading", name="Raise this case")).to_be_visible()
+    draft = {dt: raise_step.locator("dl dt", has_text=dt).locator("xpath=following-sibling::dd[1]").inner_text()
+             for dt in ("Type", "Report to", "Priority")}
+    assert draft["Type"] == "Incident" and draft["Report to"] == "Service Provider"
+    priority = draft["Priority"][:2]
+    assert re.fullmatch(r"P[1-4]", priority)
+    category = raise_step.get_by_label("Category", exact=True).input_value()
+    assert category == "Certificate Admin Reg & Vetting"
+    expect(raise_step.get_by_label("Subject")).to_have_value(re.compile("GlobalSign certificate upload"))
+    raise_step.get_by_role("button", name="Continue to the case form").click()
+
+    # The case form arrives pre-filled: category, scenario, and the same routing the assistant showed.
+    expect(page).to_have_url(re.compile(r"/cases/form\?"))
+    expect(page.get_by_label("Category (required)")).to_have_value(category)
+    expect(page.locator("p.matched")).to_contain_text("DIP-CERT-02")
+    expect(page.get_by_label("Subject")).to_have_value(re.compile("GlobalSign certificate upload"))
+    expect(page.get_by_label("Description")).to_have_value(re.compile(QUESTION))
+    routing = page.locator("section.routing")
+    expect(routing.locator("dt", has_text="Type").locator("xpath=following-sibling::dd[1]")).to_have_text("Incident")
+    expect(routing.locator("dt", has_text="Report to").locator("xpath=following-sibling::dd[1]")).to_have_text(
+        "Service Provider")
+    expect(routing.locator("dt", has_text="Priority").locator("xpath=following-sibling::dd[1]")).to_contain_text(
+        priority)
+    fill_requester(page)
+    page.get_by_role("button", name="Submit case").click()
+
+    # Confirmation with the reference, then the tracking link.
+    expect(page.get_by_role("heading", name="Case received")).to_be_visible()
+    reference = page.locator(".reference").inner_text()
+    assert re.fullmatch(r"CS\d{7,}", reference)
+    page.get_by_role("link", name=f"Track case {reference}").click()
+    expect(page).to_have_url(re.compile(rf"/cases/{reference}\?token=[A-Za-z0-9_-]{{43,}}"))
+    expect(page.get_by_role("heading", name=f"Case {reference}")).to_be_visible()
+    expect(page.locator(".status")).to_have_text("New")
+    tracking = page.url
+
+    # An agent finds it in the queue and resolves it with an article found as they type.
+    agent = browser.new_context().new_page()
+    sign_in(agent, base_url, people["agent"])
+    expect(agent.get_by_role("heading", name="Case queue")).to_be_visible()
+    agent.get_by_role("link", name=reference).click()
+    expect(agent.locator("h1")).to_contain_text(reference)
+    expect(agent.locator("body")).to_contain_text(QUESTION)  # the conversation came with the case
+    agent.get_by_label("Find knowledge articles to link").fill("GlobalSign certificate upload")
+    add = agent.locator("#article-results button.add-link").first
+    expect(add).to_be_visible()
+    add.click()
+    expect(agent.locator("#chosen-articles input[name=article]:checked")).to_have_count(1)
+    agent.get_by_label("Resolution note").fill("Re-issued the GlobalSign certificate; the article shows the upload.")
+    agent.get_by_role("button", name="Resolve case").click()
+    expect(agent.get_by_role("status").first).to_contain_text("1 article(s) linked")
+    expect(agent.locator(".case-head")).to_contain_text("Resolved")
+    agent.context.close()
+
+    # The raiser sees the resolution; the reports count the case.
+    page.goto(tracking)
+    expect(page.locator(".status")).to_have_text("Resolved")
+    expect(page.locator(".history")).to_contain_text("Re-issued the GlobalSign certificate")
+    manager.goto(base_url + "/console/reports/kcs?period=all")
+    assert kpi(manager, "Known (article linked)") == known_before + 1
+    manager.goto(base_url + "/console/reports/deflection?period=all")
+    assert kpi(manager, "Escalated to a case") == escalated_before + 1
+    manager.context.close()
+
+
+def tab_to(page: Page, selector: str, limit: int = 60) -> None:
+    """Press Tab until the element matching ``selector`` has focus (as a keyboard user would)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement === document.querySelector(s)", selector):
+            return
+    raise AssertionError(f"{selector} never received focus by Tab")
+
+
+def test_the_assistant_works_by_keyboard_alone(page: Page, base_url: str):
+    page.goto(base_url + "/assist")
+    tab_to(page, "#assist-message")
+    page.keyboard.type(QUESTION)
+    tab_to(page, "#assist-form button[type=submit]")
+    page.keyboard.press("Enter")
+    expect(page.locator(".assist-answer h2")).to_be_focused()  # focus moves to the answer
+    tab_to(page, "form.feedback button[value=no]")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Raise this case")).to_be_visible()
+    tab_to(page, ".assist-raise-form button[type=submit]")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/cases/form\?"))
+    expect(page.get_by_label("Category (required)")).to_have_value("Certificate Admin Reg & Vetting")
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+
+
+# -- accessibility ------------------------------------------------------------------------------------
+def test_assistant_page_is_accessible_before_and_after_an_answer(axe_page: Page, base_url: str, axe):
+    axe_page.goto(base_url + "/assist")
+    assert axe() == []
+    ask(axe_page, QUESTION)
+    assert axe() == []
+    axe_page.get_by_role("button", name="No").click()
+    expect(axe_page.get_by_role("heading", name="Raise this case")).to_be_visible()
+    assert axe() == []
+
+
+def test_case_pages_are_accessible_with_errors_confirmation_and_tracking(axe_page: Page, base_url: str, axe):
+    page = axe_page
+    page.goto(base_url + "/cases/form?scenario=DIP-CERT-02&category=Certificate+Admin+Reg+%26+Vetting")
+    assert axe() == []
+    page.get_by_role("button", name="Submit case").click()
+    expect(page.locator(".error-summary, [role=alert]").first).to_be_visible()
+    expect(page).to_have_title(re.compile("^Error: "))
+    assert axe() == []
+    fill_requester(page)
+    page.get_by_label("Subject").fill("Certificate upload fails")
+    page.get_by_label("Description").fill("The portal rejects the upload of our GlobalSign certificate.")
+    page.get_by_role("button", name="Submit case").click()
+    expect(page.get_by_role("heading", name="Case received")).to_be_visible()
+    assert axe() == []
+    page.get_by_role("link", name=re.compile(r"^Track case CS")).click()
+    expect(page.locator(".status")).to_have_text("New")
+    assert axe() == []
+
+
+# -- payloads never run (escaping alone, with the CSP bypassed) -----------------------------------------
+def test_payloads_typed_into_the_chat_and_case_pages_never_run(axe_page: Page, base_url: str):
+    page = axe_page  # its context bypasses the CSP, so only escaping stands between a payload and a script
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(base_url + "/assist")
+    ask(page, f"{XSS} certificate upload")
+    expect(page.locator(".assist-answer")).to_contain_text("<script>alert(1)</script>")  # shown as text
+    page.goto(base_url + "/cases/form?scenario=DIP-CERT-02&category=Certificate+Admin+Reg+%26+Vetting")
+    fill_requester(page)
+    page.get_by_label("Subject").fill(XSS)
+    page.get_by_label("Description").fill(XSS)
+    page.get_by_label("URL of related page or document").fill("javascript:alert(1)")
+    page.get_by_role("button", name="Submit case").click()  # refused: not an http(s) URL
+    expect(page.get_by_label("Subject")).to_have_value(XSS)
+    page.get_by_label("URL of related page or document").fill("")
+    page.get_by_role("button", name="Submit case").click()
+    page.get_by_role("link", name=re.compile(r"^Track case CS")).click()
+    expect(page.locator("p.lead")).to_have_text(XSS)
+    page.get_by_label("Your comment").fill(XSS)
+    page.get_by_role("button", name="Add comment").click()
+    expect(page.locator(".history")).to_contain_text("onerror=alert(1)")
+    assert page.locator("img[src=x], svg[onload]").count() == 0
+    assert dialogs == []
