@@ -47,6 +47,12 @@ def normalise_terms(raw: str, protected: frozenset[str] = frozenset()) -> list[s
     return [_stem(low)]
 
 
+@lru_cache(maxsize=200_000)
+def cached_terms(raw: str, protected: frozenset[str]) -> tuple[str, ...]:
+    """normalise_terms for the tokenizer: words repeat, and snippets re-tokenise whole bodies per query."""
+    return tuple(normalise_terms(raw, protected))
+
+
 def tokenize(text: str, protected: frozenset[str] = frozenset()) -> list[str]:
     """Plain list of index terms for a text (used for queries and tests)."""
     return [t for m in WORD.finditer(text) for t in normalise_terms(m.group(0), protected)]
@@ -69,7 +75,7 @@ class KBTokenizer(Tokenizer):
                  mode: str = "", **kwargs) -> Iterator[Token]:
         pos = start_pos
         for m in WORD.finditer(value):
-            for text in normalise_terms(m.group(0), self.protected):
+            for text in cached_terms(m.group(0), self.protected):
                 t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
                 t.text, t.boost, t.stopped = text, 1.0, False
                 if keeporiginal:

@@ -13,6 +13,9 @@ from app.search.store import IndexStore
 
 logger = logging.getLogger(__name__)
 
+#: bump when the keyword index folder's contents change (2: postings.npz for the array scorer).
+KEYWORD_FORMAT = "2"
+
 
 @dataclass(frozen=True)
 class BuildReport:
@@ -33,6 +36,7 @@ def protected_terms(repo: ContentRepository) -> list[str]:
 def keyword_fingerprint(repo: ContentRepository) -> str:
     h = hashlib.sha256(repo.fingerprint().encode())
     h.update(analysis.VERSION.encode())
+    h.update(KEYWORD_FORMAT.encode())
     return h.hexdigest()
 
 

@@ -3,19 +3,23 @@ from __future__ import annotations
 
 import html
 import logging
+import threading
 from collections.abc import Iterable
 from pathlib import Path
+
+import numpy as np
 
 from whoosh import index as windex
 from whoosh import query as Q
 from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.analysis import Analyzer
 from whoosh.filedb.filestore import RamStorage
 
 from app.content.models import Article, GlossaryTerm
-from app.search.analysis import KBTokenizer, SpellTokenizer, normalise_terms, WORD
+from app.search.analysis import KBTokenizer, SpellTokenizer, cached_terms, normalise_terms, WORD
+from app.search.bm25 import PostingsScorer, save_postings
 from app.search.models import IndexUnavailable, SearchHit
+from app.search.snippets import highlight
 from app.search.synonyms import Synonyms
 
 logger = logging.getLogger(__name__)
@@ -25,6 +29,8 @@ FIELD_BOOSTS = {"title": 5.0, "names": 5.0, "tags": 2.5, "summary": 2.0, "ids": 
 SEARCH_FIELDS = tuple(FIELD_BOOSTS)
 #: Short glossary definitions win on BM25 length normalisation; articles answer questions, so they lead.
 KIND_WEIGHT = {"article": 1.0, "glossary": 0.5}
+#: unknown words remembered per index (fuzzy expansions, spelling suggestions) before starting afresh.
+CACHE_LIMIT = 20_000
 
 
 def build_schema(protected: Iterable[str]) -> Schema:
@@ -66,8 +72,12 @@ def glossary_doc(t: GlossaryTerm) -> dict[str, str]:
 
 def build_keyword_index(target: Path, articles: Iterable[Article], terms: Iterable[GlossaryTerm],
                         protected: Iterable[str]) -> int:
-    """Write a fresh Whoosh index into `target`; returns the number of documents."""
-    return _fill(windex.create_in(str(target), build_schema(protected)), articles, terms)
+    """Write a fresh Whoosh index into `target`, and its postings as arrays; returns the number of documents."""
+    ix = windex.create_in(str(target), build_schema(protected))
+    count = _fill(ix, articles, terms)
+    with ix.reader() as reader:
+        save_postings(target, reader, SEARCH_FIELDS)
+    return count
 
 
 def _fill(ix: windex.Index, articles: Iterable[Article], terms: Iterable[GlossaryTerm]) -> int:
@@ -83,18 +93,34 @@ def _fill(ix: windex.Index, articles: Iterable[Article], terms: Iterable[Glossar
 
 
 class KeywordIndex:
-    """An opened keyword index; safe to share between threads (searchers are per call)."""
+    """An opened keyword index; safe to share between threads.
 
-    def __init__(self, ix: windex.Index, synonyms: Synonyms) -> None:
+    Queries are scored with numpy over postings loaded once (app.search.bm25), which gives Whoosh's BM25F scores
+    in well under a millisecond; queries with fuzzy terms (unknown words) still go through a Whoosh searcher.
+    """
+
+    def __init__(self, ix: windex.Index, synonyms: Synonyms, scorer: PostingsScorer | None = None) -> None:
         self._ix = ix
         self._tok: KBTokenizer = self._ix.schema["title"].analyzer
         self.synonyms = synonyms
         self.doc_count = self._ix.doc_count()
+        self._reader = ix.reader()
+        self._reader_lock = threading.Lock()  # Whoosh readers seek shared file handles
+        self._near_cache: dict[tuple[str, int, int], tuple[str, ...]] = {}  # the index never changes:
+        self._spelling_cache: dict[str, list[str]] = {}  # so neither do these answers
+        if scorer is None or scorer.doc_count != self._reader.doc_count_all():
+            scorer = PostingsScorer.from_reader(self._reader, SEARCH_FIELDS)
+        self._scorer = scorer
+        self._stored = [{k: v for k, v in fields.items() if k != "body"} for fields in self._reader.all_stored_fields()]
+        kinds = [d["kind"] for d in self._stored]
+        self._kinds = np.array(kinds)
+        self._categories = np.array([d.get("category") or "" for d in self._stored])
+        self._kind_weight = np.array([KIND_WEIGHT[k] for k in kinds], dtype=np.float64)
 
     @classmethod
     def open(cls, path: Path, synonyms: Synonyms) -> KeywordIndex:
         try:
-            return cls(windex.open_dir(str(path)), synonyms)
+            return cls(windex.open_dir(str(path)), synonyms, PostingsScorer.load(path))
         except Exception as exc:  # Whoosh raises several kinds for missing or corrupt folders
             raise IndexUnavailable(f"keyword index at {path} cannot be opened: {exc}") from exc
 
@@ -132,32 +158,109 @@ class KeywordIndex:
         return Q.Or(parts, scale=0.9), expansions, fuzzy
 
     def search(self, text: str, limit: int = 10, category: str | None = None,
-               kinds: tuple[str, ...] = ("article", "glossary")) -> tuple[list[SearchHit], str | None]:
-        """Ranked hits and, when a word is unknown, a corrected query to suggest."""
+               kinds: tuple[str, ...] = ("article", "glossary"),
+               snippets: int | None = None) -> tuple[list[SearchHit], str | None]:
+        """Ranked hits and, when a word is unknown, a corrected query to suggest.
+
+        Only the first `snippets` hits (all when None) get a highlighted snippet; the rest show their summary.
+        """
+        with self._reader_lock:
+            q, expansions, fuzzy = self._build_query(text, self._reader)
+            if fuzzy:
+                q = self._resolve_fuzzy(q)
+        if not q.subqueries:
+            return [], None
+        found = self._scorer.evaluate(q)
+        if found is None:
+            return self._search_with_whoosh(text, q, expansions, fuzzy, limit, category, kinds, snippets)
+        docs, scores = found.docs, found.scores
+        keep = np.isin(self._kinds[docs], kinds)
+        if category:
+            keep &= self._categories[docs] == category
+        docs, scores = docs[keep], scores[keep]
+        weighted = scores * self._kind_weight[docs]
+        order = np.lexsort((docs, -weighted))[:limit]
+        top = docs[order]
+        _, leaves = _matched_terms(q, top, self._scorer)
+        hits = []
+        for rank, (i, doc) in enumerate(zip(order, top), start=1):
+            matched = {leaf for leaf, mask in leaves if mask[rank - 1]}
+            hits.append(self._hit(int(doc), float(weighted[i]), rank, matched, expansions, fuzzy,
+                                  snippets is None or rank <= snippets))
+        suggestion = None
+        if fuzzy or not hits:
+            with self._ix.searcher() as s:
+                suggestion = self._suggest(text, s)
+        return hits, suggestion
+
+    def _resolve_fuzzy(self, q: Q.Query) -> Q.Query:
+        """Replace each fuzzy term by the indexed words within its edit distance (found once per word)."""
+        if isinstance(q, Q.FuzzyTerm):
+            words = self._near_words(q.text, q.maxdist, q.prefixlength)
+            terms = [Q.Term(q.fieldname, w, boost=q.boost) for w in words
+                     if self._reader.doc_frequency(q.fieldname, w)]
+            return Q.Or(terms) if terms else Q.NullQuery
+        if isinstance(q, Q.CompoundQuery):
+            subs = [self._resolve_fuzzy(sub) for sub in q.subqueries]
+            return q.__class__([sub for sub in subs if sub is not Q.NullQuery], boost=q.boost,
+                               **({"scale": q.scale} if isinstance(q, Q.Or) else {}))
+        return q
+
+    def _near_words(self, word: str, maxdist: int, prefix: int) -> tuple[str, ...]:
+        key = (word, maxdist, prefix)
+        if key not in self._near_cache:
+            if len(self._near_cache) > CACHE_LIMIT:
+                self._near_cache.clear()
+            found = Q.FuzzyTerm("body", word, maxdist=maxdist, prefixlength=prefix)._btexts(self._reader)
+            self._near_cache[key] = tuple(sorted({b.decode("utf-8") if isinstance(b, bytes) else b for b in found}))
+        return self._near_cache[key]
+
+    def _hit(self, doc: int, score: float, rank: int, matched: set[tuple[str, str]], expansions: dict,
+             fuzzy: list[str], highlighted: bool) -> SearchHit:
+        meta = self._stored[doc]
+        snippet = ""
+        if highlighted:
+            body_terms = {t for f, t in matched if f == "body"}
+            if body_terms:
+                with self._reader_lock:
+                    body = self._reader.stored_fields(doc).get("body", "")
+                snippet = highlight(body, body_terms, self._terms_of)
+            if not snippet:
+                summary_terms = {t for f, t in matched if f == "summary"}
+                snippet = highlight(meta.get("summary") or "", summary_terms, self._terms_of)
+        if not snippet:
+            if meta.get("summary"):
+                snippet = _escape(meta["summary"])
+            else:
+                with self._reader_lock:
+                    snippet = _escape(self._reader.stored_fields(doc).get("body", ""))
+        return SearchHit(
+            kind=meta["kind"], slug=meta["slug"], title=meta["display"], url=meta["url"], snippet=snippet,
+            score=score, category=meta["category"] if meta["kind"] == "article" else None,
+            why={"keyword_terms": sorted({t for _, t in matched}), "keyword_rank": rank,
+                 "expansions": {k: v for k, v in expansions.items()}, "fuzzy": fuzzy},
+        )
+
+    def _terms_of(self, word: str) -> tuple[str, ...]:
+        return cached_terms(word, self._tok.protected)
+
+    def _search_with_whoosh(self, text: str, q: Q.Query, expansions: dict, fuzzy: list[str], limit: int,
+                            category: str | None, kinds: tuple[str, ...],
+                            snippets: int | None) -> tuple[list[SearchHit], str | None]:
+        """Queries the array scorer does not model (fuzzy terms) are searched by Whoosh itself."""
         with self._ix.searcher() as s:
-            q, expansions, fuzzy = self._build_query(text, s.reader())
-            if not q.subqueries:
-                return [], None
             filters = [Q.Or([Q.Term("kind", k) for k in kinds])]
             if category:
                 filters.append(Q.Term("category", category))
             results = s.search(q, limit=limit, filter=Q.And(filters), terms=True)
-            results.fragmenter = ContextFragmenter(maxchars=240, surround=70)
-            results.formatter = HtmlFormatter(tagname="mark", between=" … ")
+            # Re-sorted after kind weighting, then snippets in their final order.
+            ranked = sorted(results, key=lambda hit: -float(hit.score) * KIND_WEIGHT[hit["kind"]])
             hits = []
-            for hit in results:  # re-sorted below after kind weighting
-                matched = sorted({t.decode("utf-8", "replace") if isinstance(t, bytes) else str(t)
-                                  for _, t in hit.matched_terms()})
-                snippet = hit.highlights("body", top=1) or hit.highlights("summary") or _escape(hit.get("summary") or hit["body"][:220])
-                hits.append(SearchHit(
-                    kind=hit["kind"], slug=hit["slug"], title=hit["display"], url=hit["url"], snippet=snippet,
-                    score=float(hit.score) * KIND_WEIGHT[hit["kind"]], category=hit["category"] if hit["kind"] == "article" else None,
-                    why={"keyword_terms": matched, "keyword_rank": None,
-                         "expansions": {k: v for k, v in expansions.items()}, "fuzzy": fuzzy},
-                ))
-            hits.sort(key=lambda h: -h.score)
-            for rank, h in enumerate(hits, start=1):
-                h.why["keyword_rank"] = rank
+            for rank, hit in enumerate(ranked, start=1):
+                matched = {(f, t.decode("utf-8", "replace") if isinstance(t, bytes) else str(t))
+                           for f, t in hit.matched_terms()}
+                hits.append(self._hit(hit.docnum, float(hit.score) * KIND_WEIGHT[hit["kind"]], rank, matched,
+                                      expansions, fuzzy, snippets is None or rank <= snippets))
             suggestion = self._suggest(text, s) if (fuzzy or not hits) else None
         return hits, suggestion
 
@@ -169,7 +272,11 @@ class KeywordIndex:
             word = m.group(0)
             low = word.lower()
             if len(low) >= 4 and low.isalpha() and not searcher.reader().doc_frequency("spell", low):
-                found = corrector.suggest(low, limit=1, maxdist=2)
+                if low not in self._spelling_cache:
+                    if len(self._spelling_cache) > CACHE_LIMIT:
+                        self._spelling_cache.clear()
+                    self._spelling_cache[low] = corrector.suggest(low, limit=1, maxdist=2)
+                found = self._spelling_cache[low]
                 if found and found[0] != low:
                     words.append(found[0])
                     changed = True
@@ -180,3 +287,23 @@ class KeywordIndex:
 
 def _escape(text: str) -> str:
     return html.escape(text[:220])
+
+
+def _matched_terms(q: Q.Query, docs: np.ndarray,
+                   scorer: PostingsScorer) -> tuple[np.ndarray, list[tuple[tuple[str, str], np.ndarray]]]:
+    """Which documents the query matches, and for each (field, term) leaf which documents it matched in.
+
+    An And's terms count only for documents where all of them match (as Whoosh's matched_terms()).
+    """
+    if isinstance(q, Q.Term):
+        postings = scorer.docs_of(q.fieldname, q.text)
+        at = np.minimum(np.searchsorted(postings, docs), max(len(postings) - 1, 0))
+        mask = postings[at] == docs if len(postings) else np.zeros(len(docs), dtype=bool)
+        return mask, [((q.fieldname, q.text), mask)]
+    if not isinstance(q, Q.CompoundQuery) or not q.subqueries:
+        return np.zeros(len(docs), dtype=bool), []
+    parts = [_matched_terms(sub, docs, scorer) for sub in q.subqueries]
+    masks = np.array([m for m, _ in parts])
+    mask = masks.all(axis=0) if isinstance(q, Q.And) else masks.any(axis=0)
+    leaves = [(leaf, m & mask) if isinstance(q, Q.And) else (leaf, m) for _, ls in parts for leaf, m in ls]
+    return mask, leaves

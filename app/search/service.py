@@ -89,7 +89,7 @@ class SearchService:
         index, notice = self.keyword_index()
         degraded = bool(notice)
         want = max(limit, 20) if mode == "hybrid" else limit
-        hits, suggestion = index.search(text, limit=want, category=category)
+        hits, suggestion = index.search(text, limit=want, category=category, snippets=limit)
         if mode in ("semantic", "hybrid"):
             reason = self.semantic.status() if self.semantic else "Search by meaning is not available on this server."
             if reason:

@@ -1,0 +1,65 @@
+"""The array scorer gives Whoosh's scores, so replacing Whoosh's query loop changes speed, not ranking."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+from whoosh import query as Q
+
+from app.content.repository import ContentRepository
+from app.search.bm25 import POSTINGS_FILE, PostingsScorer, _sqr
+from app.search.build import build_keyword
+from app.search.keyword import SEARCH_FIELDS, KeywordIndex
+from app.search.store import IndexStore
+from app.search.synonyms import Synonyms
+
+
+@pytest.fixture
+def index(content_dir: Path, tmp_path: Path) -> KeywordIndex:
+    store = IndexStore(tmp_path / "index")
+    build_keyword(ContentRepository(content_dir), store)
+    return KeywordIndex.open(store.path("keyword"), Synonyms([["bounce", "returned"]]))
+
+
+def whoosh_scores(index: KeywordIndex, q: Q.Query) -> dict[int, float]:
+    with index._ix.searcher() as s:
+        return {hit.docnum: hit.score for hit in s.search(q, limit=None)}
+
+
+def ours(index: KeywordIndex, q: Q.Query) -> dict[int, float]:
+    found = index._scorer.evaluate(q)
+    return {int(d): float(s) for d, s in zip(found.docs, found.scores)}
+
+
+@pytest.mark.parametrize("text", ["webhook", "message bounced back", "certificate upload GlobalSign", "IF-036 D0010",
+                                  "raise a case", "ldso registration"])
+def test_scores_equal_whoosh_without_coordination(index, text):
+    with index._ix.searcher() as s:
+        q, _, _ = index._build_query(text, s.reader())
+    flat = Q.Or(q.subqueries)  # no scale: Whoosh's coordination depends on the order it visits documents
+    assert ours(index, flat) == pytest.approx(whoosh_scores(index, flat))
+
+
+def test_and_requires_every_term_and_boosts_multiply(index):
+    both = Q.And([Q.Term("body", "messag"), Q.Term("body", "return")], boost=0.5)
+    assert ours(index, both) == pytest.approx(whoosh_scores(index, both))
+    assert ours(index, Q.And([Q.Term("body", "messag"), Q.Term("body", "nosuchword")])) == {}
+
+
+def test_coordination_rewards_documents_matching_more_terms():
+    scores = _sqr(np.array([2.0, 2.0]), np.array([1, 3]), termcount=4, scale=0.9)
+    assert scores[1] > scores[0]
+    assert scores[0] == pytest.approx(2.0 * 3 / 4)
+
+
+def test_unmodelled_queries_are_left_to_whoosh(index):
+    assert index._scorer.evaluate(Q.Or([Q.Term("body", "webhook"), Q.Prefix("body", "web")])) is None
+
+
+def test_postings_are_saved_with_the_index_and_match_a_fresh_extraction(index, tmp_path):
+    folder = next((tmp_path / "index").glob("keyword-*"))
+    assert (folder / POSTINGS_FILE).exists()
+    saved = PostingsScorer.load(folder)
+    fresh = PostingsScorer.from_reader(index._ix.reader(), SEARCH_FIELDS)
+    q = Q.Or([Q.Term(f, "webhook") for f in SEARCH_FIELDS], scale=0.9)
+    a, b = saved.evaluate(q), fresh.evaluate(q)
+    assert np.array_equal(a.docs, b.docs) and np.allclose(a.scores, b.scores)
