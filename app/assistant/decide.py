@@ -150,7 +150,7 @@ def decide(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRE
         # Incident categories are for central services failing; otherwise the best scenario or request.
         entity = evidence.best_entity(("dip", "sr")) or entity
     margin = t.informational_margin if s.informational else t.document_margin
-    doc_led = doc is not None and (
+    doc_led = doc is not None and not (entity is not None and entity.kind == "incident" and fits) and (
         entity is None
         or (doc.id not in entity.articles and doc.score >= entity.score + margin)
         or (entity.kind == "incident" and not fits)

@@ -36,7 +36,9 @@ OWN, CATEGORY, ARTICLE_HEAD, ARTICLE_BODY, DOC_HEAD, DOC_BODY, SC_TEXT = 1.0, 0.
 SEARCH_BONUS = 0.08
 #: score added per unit of cosine similarity above SEMANTIC_FLOOR, when embeddings are available
 SEMANTIC_WEIGHT, SEMANTIC_FLOOR = 0.25, 0.2
-SEARCH_LIMIT = 20
+SEARCH_LIMIT = 10
+#: weight of a topic explainer among a catalogue request's articles (its how-to article counts fully)
+TOPIC_FOR_REQUEST = 0.5
 #: timing words the major incident scenarios and incident subcategories use, as single terms
 OUT_OF_HOURS_TERM, IN_HOURS_TERM = "outofhours", "inhours"
 TIMING_WEIGHT = 3.0
@@ -113,10 +115,14 @@ def build_targets(repo: ContentRepository, model: ServiceModel, protected: froze
     def article_fields(ids: str) -> tuple[tuple[TextField, ...], tuple[str, ...]]:
         covering = [a for a in published if ids in a.covers() and a.slug not in outage_slugs]
         fields: list[TextField] = []
+        weight: dict[str, float] = {}
         for a in covering:
-            fields.append(_field(f"article:{a.slug}:head", _article_head(a), ARTICLE_HEAD * spec[a.slug], protected))
-            fields.append(_field(f"article:{a.slug}:body", a.text, ARTICLE_BODY * spec[a.slug], protected, True))
-        return tuple(fields), tuple(a.slug for a in sorted(covering, key=lambda a: -spec[a.slug]))
+            # A topic explainer (it lists KA topics) that also mentions a catalogue request is background for
+            # that request, not its how-to: it counts half.
+            weight[a.slug] = spec[a.slug] * (TOPIC_FOR_REQUEST if ids in model.service_requests and a.topics else 1.0)
+            fields.append(_field(f"article:{a.slug}:head", _article_head(a), ARTICLE_HEAD * weight[a.slug], protected))
+            fields.append(_field(f"article:{a.slug}:body", a.text, ARTICLE_BODY * weight[a.slug], protected, True))
+        return tuple(fields), tuple(a.slug for a in sorted(covering, key=lambda a: -weight[a.slug]))
 
     targets: list[Target] = []
     for sc in model.scenarios.values():
@@ -294,10 +300,11 @@ class Matcher:
         signals = read_signals(question)
         timing = OUT_OF_HOURS_TERM if signals.out_of_hours else IN_HOURS_TERM if signals.in_hours else None
         if timing:
+            timing = terms_of(timing)[0]  # as the evidence's fields hold it (stemmed)
             query = replace(query, concepts=(*query.concepts, Concept(timing, TIMING_WEIGHT,
                                                                       (Alternative((timing,), 1.0, timing),), True)))
         coverage = self._coverage(query)
-        ranks, degraded = self._search_ranks(question)
+        ranks, degraded = self._search_ranks(query.fixed or question)
         cosines = self._semantic(question)
         named = {g.slug for a in self.anchors_in(query.fixed or question) if (g := self.repo.find_term(a))}
         quoted = [f" {' '.join(ts)} " for m in _QUOTED.finditer(query.fixed or question)

@@ -103,7 +103,8 @@ class ReplyBuilder:
         return Quote(text, title, url, doc.kind, doc.id, best.section)
 
     # the reply
-    def build(self, decision: Decision, query: Query) -> tuple[str, Quote | None]:
+    def build(self, decision: Decision, query: Query, named: tuple[str, ...] = ()) -> tuple[str, Quote | None]:
+        """The reply and the quote it leads with; ``named`` are the service's terms the question used."""
         quote = None
         for doc in decision.articles:
             quote = self.best_quote(doc, query)
@@ -128,7 +129,7 @@ class ReplyBuilder:
                 parts.append(f"This matches DIP scenario {sc.id} “{sc.description}” ({sc.category}), which the service "
                              "definition answers with self-help guidance rather than a case.")
         if a is Action.SELF_HELP and decision.entity is None:
-            parts += self._named_terms(query, quote)
+            parts += self._named_terms(named, quote)
         if quote:
             lead = "Try this first" if a is Action.RAISE_CASE else "From"
             parts.append(f"{lead} “{quote.title}” ({quote.url}): “{quote.text}”")
@@ -143,18 +144,16 @@ class ReplyBuilder:
             parts.append("If this does not solve it, you can raise a case.")
         return " ".join(parts), quote
 
-    def _named_terms(self, query: Query, quote: Quote | None, limit: int = 2) -> list[str]:
-        """Glossary terms the question names by acronym or full name: their definition's first sentence."""
+    def _named_terms(self, names: tuple[str, ...], quote: Quote | None, limit: int = 2) -> list[str]:
+        """Glossary terms the question names (acronym or full name): their definition's first sentence."""
         out: list[str] = []
-        text = query.fixed or query.text
-        for term in self.repo.glossary:
-            if len(out) >= limit:
-                break
-            if quote and quote.kind == "glossary" and quote.slug == term.slug:
+        seen: set[str] = set()
+        for name in names:
+            term = self.repo.find_term(name)
+            if term is None or term.slug in seen or len(out) >= limit:
                 continue
-            names = [n for n in term.names() if len(n) >= 2]
-            if not any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text, 0 if n.isupper() else re.I)
-                       for n in names):
+            seen.add(term.slug)
+            if quote and quote.kind == "glossary" and quote.slug == term.slug:
                 continue
             if len(term.term.split()) < 2 and not term.acronym:
                 continue  # one ordinary word ("Case"): naming it is not asking about it

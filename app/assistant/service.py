@@ -115,7 +115,7 @@ class Assistant:
                 evidence, decision = ev2, d2
         if replies is None:  # built together with the matcher, so only a bug gets here
             raise RuntimeError("the assistant's reply builder was not built")
-        reply, quote = replies.build(decision, matcher.query_terms(evidence.question))
+        reply, quote = replies.build(decision, matcher.query_terms(evidence.question), evidence.anchors)
         entity = decision.entity
         scenario = scenario_json(entity.kind, entity.id, self.model) if entity else None
         articles = tuple(self._article_json(matcher.repo, d, quote) for d in decision.articles)

@@ -13,15 +13,16 @@ from app.search.synonyms import Synonyms
 WORD = re.compile(r"[^\W_]+(?:[-_&'][^\W_]+)*")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _URL = re.compile(r"\bhttps?://\S+", re.I)
+_CLOCK = re.compile(r"\b\d{1,2}(?:[:.]\d\d)?\s?(?:am|pm)\b", re.I)  # timing is read as a signal, not a word
 _HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|org|net|uk|io|eu|co|gov|info|biz)\b", re.I)
 #: General English function words and fillers, beyond the search tokenizer's stop list; they say nothing about a topic.
 FILLER = frozenset("""
-a about above after again all also am an and any anyone anything are aren as at be been before being below
+a about above after again ago all also am an and any anyone anything are aren as at be been before being below
 between both but by can cannot could couldn did didn do does doesn doing don done during each else etc
 ever every few for from further get gets getting got had hadn has hasn have haven having he her here hers him
 his how however i if in into is isn it its itself just let lets like ll made make many may me might more most
 much must my myself need needs no nor not now of often on once one only or other others our ours ourselves
-out over own per please put quite rather re really s said same say says see seem seems shall she should so
+out over own per please put quite rather re really s said same say says see seem seems shall she should since so
 some someone something still such sure t take than that the their theirs them themselves then there these they
 this those though through thus to too under until up upon us use used ve very via want wants was wasn way we
 well were weren what whats when where whether which while who whom whose why will with within without won would
@@ -202,6 +203,7 @@ class Analyzer:
         """Addresses the user typed say what kind of thing they are, not which one: the words our texts use."""
         text = _EMAIL.sub(" email address ", text)
         text = _URL.sub(" link ", text)
+        text = _CLOCK.sub(" ", text)
         return _HOST.sub(" domain ", text)
 
     def analyse(self, text: str) -> Query:
