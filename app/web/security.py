@@ -4,10 +4,12 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from flask import Flask, Response, abort, request, session
+from flask import Flask, Response, abort, current_app, request, session
 from markupsafe import Markup
 
 CSRF_FIELD = "csrf_token"
+#: Browsers that have seen the site over HTTPS use nothing else for a year (production only).
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def csrf_token() -> str:
@@ -42,6 +44,11 @@ def _headers(resp: Response) -> Response:
     resp.headers.setdefault("X-Content-Type-Options", "nosniff")
     resp.headers.setdefault("Referrer-Policy", "same-origin")
     resp.headers.setdefault("X-Frame-Options", "DENY")
+    if request.path.startswith("/console"):
+        # Staff pages show raisers' personal data: never kept by a proxy or in the browser after sign-out.
+        resp.headers["Cache-Control"] = "no-store"
+    if current_app.config.get("KB_ENV") == "production":
+        resp.headers.setdefault("Strict-Transport-Security", HSTS)
     return resp
 
 

@@ -349,6 +349,33 @@ def test_pages_holding_a_case_token_are_not_cached_or_referred(client, app):
         assert resp.headers["Cache-Control"] == "no-store" and resp.headers["Referrer-Policy"] == "no-referrer"
 
 
+def test_staff_pages_are_never_stored_by_a_cache(app, desk):
+    """Case details and raisers' personal data must not stay in a proxy or the browser's cache after sign-out."""
+    client = app.test_client()
+    assert "no-store" in client.get("/console/login").headers.get("Cache-Control", "")
+    login(client, desk["staff"][Role.AGENT].email)
+    for path in ("/console/", f"/console/cases/{desk['case']}", "/console/reports/sla", "/console/reports/sla.csv",
+                 "/console/staff", "/console/cases/CS9999999", "/console/login"):
+        resp = client.get(path)
+        assert "no-store" in resp.headers.get("Cache-Control", ""), f"{path} -> {resp.status_code}"
+
+
+def test_production_tells_browsers_to_use_https_only(app_config, app):
+    production = create_app({**app_config, "KB_ENV": "production"})
+    hsts = production.test_client().get("/", base_url="https://kb.example.com").headers["Strict-Transport-Security"]
+    assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 31_536_000
+    assert "Strict-Transport-Security" not in app.test_client().get("/").headers  # plain http in development
+
+
+def test_json_endpoints_refuse_bodies_a_cross_site_form_could_send(client):
+    """A cross-site form can post text/plain or urlencoded bodies but never application/json without CORS."""
+    body = '{"message": "My DIP message bounced back"}'
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
+        assert client.post("/api/assist", data=body, content_type=content_type).status_code == 400
+        assert client.post("/api/cases", data=body, content_type=content_type).status_code == 415
+    assert "Access-Control-Allow-Origin" not in client.options("/api/cases").headers
+
+
 def _cookie(resp, name: str = "session") -> str:
     return next(c for c in resp.headers.getlist("Set-Cookie") if c.startswith(f"{name}="))
 
