@@ -309,6 +309,7 @@ def _header_urls(app, desk) -> list[tuple[str, str, str | None]]:
         ("anon", f"GET /cases/{ref}?token=wrong", None), ("anon", "GET /api/cases/CS9999999?token=x", None),
         ("anon", "PUT /", None), ("anon", "DELETE /api/cases", None), ("anon", "POST /cases/link", ""),
         ("anon", "POST /api/assist", "{}"), ("anon", "GET /console/", None),
+        ("anon", "POST /api/assist", '{"message": "' + "x" * 1024 * 1024 + '"}'),  # 413
         ("agent", "GET /console/", None), ("agent", f"GET /console/cases/{ref}", None),
         ("agent", "GET /console/staff", None),  # 403
         ("admin", "GET /console/staff", None), ("admin", "GET /console/reports/kcs", None),
@@ -339,7 +340,7 @@ def test_security_headers_on_every_kind_of_response(app, desk):
         assert csp.get("object-src") == ["'none'"], where
         assert resp.headers.get("X-Content-Type-Options") == "nosniff", where
         assert resp.headers.get("Referrer-Policy") in REFERRER_POLICIES, where
-    assert {200, 302, 400, 403, 404, 405} <= seen_statuses
+    assert {200, 302, 400, 403, 404, 405, 413} <= seen_statuses
 
 
 def test_pages_holding_a_case_token_are_not_cached_or_referred(client, app):
@@ -598,6 +599,22 @@ def test_commenting_on_another_case_with_my_token_is_refused(app, client):
     assert resp.status_code == 404 and snapshot(app) == before
 
 
+def test_internal_notes_and_staff_identities_never_reach_the_raiser(app, desk):
+    staff = app.test_client()
+    agent = desk["staff"][Role.AGENT]
+    login(staff, agent.email)
+    ref, token = desk["case"], desk["token"]
+    post(staff, f"/console/cases/{ref}/note", {"body": "Internal: suspect their DCP"}, from_page="/console/")
+    post(staff, f"/console/cases/{ref}/reply", {"body": "Please send the logs"}, from_page="/console/")
+    raiser = app.test_client()
+    page = raiser.get(f"/cases/{ref}?token={token}").get_data(as_text=True)
+    api = raiser.get(f"/api/cases/{ref}?token={token}").get_data(as_text=True)
+    mail = "\n".join(p.read_text(encoding="utf-8") for p in Path(app.config["KB_OUTBOX_DIR"]).glob("*.eml"))
+    for where, text_ in (("tracking page", page), ("API", api), ("emails", mail)):
+        assert "Please send the logs" in text_, where
+        assert "suspect their DCP" not in text_ and agent.email not in text_, where
+
+
 def test_tokens_are_long_random_and_stored_only_as_hashes(app, client):
     tokens = {raise_case(app)[1] for _ in range(20)}
     assert len(tokens) == 20
@@ -705,6 +722,17 @@ def test_a_session_cookie_replayed_after_sign_out_is_rejected(app, desk):
     attacker.set_cookie("session", stolen)
     assert attacker.get("/console/").status_code == 302
     assert attacker.get(f"/console/cases/{desk['case']}").status_code == 302
+
+
+def test_signing_in_starts_a_new_session_so_a_planted_one_is_useless(app, desk):
+    client = app.test_client()
+    planted_token = fresh_token(client, "/console/login")
+    planted_cookie = client.get_cookie("session").value
+    login(client, desk["staff"][Role.AGENT].email)
+    assert fresh_token(client, "/console/") != planted_token
+    fixated = app.test_client()
+    fixated.set_cookie("session", planted_cookie)
+    assert fixated.get("/console/").status_code == 302
 
 
 def test_a_deactivated_accounts_session_stops_working(app, desk):
