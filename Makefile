@@ -9,7 +9,7 @@ WORKERS ?= 2
 THREADS ?= 4
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test install index check eval bench serve clean
+.PHONY: run test install index check eval bench serve load clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,6 +29,9 @@ run: index  ## serve on http://127.0.0.1:$(PORT) with the embedded defaults
 serve: index  ## production server: gunicorn, $(WORKERS) workers x $(THREADS) threads on $(HOST):$(PORT) (README: Production)
 	$(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) \
 		--timeout 60 --graceful-timeout 30 --access-logfile - "app:create_app()"
+
+load: index  ## bounded load run on loopback (gunicorn, 20 s, 8 clients, SQLite): throughput, p50/p95/p99, errors
+	$(BIN)/python scripts/load.py
 
 check: install  ## check articles and glossary: prints path:line: problems, fails on any error
 	$(BIN)/flask --app app content check
