@@ -194,6 +194,29 @@ def test_case_pages_are_accessible_with_errors_confirmation_and_tracking(axe_pag
     assert axe() == []
 
 
+OTHER_PAGES = ["/cases/new", "/cases/new?q=bulk+upload", "/cases/form?sr=SR-01", "/cases/link",
+               "/glossary/acceptance", "/articles/dip-message-bounce-back/history"]
+
+
+@pytest.mark.parametrize("path", OTHER_PAGES)
+def test_remaining_page_types_are_accessible(axe_page: Page, base_url: str, axe, path: str):
+    axe_page.goto(base_url + path)
+    expect(axe_page.locator("h1")).to_be_visible()
+    assert axe() == []
+
+
+def test_lost_link_page_is_accessible_with_errors_and_when_sent(axe_page: Page, base_url: str, axe):
+    axe_page.goto(base_url + "/cases/link")
+    axe_page.get_by_role("button", name=re.compile("Send")).click()
+    expect(axe_page).to_have_title(re.compile("^Error: "))
+    assert axe() == []
+    axe_page.get_by_label("Case reference").fill("CS0000001")
+    axe_page.get_by_label("Email address").fill("nobody@example.com")
+    axe_page.get_by_role("button", name=re.compile("Send")).click()
+    expect(axe_page.get_by_role("status").first).to_contain_text("If the reference and email address match")
+    assert axe() == []
+
+
 # -- payloads never run (escaping alone, with the CSP bypassed) -----------------------------------------
 def test_payloads_typed_into_the_chat_and_case_pages_never_run(axe_page: Page, base_url: str):
     page = axe_page  # its context bypasses the CSP, so only escaping stands between a payload and a script
