@@ -82,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.semantic == "on" and hasattr(semantic, "wait_ready"):
         print("waiting for the embedding model ...", file=sys.stderr)
         semantic.wait_ready(600)
+        services.assistant.matcher.vectors.start(wait=True)  # evidence vectors before the first question
+        if not services.assistant.matcher.vectors.available:
+            print("semantic search is not available; evaluating by words only", file=sys.stderr)
     client = app.test_client()
     client.post("/api/assist", json={"message": "warm up"}, environ_base={"REMOTE_ADDR": "10.255.0.1"})
 

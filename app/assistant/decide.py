@@ -105,12 +105,11 @@ def out_of_scope(evidence: Evidence, best_cov: float, t: Thresholds) -> bool:
         return True
     if evidence.anchors:
         return False
-    if sem is not None:
-        if sem >= t.semantic_in_scope:
-            return False
-        if sem < t.semantic_out_of_scope:
-            return True
+    if sem is not None and sem >= t.semantic_in_scope:
+        return False
     needed = t.unanchored if evidence.known_share >= 1.0 else t.unanchored_foreign
+    if sem is not None and sem < t.semantic_out_of_scope:
+        needed = max(needed, t.unanchored_foreign)  # far in meaning too: the words must explain much more
     return evidence.information < t.min_information or best_cov <= needed
 
 

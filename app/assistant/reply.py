@@ -60,7 +60,7 @@ class ReplyBuilder:
         self.repo = repo
         self.model = model
         self.protected = protected
-        self._passages = lru_cache(maxsize=512)(self._load_passages)
+        self.passages = lru_cache(maxsize=1024)(self._load_passages)
 
     def _load_passages(self, kind: str, slug: str) -> tuple[Passage, ...]:
         if kind == "glossary":
@@ -75,7 +75,7 @@ class ReplyBuilder:
 
     def best_quote(self, doc: Candidate, query: Query) -> Quote | None:
         """The passage of a document that covers most of the question, trimmed to its best sentences."""
-        passages = self._passages(doc.kind, doc.id)
+        passages = self.passages(doc.kind, doc.id)
         if not passages:
             return None
         best = max(passages, key=lambda p: (_score(p.text, query, self.protected), -passages.index(p)))

@@ -45,6 +45,7 @@ class EvidenceVectors:
         self._matrix: np.ndarray | None = None
         self._started = False
         self._failed = False
+        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     @property
@@ -68,13 +69,12 @@ class EvidenceVectors:
         if self.source is None or self._failed or self._matrix is not None:
             return
         with self._lock:
-            if self._started or not self.source[1]():
-                return
-            self._started = True
-        if wait:
-            self._build()
-        else:
-            threading.Thread(target=self._build, name="assistant-vectors", daemon=True).start()
+            if not self._started and self.source[1]():
+                self._started = True
+                self._thread = threading.Thread(target=self._build, name="assistant-vectors", daemon=True)
+                self._thread.start()
+        if wait and self._thread is not None:
+            self._thread.join()
 
     def similarities(self, text: str) -> np.ndarray | None:
         """One cosine per evidence text, or None while unavailable."""

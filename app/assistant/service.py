@@ -19,7 +19,7 @@ from app.assistant.decide import DEFAULT_THRESHOLDS, Action, Decision, Threshold
 from app.assistant.evidence import Candidate, Evidence
 from app.assistant.matcher import Matcher
 from app.assistant.reply import Quote, ReplyBuilder
-from app.assistant.routing import scenario_json
+from app.assistant.routing import scenario_json, service_request_steps
 from app.content.repository import ContentRepository
 from app.search.service import SearchService
 from app.servicemodel import ServiceModel
@@ -88,6 +88,18 @@ class Assistant:
                     self._matcher = matcher
                     logger.info("assistant evidence built: %d pieces", len(matcher.targets))
         return self._matcher
+
+    def warm(self) -> None:
+        """Build the evidence and render every article's passages now, so no user waits for it."""
+        try:
+            matcher = self.matcher
+            service_request_steps()
+            if self._replies is not None:
+                for a in matcher.repo.published():
+                    self._replies.passages("article", a.slug)
+            logger.info("assistant warmed up")
+        except Exception:  # warming is an optimisation; requests build what they need anyway
+            logger.exception("assistant warm-up failed")
 
     def _decide(self, text: str) -> tuple[Evidence, Decision]:
         evidence = self.matcher.match(text)

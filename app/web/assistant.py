@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 from urllib.parse import urlencode
 
@@ -58,6 +59,16 @@ def read_conversation_id(value: Any) -> str | None:
     if not isinstance(value, str) or len(value) > MAX_CONVERSATION_ID:
         raise FieldError("conversation_id", "Unknown conversation id.")
     return value
+
+
+@bp.record_once
+def _warm(state: Any) -> None:
+    """At start-up, build the assistant's evidence in the background so the first question is fast."""
+    app = state.app
+    if app.testing:
+        return
+    threading.Thread(target=lambda: app.extensions["kb"].assistant.warm(), name="assistant-warm",
+                     daemon=True).start()
 
 
 @bp.post("/api/assist")

@@ -149,3 +149,10 @@ def test_chat_shows_earlier_turns(client):
                                      "csrf_token": token})
     html = r.get_data(as_text=True)
     assert "My DIP message bounced back" in html and "Webhook not receiving DIP messages" in html
+
+
+def test_a_vague_follow_up_is_read_with_the_previous_question(client):
+    first = ask(client, "My DIP message bounced back").get_json()
+    follow = ask(client, "it is still happening", first["conversation_id"]).get_json()
+    assert follow["action"] == "raise_case"
+    assert follow["scenario"]["id"] == "DIP-SEND-04"
