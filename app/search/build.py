@@ -49,12 +49,15 @@ def build_keyword(repo: ContentRepository, store: IndexStore, force: bool = Fals
         return BuildReport("keyword", False, int(current.get("documents", 0)), time.perf_counter() - started,
                            "up to date")
     articles = [a for a in repo.all_articles() if a.is_public]
+    protected = protected_terms(repo)
+    schema = hashlib.sha256("\n".join([analysis.VERSION, KEYWORD_FORMAT, *protected]).encode()).hexdigest()
+    previous = store.path("keyword") if current and current.get("schema") == schema and not force else None
     with store.staging("keyword") as tmp:
-        count = build_keyword_index(tmp, articles, repo.glossary, protected_terms(repo))
-        store.publish("keyword", tmp, {"fingerprint": fingerprint, "documents": count})
+        count, indexed = build_keyword_index(tmp, articles, repo.glossary, protected, previous=previous)
+        store.publish("keyword", tmp, {"fingerprint": fingerprint, "schema": schema, "documents": count})
     seconds = time.perf_counter() - started
-    logger.info("keyword index: %d documents in %.2fs", count, seconds)
-    return BuildReport("keyword", True, count, seconds)
+    logger.info("keyword index: indexed %d of %d documents in %.2fs", indexed, count, seconds)
+    return BuildReport("keyword", True, count, seconds, f"indexed {indexed} of {count} documents")
 
 
 def build_all(services, force: bool = False) -> list[BuildReport]:

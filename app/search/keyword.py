@@ -1,8 +1,11 @@
 """Keyword search with Whoosh: BM25F over boosted fields, synonyms, typo tolerance, highlighted snippets."""
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import logging
+import shutil
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,6 +32,8 @@ FIELD_BOOSTS = {"title": 5.0, "names": 5.0, "tags": 2.5, "summary": 2.0, "ids": 
 SEARCH_FIELDS = tuple(FIELD_BOOSTS)
 #: Short glossary definitions win on BM25 length normalisation; articles answer questions, so they lead.
 KIND_WEIGHT = {"article": 1.0, "glossary": 0.5}
+#: uid -> hash of each document's indexed fields, beside the index, for incremental builds.
+DOCUMENTS_FILE = "documents.json"
 #: unknown words remembered per index (fuzzy expansions, spelling suggestions) before starting afresh.
 CACHE_LIMIT = 20_000
 
@@ -71,13 +76,64 @@ def glossary_doc(t: GlossaryTerm) -> dict[str, str]:
 
 
 def build_keyword_index(target: Path, articles: Iterable[Article], terms: Iterable[GlossaryTerm],
-                        protected: Iterable[str]) -> int:
-    """Write a fresh Whoosh index into `target`, and its postings as arrays; returns the number of documents."""
+                        protected: Iterable[str], previous: Path | None = None) -> tuple[int, int]:
+    """Write the index into `target`, with its postings as arrays; returns (documents, documents indexed).
+
+    With `previous` (a built index with the same schema) only documents whose fields changed are re-indexed.
+    """
+    if previous is not None:
+        updated = update_keyword_index(target, previous, articles, terms)
+        if updated is not None:
+            return updated
     ix = windex.create_in(str(target), build_schema(protected))
-    count = _fill(ix, articles, terms)
+    docs = _documents(articles, terms)
+    with ix.writer(limitmb=128) as w:
+        for doc in docs:
+            w.add_document(**doc)
+    _finish(ix, target, docs)
+    return len(docs), len(docs)
+
+
+def update_keyword_index(target: Path, previous: Path, articles: Iterable[Article],
+                         terms: Iterable[GlossaryTerm]) -> tuple[int, int] | None:
+    """Copy `previous` (same schema) into `target` and re-index only the documents whose fields changed.
+
+    Returns (documents, documents re-indexed), or None when `previous` does not say what it holds.
+    """
+    try:
+        known = json.loads((previous / DOCUMENTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    shutil.copytree(previous, target, dirs_exist_ok=True)
+    docs = _documents(articles, terms)
+    current = {d["uid"]: _doc_hash(d) for d in docs}
+    changed = [d for d in docs if known.get(d["uid"]) != current[d["uid"]]]
+    removed = [uid for uid in known if uid not in current]
+    ix = windex.open_dir(str(target))
+    if changed or removed:
+        with ix.writer(limitmb=128) as w:
+            for uid in removed:
+                w.delete_by_term("uid", uid)
+            for doc in changed:
+                w.update_document(**doc)
+    _finish(ix, target, docs)
+    return len(docs), len(changed)
+
+
+def _documents(articles: Iterable[Article], terms: Iterable[GlossaryTerm]) -> list[dict[str, str]]:
+    return [*(article_doc(a) for a in articles), *(glossary_doc(t) for t in terms)]
+
+
+def _doc_hash(doc: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+def _finish(ix: windex.Index, target: Path, docs: list[dict[str, str]]) -> None:
+    """Postings as arrays for the scorer, and a hash per document for the next incremental build."""
     with ix.reader() as reader:
         save_postings(target, reader, SEARCH_FIELDS)
-    return count
+    hashes = {d["uid"]: _doc_hash(d) for d in docs}
+    (target / DOCUMENTS_FILE).write_text(json.dumps(hashes, sort_keys=True), encoding="utf-8")
 
 
 def _fill(ix: windex.Index, articles: Iterable[Article], terms: Iterable[GlossaryTerm]) -> int:
@@ -111,11 +167,14 @@ class KeywordIndex:
         if scorer is None or scorer.doc_count != self._reader.doc_count_all():
             scorer = PostingsScorer.from_reader(self._reader, SEARCH_FIELDS)
         self._scorer = scorer
-        self._stored = [{k: v for k, v in fields.items() if k != "body"} for fields in self._reader.all_stored_fields()]
-        kinds = [d["kind"] for d in self._stored]
+        # Indexed by docnum; documents deleted by an incremental build stay as empty entries.
+        self._stored: list[dict] = [{} for _ in range(self._reader.doc_count_all())]
+        for docnum, fields in self._reader.iter_docs():
+            self._stored[docnum] = {k: v for k, v in fields.items() if k != "body"}
+        kinds = [d.get("kind", "") for d in self._stored]
         self._kinds = np.array(kinds)
         self._categories = np.array([d.get("category") or "" for d in self._stored])
-        self._kind_weight = np.array([KIND_WEIGHT[k] for k in kinds], dtype=np.float64)
+        self._kind_weight = np.array([KIND_WEIGHT.get(k, 0.0) for k in kinds], dtype=np.float64)
 
     @classmethod
     def open(cls, path: Path, synonyms: Synonyms) -> KeywordIndex:

@@ -10,6 +10,7 @@ import html
 import logging
 import threading
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,6 +31,8 @@ logger = logging.getLogger(__name__)
 HYBRID_DEPTH = 30
 #: passages fetched per document wanted (documents have several passages each).
 PASSAGES_PER_DOC = 6
+#: query embeddings started ahead (prefetch) and not yet collected, at most.
+MAX_PENDING = 64
 
 
 class DisabledSemantic:
@@ -61,6 +64,8 @@ class SemanticSearcher:
         self._load_error: str | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: dict[str, Future] = {}
         self._index: SemanticIndex | None = None
         self._folder: Path | None = None  # where the open index came from: deleting it degrades search
         self._version: float | None = None
@@ -131,6 +136,22 @@ class SemanticSearcher:
         return None
 
     # Searching
+    def prefetch(self, text: str) -> None:
+        """Start embedding a query in a worker thread, so it overlaps the keyword search (torch releases the GIL)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="query-embedding")
+            if len(self._pending) >= MAX_PENDING:  # prefetched but never collected: forget them
+                self._pending.clear()
+            if text not in self._pending:
+                self._pending[text] = self._pool.submit(self.embedder.encode, [text])
+
+    def _query_vector(self, text: str):
+        with self._lock:
+            pending = self._pending.pop(text, None)
+        vectors = pending.result() if pending is not None else self.embedder.encode([text])
+        return vectors[0]
+
     def search(self, text: str, limit: int, category: str | None) -> list[SearchHit]:
         hits = []
         for rank, match in enumerate(self._folded(text, limit, category), start=1):
@@ -159,7 +180,7 @@ class SemanticSearcher:
         index = self.index()
         if index is None or not len(index):
             return []
-        query = self.embedder.encode([text])[0]
+        query = self._query_vector(text)
         k = want * PASSAGES_PER_DOC
         while True:
             found = index.search(query, k)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from app.content.models import Article
 from app.content.repository import ContentRepository
 from app.search.build import BuildReport
 from app.search.embedder import Embedder
@@ -65,7 +66,8 @@ class PassageRecord:
 class SemanticIndex:
     """Passage vectors and their records; searching is exact inner product (cosine on unit vectors)."""
 
-    def __init__(self, model_id: str, dim: int, records: Sequence[PassageRecord], index: Any) -> None:
+    def __init__(self, model_id: str, dim: int, records: Sequence[PassageRecord], index: Any,
+                 sources: dict[str, str] | None = None) -> None:
         if index.ntotal != len(records) or index.d != dim:
             raise IndexUnavailable(f"semantic index holds {index.ntotal}x{index.d} vectors for {len(records)} passages")
         self.model_id = model_id
@@ -73,13 +75,15 @@ class SemanticIndex:
         self.records = tuple(records)
         self._by_id = {r.id: r for r in self.records}
         self._index = index
+        self.sources = dict(sources or {})  # article slug -> hash of what its passages were cut from
 
     @classmethod
-    def from_vectors(cls, model_id: str, dim: int, records: Sequence[PassageRecord], vectors: np.ndarray) -> SemanticIndex:
+    def from_vectors(cls, model_id: str, dim: int, records: Sequence[PassageRecord], vectors: np.ndarray,
+                     sources: dict[str, str] | None = None) -> SemanticIndex:
         index = _faiss().IndexFlatIP(dim)
         if len(records):
             index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        return cls(model_id, dim, records, index)
+        return cls(model_id, dim, records, index, sources)
 
     @classmethod
     def open(cls, folder: Path) -> SemanticIndex:
@@ -87,7 +91,7 @@ class SemanticIndex:
             meta = json.loads((folder / PASSAGES_FILE).read_text(encoding="utf-8"))
             records = [PassageRecord(**r) for r in meta["passages"]]
             index = _faiss().read_index(str(folder / VECTORS_FILE))
-            return cls(str(meta["model_id"]), int(meta["dim"]), records, index)
+            return cls(str(meta["model_id"]), int(meta["dim"]), records, index, meta.get("sources"))
         except IndexUnavailable:
             raise
         except Exception as exc:  # missing files, bad JSON, faiss errors
@@ -106,7 +110,8 @@ class SemanticIndex:
 
     def save(self, folder: Path) -> None:
         _faiss().write_index(self._index, str(folder / VECTORS_FILE))
-        meta = {"model_id": self.model_id, "dim": self.dim, "passages": [asdict(r) for r in self.records]}
+        meta = {"model_id": self.model_id, "dim": self.dim, "sources": self.sources,
+                "passages": [asdict(r) for r in self.records]}
         (folder / PASSAGES_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[PassageRecord, float]]:
@@ -124,12 +129,54 @@ def corpus_passages(repo: ContentRepository) -> list[Passage]:
     return passages + [glossary_passage(t) for t in repo.glossary]
 
 
-def content_fingerprint(repo: ContentRepository) -> str:
-    """Changes when any content file or the passage-splitting code changes (a cheap "nothing to do" test)."""
-    h = hashlib.sha256(repo.fingerprint().encode())
+def article_source(a: Article, code: str) -> str:
+    """Hash of everything an article's passages are cut from (and of the code that cuts them)."""
+    h = hashlib.sha256(code.encode())
+    for part in (a.title, a.summary, "\x1f".join(a.tags), a.body):
+        h.update(part.encode("utf-8") + b"\x1e")
+    return h.hexdigest()[:32]
+
+
+def _code_fingerprint() -> str:
+    h = hashlib.sha256()
     for path in _PASSAGE_CODE:
         h.update(path.read_bytes() if path.exists() else b"")
     return h.hexdigest()
+
+
+def _current_passages(repo: ContentRepository, old: SemanticIndex | None,
+                      ) -> tuple[list[PassageRecord], dict[str, str], dict[str, str]]:
+    """Records in corpus order, the texts of passages cut afresh (hash -> text), and each article's source hash.
+
+    Articles whose source is unchanged keep their old records: splitting 1,000 articles costs seconds.
+    """
+    code = _code_fingerprint()
+    reuse: dict[str, list[PassageRecord]] = {}
+    if old is not None:
+        for r in old.records:
+            if r.kind == "article":
+                reuse.setdefault(r.slug, []).append(r)
+    records: list[PassageRecord] = []
+    texts: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    for a in sorted(repo.published(), key=lambda a: a.slug):
+        sources[a.slug] = article_source(a, code)
+        if old is not None and old.sources.get(a.slug) == sources[a.slug] and a.slug in reuse:
+            records += reuse[a.slug]
+            continue
+        for p in article_passages(a):
+            records.append(PassageRecord.of(p))
+            texts[p.hash] = p.embed_text
+    for t in repo.glossary:
+        p = glossary_passage(t)
+        records.append(PassageRecord.of(p))
+        texts[p.hash] = p.embed_text
+    return records, texts, sources
+
+
+def content_fingerprint(repo: ContentRepository) -> str:
+    """Changes when any content file or the passage-splitting code changes (a cheap "nothing to do" test)."""
+    return hashlib.sha256((repo.fingerprint() + _code_fingerprint()).encode()).hexdigest()
 
 
 def passages_fingerprint(records: Iterable[PassageRecord]) -> str:
@@ -150,11 +197,9 @@ def build_semantic(repo: ContentRepository, store: IndexStore, embedder: Embedde
     if not force and same_model and folder and entry.get("content") == content:
         return BuildReport(KIND, False, int(entry.get("passages", 0)), time.perf_counter() - started, "up to date")
 
-    passages = corpus_passages(repo)
-    records = [PassageRecord.of(p) for p in passages]
-    texts = {p.hash: p.embed_text for p in passages}
-    fingerprint = passages_fingerprint(records)
     old = _open_quietly(folder) if same_model and folder else None
+    records, texts, sources = _current_passages(repo, None if force else old)
+    fingerprint = passages_fingerprint(records)
     if not force and old is not None and entry.get("fingerprint") == fingerprint:
         return BuildReport(KIND, False, len(records), time.perf_counter() - started, "up to date (no passage changed)")
 
@@ -164,7 +209,7 @@ def build_semantic(repo: ContentRepository, store: IndexStore, embedder: Embedde
     missing = [h for h in dict.fromkeys(r.hash for r in records) if h not in known]
     known.update(zip(missing, _embed([texts[h] for h in missing], embedder, progress)))
     vectors = np.stack([known[r.hash] for r in records]) if records else np.zeros((0, embedder.dim), np.float32)
-    index = SemanticIndex.from_vectors(embedder.model_id, embedder.dim, records, vectors)
+    index = SemanticIndex.from_vectors(embedder.model_id, embedder.dim, records, vectors, sources)
     with store.staging(KIND) as tmp:
         index.save(tmp)
         store.publish(KIND, tmp, {"model_id": embedder.model_id, "dim": embedder.dim, "passages": len(records),

@@ -88,10 +88,15 @@ class SearchService:
         started = time.perf_counter()
         index, notice = self.keyword_index()
         degraded = bool(notice)
+        reason = None
+        if mode in ("semantic", "hybrid"):
+            reason = self.semantic.status() if self.semantic else "Search by meaning is not available on this server."
+            prefetch = getattr(self.semantic, "prefetch", None)
+            if not reason and prefetch is not None:
+                prefetch(text)  # the query embedding runs while the keyword search does
         want = max(limit, 20) if mode == "hybrid" else limit
         hits, suggestion = index.search(text, limit=want, category=category, snippets=limit)
         if mode in ("semantic", "hybrid"):
-            reason = self.semantic.status() if self.semantic else "Search by meaning is not available on this server."
             if reason:
                 degraded = True
                 notice = " ".join(filter(None, (f"{reason} Showing keyword results.", notice)))

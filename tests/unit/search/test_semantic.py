@@ -281,3 +281,16 @@ def test_picks_up_a_new_semantic_build_without_restart(repo, store, embedder):
 
 def test_disabled_semantic_says_why():
     assert "KB_SEMANTIC=off" in DisabledSemantic().status()
+
+
+def test_only_changed_articles_are_split_again(repo, store, embedder, monkeypatch):
+    import app.search.semantic_index as semantic_index
+
+    build_semantic(repo, store, embedder)
+    split = []
+    real = semantic_index.article_passages
+    monkeypatch.setattr(semantic_index, "article_passages", lambda a: split.append(a.slug) or real(a))
+    path = repo.content_dir / "articles" / "raise-a-case.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("support portal", "Elexon portal"), encoding="utf-8")
+    report = build_semantic(ContentRepository(repo.content_dir), store, embedder)
+    assert split == ["raise-a-case"] and report.rebuilt and report.embedded >= 1
