@@ -6,7 +6,9 @@ import html
 import json
 import logging
 import shutil
+import tempfile
 import threading
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,7 +18,6 @@ from whoosh import index as windex
 from whoosh import query as Q
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.analysis import Analyzer
-from whoosh.filedb.filestore import RamStorage
 
 from app.content.models import Article, GlossaryTerm
 from app.search.analysis import KBTokenizer, SpellTokenizer, cached_terms, normalise_terms, WORD
@@ -186,10 +187,17 @@ class KeywordIndex:
     @classmethod
     def in_memory(cls, articles: Iterable[Article], terms: Iterable[GlossaryTerm], protected: Iterable[str],
                   synonyms: Synonyms) -> KeywordIndex:
-        """A throw-away index in RAM, for when none has been built on disk."""
-        ix = RamStorage().create_index(build_schema(protected))
+        """A throw-away index, for when none has been built on disk.
+
+        It lives in a private temporary folder, not Whoosh's RamStorage, whose segment writer spills to a fixed
+        /tmp/MAIN.tmp path that concurrent processes (several workers, parallel test runs) would share.
+        """
+        folder = tempfile.mkdtemp(prefix="kb-keyword-")
+        ix = windex.create_in(folder, build_schema(protected))
         _fill(ix, articles, terms)
-        return cls(ix, synonyms)
+        index = cls(ix, synonyms)
+        weakref.finalize(index, shutil.rmtree, folder, True)
+        return index
 
     def terms(self, text: str) -> list[str]:
         return [t for m in WORD.finditer(text) for t in normalise_terms(m.group(0), self._tok.protected)]
