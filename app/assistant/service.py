@@ -107,21 +107,32 @@ class Assistant:
 
     def answer(self, message: str, conversation_id: str | None = None) -> Answer:
         """Decide, reply and record one message; a weak follow-up is read with the previous question."""
-        return self._answer(message, conversation_id, record=True)
+        previous = self.conversations.get(conversation_id) if conversation_id else None
+        context = previous.turns[-1].question if previous and previous.turns else None
+        return self._answer(message, conversation_id, record=True, context=context)
+
+    def last_answer(self, conversation_id: str) -> Answer | None:
+        """The latest turn's answer again, read with the turn before it as it was (for the raise-case step)."""
+        conversation = self.conversations.get(conversation_id)
+        if conversation is None or not conversation.turns:
+            return None
+        turns = conversation.turns
+        context = turns[-2].question if len(turns) > 1 else None
+        return self._answer(turns[-1].question, conversation_id, record=False, context=context)
 
     def preview(self, message: str, conversation_id: str | None = None) -> Answer:
-        """The answer a message gets, without recording a turn (to rebuild a draft for the raise-case step)."""
-        return self._answer(message, conversation_id, record=False, follow_up=False)
+        """The answer a message gets on its own, without recording a turn."""
+        return self._answer(message, conversation_id, record=False)
 
-    def _answer(self, message: str, conversation_id: str | None, *, record: bool, follow_up: bool = True) -> Answer:
+    def _answer(self, message: str, conversation_id: str | None, *, record: bool,
+                context: str | None = None) -> Answer:
         message = message.strip()
         matcher = self.matcher
         replies = self._replies
         evidence, decision = self._decide(message)
-        previous = self.conversations.get(conversation_id) if conversation_id and follow_up else None
-        if previous and previous.turns and (decision.action is Action.OUT_OF_SCOPE or not decision.sure
-                                             or decision.confidence < FOLLOW_UP_BELOW):
-            combined = f"{previous.turns[-1].question} {message}"[: MAX_MESSAGE * 2]
+        if context and (decision.action is Action.OUT_OF_SCOPE or not decision.sure
+                        or decision.confidence < FOLLOW_UP_BELOW):
+            combined = f"{context} {message}"[: MAX_MESSAGE * 2]
             ev2, d2 = self._decide(combined)
             if d2.action is not Action.OUT_OF_SCOPE and d2.confidence > decision.confidence:
                 evidence, decision = ev2, d2

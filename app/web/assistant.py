@@ -86,8 +86,6 @@ def api_assist():
 def raise_case_link(answer: Answer | None, conversation: ConversationRecord | None) -> dict[str, Any]:
     """The case form's query arguments: the draft's routing plus everything the user typed so far."""
     typed = [t.question for t in conversation.turns] if conversation else []
-    if answer is not None and (not typed or typed[-1] != answer.evidence.question):
-        typed.append(answer.evidence.question)
     first = typed[0] if typed else ""
     words = first.split()
     subject = " ".join(words[:SUBJECT_WORDS]) + (" …" if len(words) > SUBJECT_WORDS else "")
@@ -183,8 +181,7 @@ def feedback():
         return _page(None, conversation, feedback="yes")
     # "No": show the raise-case step, pre-filled from the last question's decision.
     _limit("assist-page", PAGE_LIMIT)
-    last = conversation.turns[-1].question if conversation else ""
-    answer = assistant().preview(last, conversation.id if conversation else None) if last else None
+    answer = assistant().last_answer(conversation.id) if conversation else None
     return _page(answer, conversation, raise_step=True, feedback="no")
 
 

@@ -156,3 +156,14 @@ def test_a_vague_follow_up_is_read_with_the_previous_question(client):
     follow = ask(client, "it is still happening", first["conversation_id"]).get_json()
     assert follow["action"] == "raise_case"
     assert follow["scenario"]["id"] == "DIP-SEND-04"
+
+
+def test_no_after_a_follow_up_keeps_the_routing_of_the_conversation(client):
+    token = csrf(client)
+    r = client.post("/assist", data={"message": "My DIP message bounced back", "csrf_token": token})
+    cid = re.search(r'name="conversation_id" value="([^"]+)"', r.get_data(as_text=True)).group(1)
+    client.post("/assist", data={"message": "it is still happening", "conversation_id": cid, "csrf_token": token})
+    html = client.post("/assist/feedback", data={"conversation_id": cid, "solved": "no",
+                                                 "csrf_token": token}).get_data(as_text=True)
+    assert 'name="scenario" value="DIP-SEND-04"' in html
+    assert "My DIP message bounced back\n\nit is still happening</textarea>" in html

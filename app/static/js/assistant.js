@@ -2,8 +2,7 @@
 // Without this file every form still works as a plain post.
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("assist-form");
-  const conversation = document.getElementById("conversation");
-  if (!form || !conversation || !window.fetch || !window.DOMParser) return;
+  if (!form || !document.getElementById("conversation") || !window.fetch || !window.DOMParser) return;
   const message = form.querySelector("textarea[name=message]");
   const status = form.querySelector(".assist-status");
 
@@ -13,7 +12,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const fresh = page.getElementById("conversation");
     const freshForm = page.getElementById("assist-form");
     if (!fresh || !freshForm) return false;
-    conversation.replaceWith(fresh);
+    document.getElementById("conversation").replaceWith(fresh);
     form.querySelector("input[name=conversation_id]").value =
       freshForm.querySelector("input[name=conversation_id]").value;
     enhanceFeedback(fresh);
