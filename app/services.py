@@ -74,9 +74,8 @@ def build_services(config: dict[str, Any], embedder: Embedder | None = None) -> 
 
 def build_semantic_search(config: dict[str, Any], content: ContentSource, store: IndexStore,
                           embedder: Embedder | None = None) -> SemanticSearcher | DisabledSemantic:
-    """KB_SEMANTIC=on: start loading the model in the background now, so keyword search serves meanwhile."""
+    """KB_SEMANTIC=on: the model loads in the background from the server's first request (see app.web.search),
+    so keyword search serves meanwhile and CLI commands never import torch."""
     if str(config.get("KB_SEMANTIC", "on")).strip().lower() not in ("on", "1", "true", "yes"):
         return DisabledSemantic()
-    semantic = SemanticSearcher(content, store, embedder or SentenceTransformerEmbedder())
-    semantic.start()
-    return semantic
+    return SemanticSearcher(content, store, embedder or SentenceTransformerEmbedder())
