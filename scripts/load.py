@@ -74,7 +74,8 @@ QUESTIONS = (
 )
 CASES = (
     {"category": "DIP – Registration / General Portal", "scenario_id": "DIP-REG-01",
-     "subject": "No DIP invitation link yet", "description": "We requested onboarding on the 3rd and have had nothing."},
+     "subject": "No DIP invitation link yet",
+     "description": "We requested onboarding on the 3rd and have had nothing."},
     {"category": "Choreography", "impact": "High", "urgency": "High",
      "subject": "DTN down", "description": "No flows since 09:00 and our queue is growing."},
 )  # fmt: skip
