@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.content.models import Article, Status
 from app.content.repository import ContentRepository
 from app.web import auth
+from app.web.cases import allowed
 from app.web.deps import services
 
 logger = logging.getLogger(__name__)
@@ -16,6 +17,7 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("pages", __name__)
 
 REASON_MAX = 500
+VOTE_LIMIT = (30, 3600)  # per client address per hour
 #: Long articles get a contents list.
 TOC_MIN_HEADINGS = 3
 
@@ -97,7 +99,9 @@ def vote(slug: str):
     if recorder is not None:
         last = s.history.last_change(a.path, s.source.fingerprint)  # so the helpful rate can be shown per version
         try:
-            recorder.record_vote(slug, helpful == "yes", reason, last.hash if last else None)
+            # Votes feed the helpful rate and the gaps report: a script must not be able to skew them.
+            if allowed("article-vote", VOTE_LIMIT):
+                recorder.record_vote(slug, helpful == "yes", reason, last.hash if last else None)
         except SQLAlchemyError as exc:  # feedback is for reports: never turn it into an error page
             logger.warning("vote on %s not recorded (%s)", slug, type(exc).__name__)
     return redirect(url_for("pages.article", slug=slug, voted=helpful) + "#feedback")

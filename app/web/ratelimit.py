@@ -13,6 +13,7 @@ NAMES = {
     "case-create": "cases raised (form and API together)",
     "case-comment": "comments added from tracking pages",
     "case-link": "lost-link requests",
+    "article-vote": "\"Was this helpful?\" votes recorded (more are thanked but not counted)",
 }
 _ITEM = re.compile(r"^\s*([a-z-]+)\s*=\s*(\d+)\s*/\s*(\d+)\s*$")
 

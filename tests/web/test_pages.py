@@ -84,3 +84,16 @@ def test_security_headers_on_every_page(client):
     assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in r.headers["Content-Security-Policy"]
     assert r.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_votes_beyond_the_per_client_limit_are_thanked_but_not_counted(app_config):
+    from app import create_app
+
+    app = create_app({**app_config, "KB_RATE_LIMITS": "article-vote=2/3600"})
+    client = app.test_client()
+    html = client.get("/articles/message-bounce-back").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    for _ in range(4):
+        r = client.post("/articles/message-bounce-back/vote", data={"helpful": "no", "csrf_token": token})
+        assert r.status_code == 302
+    assert len(app.extensions["kb"].records.list_votes()) == 2
