@@ -118,7 +118,7 @@ def _incident_fits(incident: Candidate, evidence: Evidence) -> bool:
     s = evidence.signals
     if s.informational:
         return False
-    if s.outage or s.many_users:
+    if s.outage or s.many_users or s.security:
         return True
     others: set[str] = set()
     for c in [c for c in evidence.entities if c.kind != "incident"][:5]:
@@ -143,7 +143,9 @@ def decide(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRE
     incident = evidence.best_entity(("incident",))
     fits = incident is not None and _incident_fits(incident, evidence)
     if (entity is not None and incident is not None and incident is not entity and fits
-            and incident.score >= t.incident_ratio * entity.score):
+            and (incident.score >= t.incident_ratio * entity.score
+                 or (s.security and entity.kind == "sr" and incident.coverage >= t.floor))):
+        # A security incident, or a suspected one, is priority 1 to 3 (section 6.4), never a P4 service request.
         entity = incident
     elif entity is not None and entity.kind == "incident" and not fits:
         # Incident categories are for central services failing; otherwise the best scenario or request.

@@ -14,11 +14,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any
 
 from app.assistant.evidence import Candidate, Evidence
 from app.assistant.routing import linked_major_incidents
 from app.assistant.semantic import EvidenceVectors, find_encoder
-from app.assistant.signals import read_signals
+from app.assistant.signals import actions_in, read_signals
 from app.assistant.text import Alternative, Analyzer, Concept, Query, terms_of
 from app.content.models import Article
 from app.content.repository import ContentRepository
@@ -46,6 +48,9 @@ TIMING_WEIGHT = 3.0
 NAMED_TERM_BONUS = 0.15
 #: score added when a phrase the user quoted (an error message, a screen label) is one of the evidence's names
 QUOTE_BONUS = 0.15
+#: score added when the question asks for the same action as an entity's name (create vs amend vs close vs share),
+#: and taken away when the name states a different one: siblings that differ only in the action are told apart
+ACTION_BONUS, ACTION_PENALTY = 0.15, 0.08
 _QUOTED = re.compile(r"(?<!\w)[\"“‘'](?P<q>[^\"“”‘’']{3,120}?)[\"”’'](?!\w)")
 
 
@@ -69,6 +74,7 @@ class Target:
     text: str = ""  # what an embedder would read
     heads: str = ""  # short texts (names, titles, tags) as term sequences, for matching quoted phrases
     covers: tuple[str, ...] = ()  # for articles: the DIP and SR ids they answer
+    actions: frozenset[str] = frozenset()  # what the entity's name says is done (create, modify, close, share)
 
 
 def _field(name: str, text: str, weight: float, protected: frozenset[str], saturate: bool = False) -> TextField:
@@ -132,12 +138,13 @@ def build_targets(repo: ContentRepository, model: ServiceModel, protected: froze
             "dip", sc.id, sc.description,
             (_field("own", own, OWN, protected), _field("category", sc.category, CATEGORY, protected), *arts),
             slugs, sc.self_help_only, sc.not_elexon_responsibility, f"{sc.category}. {own}",
-            _heads([own, *(_article_head(repo.get_article(x)) for x in slugs if repo.get_article(x))], protected)))
+            _heads([own, *(_article_head(repo.get_article(x)) for x in slugs if repo.get_article(x))], protected),
+            actions=actions_in(sc.description)))
     for sr in model.service_requests.values():
         arts, slugs = article_fields(sr.id)
         own = f"{sr.name}. {sr.description}"
         targets.append(Target("sr", sr.id, sr.name, (_field("own", own, OWN, protected), *arts), slugs, text=own,
-                              heads=_heads([own], protected)))
+                              heads=_heads([own], protected), actions=actions_in(sr.name)))
     outages = outage_articles(published)
     # Outage articles speak for every incident category alike, so each gets them at a shared weight.
     share = 1 / math.sqrt(max(1, len(model.incident_categories)))
@@ -199,6 +206,8 @@ class Matcher:
         raw_texts += [f"{t.term} {t.acronym or ''} {' '.join(t.aliases)} {t.definition}" for t in repo.glossary]
         raw_texts += [t.text for t in self.targets if t.kind in ("dip", "sr", "incident")]
         self.analyzer = Analyzer(raw_texts, synonyms or search.synonyms, protected)
+        # The reply builder reads the same question again: analyse each text once.
+        self._analyse = lru_cache(maxsize=256)(self.analyzer.analyse)
         self.key_terms = self._key_terms(protected)
         self.protected = protected
         self._anchors: dict[tuple[str, ...], str] = {}
@@ -278,25 +287,50 @@ class Matcher:
         return {ti: (sum(weights[w] * s for w, s in m.items()) / total, sorted(m, key=lambda w: -weights[w]))
                 for ti, m in best.items()}
 
-    def _search_ranks(self, text: str) -> tuple[dict[tuple[str, str], int], bool]:
+    def _search_ranks(self, text: str) -> tuple[dict[tuple[str, str], int], bool, Any]:
+        """Ranks of articles and glossary terms in the hybrid ranking, and the query's embedding if one was made.
+
+        Only the ranks are needed, so the keyword index is asked for its hits without highlighted snippets (they
+        cost more than the ranking), and the query embedding the semantic ranking makes is kept for the
+        evidence similarities instead of embedding the question a second time.
+        """
+        semantic = getattr(self.search, "semantic", None)
+        vector: Any = None
+        text = text[:500]
         try:
-            response = self.search.search(text[:500], mode="hybrid", limit=SEARCH_LIMIT)
+            index, notice = self.search.keyword_index()
+            ready = semantic is not None and semantic.status() is None
+            pending = None
+            if ready:
+                semantic.prefetch(text)  # embeds while the keyword search runs
+                pending = getattr(semantic, "_pending", {}).get(text)
+            hits, _ = index.search(text, limit=max(SEARCH_LIMIT, 20) if ready else SEARCH_LIMIT, snippets=0)
+            if ready:
+                hits = semantic.hybrid(text, hits, SEARCH_LIMIT, None)
+                if pending is not None and pending.done() and not pending.exception():
+                    vector = pending.result()[0]
+            degraded = bool(notice) or not ready
         except Exception:  # search must never take the assistant down
             logger.exception("search failed inside the assistant; matching without it")
-            return {}, True
+            return {}, True, None
         ranks: dict[tuple[str, str], int] = {}
-        counters: Counter[str] = Counter()
-        for h in response.hits:
+        term = self.repo.find_term(text)
+        if term is not None:  # the whole query is a glossary name: its entry leads, as in the search service
+            ranks[("glossary", term.slug)] = 1
+        counters: Counter[str] = Counter(k for k, _ in ranks)
+        for h in hits[:SEARCH_LIMIT]:
+            if (h.kind, h.slug) in ranks:
+                continue
             counters[h.kind] += 1
             ranks.setdefault((h.kind, h.slug), counters[h.kind])
-        return ranks, response.degraded
+        return ranks, degraded, vector
 
-    def _semantic(self, text: str) -> dict[int, float]:
-        sims = self.vectors.similarities(text)
+    def _semantic(self, text: str, vector: Any = None) -> dict[int, float]:
+        sims = self.vectors.similarities(text, vector)
         return {} if sims is None else {i: float(v) for i, v in enumerate(sims)}
 
     def match(self, question: str) -> Evidence:
-        query = self.analyzer.analyse(question)
+        query = self._analyse(question)
         signals = read_signals(question)
         timing = OUT_OF_HOURS_TERM if signals.out_of_hours else IN_HOURS_TERM if signals.in_hours else None
         if timing:
@@ -304,9 +338,10 @@ class Matcher:
             query = replace(query, concepts=(*query.concepts, Concept(timing, TIMING_WEIGHT,
                                                                       (Alternative((timing,), 1.0, timing),), True)))
         coverage = self._coverage(query)
-        ranks, degraded = self._search_ranks(query.fixed or question)
-        cosines = self._semantic(question)
-        named = {g.slug for a in self.anchors_in(query.fixed or question) if (g := self.repo.find_term(a))}
+        ranks, degraded, vector = self._search_ranks(query.fixed or question)
+        cosines = self._semantic(query.fixed or question, vector)
+        anchors = self.anchors_in(query.fixed or question)
+        named = {g.slug for a in anchors if (g := self.repo.find_term(a))}
         quoted = [f" {' '.join(ts)} " for m in _QUOTED.finditer(query.fixed or question)
                   if len(ts := terms_of(m.group("q"), self.protected)) >= 2]
         scored: list[Candidate] = []
@@ -323,6 +358,8 @@ class Matcher:
             sem = SEMANTIC_WEIGHT * max(0.0, cosines.get(ti, 0.0) - SEMANTIC_FLOOR)
             if quoted and any(q in t.heads for q in quoted):
                 bonus += QUOTE_BONUS
+            if signals.actions and t.actions:
+                bonus += ACTION_BONUS if signals.actions & t.actions else -ACTION_PENALTY
             if t.kind == "glossary" and signals.definition and not signals.problem and t.id in named:
                 bonus += NAMED_TERM_BONUS
             articles = t.articles
@@ -341,7 +378,7 @@ class Matcher:
             documents=tuple(c for c in scored if not c.is_entity)[:10],
             information=round(sum(c.weight for c in query.concepts if c.known), 3),
             known_share=round(query.known_share, 4), domain_share=round(key / query.total_weight, 4),
-            anchors=self.anchors_in(query.fixed or question),
+            anchors=anchors,
             semantic_top=round(max(cosines.values()), 4) if cosines else None,
             corrections=query.corrections, expansions=query.expansions, degraded=degraded)
 
@@ -354,7 +391,7 @@ class Matcher:
         return None if i is None else self.targets[i]
 
     def query_terms(self, question: str) -> Query:
-        return self.analyzer.analyse(question)
+        return self._analyse(question)
 
 
 def evidence_targets(matcher: Matcher, kinds: Iterable[str]) -> list[Target]:

@@ -35,10 +35,17 @@ class Quote:
     section: str | None
 
 
+@lru_cache(maxsize=8192)
+def _text_terms(text: str,
+                protected: frozenset[str]) -> tuple[frozenset[str], frozenset[tuple[str, str]], tuple[str, ...]]:
+    """A passage's (or sentence's) terms, word pairs and sequence: the same for every question, so worked out once."""
+    seq = tuple(terms_of(text, protected))
+    return frozenset(seq), frozenset(zip(seq, seq[1:], strict=False)), seq
+
+
 def _score(text: str, query: Query, protected: frozenset[str]) -> float:
     """Weight of the question's concepts the text contains, plus its word pairs kept together ("level 2")."""
-    seq = terms_of(text, protected)
-    present = set(seq)
+    present, pairs, _ = _text_terms(text, protected)
     total = 0.0
     for c in query.concepts:
         if any(all(t in present for t in a.terms) for a in c.alternatives):
@@ -47,8 +54,7 @@ def _score(text: str, query: Query, protected: frozenset[str]) -> float:
     asked_text = query.fixed or query.text
     if _ASKS_DURATION.search(asked_text) and _DURATION.search(text):
         total += max(weights.values(), default=0.0)
-    asked = terms_of(asked_text, protected)
-    pairs = set(zip(seq, seq[1:], strict=False))
+    asked = _text_terms(asked_text, protected)[2]
     for a, b in zip(asked, asked[1:], strict=False):
         if (a, b) in pairs:
             total += (weights.get(a, 0.0) + weights.get(b, 0.0)) / 2

@@ -76,15 +76,15 @@ class EvidenceVectors:
         if wait and self._thread is not None:
             self._thread.join()
 
-    def similarities(self, text: str) -> np.ndarray | None:
-        """One cosine per evidence text, or None while unavailable."""
+    def similarities(self, text: str, vector: Any = None) -> np.ndarray | None:
+        """One cosine per evidence text, or None while unavailable; `vector` is the text's embedding if known."""
         if self._matrix is None:
             self.start()
             return None
         if self.source is None:
             return None
         try:
-            q = np.asarray(self.source[0]([text]), dtype=np.float32)[0]
+            q = np.asarray(vector if vector is not None else self.source[0]([text])[0], dtype=np.float32)
         except Exception:
             logger.warning("question embedding failed; matching by words only", exc_info=True)
             return None

@@ -31,18 +31,20 @@ PRIORITY_QUESTION = _rx(r"what priority", r"which priority", r"priority would", 
 OUTAGE = _rx(r"down", r"outage", r"broken", r"not coming through", r"aren'?t coming through", r"backing up",
              r"nothing (?:has )?(?:come|came|coming) through", r"at all", r"completely", r"no \w+ (?:for|since)",
              r"hasn'?t (?:given|sent|received|had) (?:us )?any", r"(?:haven'?t|have not) had any",
-             r"stopped", r"unavailable", r"not responding", r"isn'?t answering", r"no (?:\w+ )?responses",
+             r"stopped", r"unavailable", r"(?:not|isn'?t|aren'?t|stopped) responding", r"unresponsive",
+             r"isn'?t answering", r"no (?:\w+ )?responses",
              r"for (?:two|three|several|\d+) (?:hours|days)", r"since \d")
 OUT_OF_HOURS = _rx(r"out of hours", r"out-of-hours", r"after hours", r"overnight", r"night", r"evening", r"weekend",
-                   r"saturday", r"sunday", r"bank holiday", r"(?:[6-9]|1[01])(?::\d\d)? ?pm", r"midnight")
+                   r"saturday", r"sunday", r"bank holiday", r"(?:[6-9]|1[01])(?::\d\d)? ?pm", r"midnight",
+                   r"[1-6](?::\d\d)? ?am")
 IN_HOURS = _rx(r"in hours", r"working hours", r"office hours", r"business hours", r"this (?:morning|afternoon)",
-               r"working day")
+               r"working day", r"(?:[89]|1[01])(?::\d\d)? ?am", r"(?:12|[1-4])(?::\d\d)? ?pm", r"lunchtime")
 
 IMPACT_HIGH = _rx(r"all users", r"all (?:market )?participants", r"market[- ]wide", r"everyone", r"everybody",
                   r"industry[- ]wide", r"system[- ]wide", r"whole market", r"nobody can", r"no[- ]one can")
 IMPACT_MEDIUM = _rx(r"several", r"multiple", r"many (?:users|participants|suppliers|companies)",
                     r"other (?:participants|suppliers|companies)", r"some (?:users|participants|suppliers)",
-                    r"not just us", r"others too")
+                    r"not just us", r"others too", r"(?:any|all|none|most) of us", r"we all")
 IMPACT_LOW = _rx(r"only (?:my|our) (?:company|organisation|organization|team|firm|business)", r"only us",
                  r"just us", r"only me", r"just me", r"single user", r"only affect(?:s|ing)? (?:us|me)",
                  r"only (?:my|our) (?:company|organisation|organization) is affected")
@@ -52,7 +54,34 @@ URGENCY_HIGH = _rx(r"cannot send anything", r"can'?t send anything", r"down", r"
                    r"primary functions?", r"main function", r"cannot work", r"can'?t work", r"broken")
 URGENCY_MEDIUM = _rx(r"workaround", r"work around", r"impaired", r"degraded", r"slow(?:er)?", r"intermittent\w*",
                      r"some (?:messages|flows)", r"partially", r"delayed")
+#: a security incident, or a suspected one (section 6.4: priority 1 to 3, never a service request)
+SECURITY = _rx(r"security (?:breach|incident|compromise)", r"data breach", r"breach(?:ed)?", r"hack(?:ed|ing)?",
+               r"compromised", r"unauthori[sz]ed (?:access|penetration|use)", r"intrusion", r"penetrat\w*",
+               r"ransomware", r"malware", r"leak(?:ed)?")
 URGENCY_LOW = _rx(r"inconvenien\w*", r"minor", r"cosmetic", r"not urgent", r"low priority")
+
+
+#: what the user wants done to a thing, in ordinary verbs; entity names are read with the same patterns, so a
+#: question that asks to create is told apart from a sibling that amends or closes the same thing
+ACTIONS = {
+    "create": _rx(r"new", r"submit", r"submitting", r"raise", r"raising", r"create", r"creating", r"open",
+                  r"lodge", r"start", r"set up"),
+    "modify": _rx(r"amend\w*", r"update", r"updating", r"correct", r"correcting", r"correction", r"fix",
+                  r"fixing", r"modify", r"edit", r"rectify", r"alter", r"resubmit\w*", r"re-submit\w*"),
+    "close": _rx(r"close", r"closing", r"withdraw\w*", r"cancel\w*", r"retract"),
+    "share": _rx(r"shar(?:e|ing)", r"give", r"giving", r"hand(?:ing)? (?:[\w']+ ){0,4}(?:over|on)\b",
+                 r"pass(?:ing)? (?:[\w']+ ){0,4}(?:on|over)\b", r"(?:give|giving|send|sending) (?:[\w']+ ){0,3}a copy",
+                 r"let .{1,30} use",
+                 r"on (?:our|my) behalf"),
+}
+
+
+def actions_in(text: str) -> frozenset[str]:
+    """The action classes a text states ("Submit CR" -> create, "Amend / Update CR" -> modify)."""
+    found = {name for name, rx in ACTIONS.items() if rx.search(text)}
+    if "modify" in found:
+        found.discard("create")  # "fix what we submitted": the new-looking verb is about the old thing
+    return frozenset(found)
 
 
 @dataclass(frozen=True)
@@ -73,6 +102,8 @@ class Signals:
     in_hours: bool
     impact: Level | None
     urgency: Level | None
+    security: bool = False
+    actions: frozenset[str] = frozenset()
 
     @property
     def many_users(self) -> bool:
@@ -117,4 +148,6 @@ def read_signals(text: str) -> Signals:
         in_hours=bool(IN_HOURS.search(text)) and not OUT_OF_HOURS.search(text),
         impact=impact,
         urgency=urgency,
+        security=bool(SECURITY.search(text)),
+        actions=actions_in(text),
     )

@@ -76,3 +76,14 @@ def test_finds_the_search_layers_embedder_and_readiness():
     assert not ready()
     Search.semantic.state = "ready"
     assert ready() and encode(["x"]).shape == (1, 3)
+
+
+def test_a_known_query_vector_is_not_embedded_again():
+    """The search already embedded the question: its vector is reused, not recomputed."""
+    enc = FakeEncoder()
+    vectors = EvidenceVectors(["bounce back", "zzzz"], (enc, lambda: True))
+    vectors.start(wait=True)
+    calls = enc.calls
+    sims = vectors.similarities("bounced back", enc(["bounced back"])[0])
+    assert enc.calls == calls + 1  # only the call made here to build the vector
+    assert sims[0] > sims[1]

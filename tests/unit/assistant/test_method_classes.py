@@ -1,0 +1,104 @@
+"""Classes of question the method must tell apart, with new wording each: the action asked for (share vs a fault,
+amend vs new, create vs amend), many users and a central service not responding, a suspected security incident,
+and the clock time of an outage."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.assistant.decide import Action, decide
+from app.assistant.evidence import Candidate, Evidence
+from app.assistant.signals import actions_in, read_signals
+from app.servicemodel import load_service_model
+
+ROOT = Path(__file__).resolve().parents[3]
+MODEL = load_service_model()
+
+
+@pytest.mark.parametrize(("text", "actions"), [
+    ("can we hand over our signing keys to the company that connects us", {"share"}),
+    ("Key Sharing", {"share"}),
+    ("Incorrect Digital Keys", set()),
+    ("please correct the consumption figures we sent on Monday", {"modify"}),
+    ("we submitted the wrong settlement data and must amend it", {"modify"}),
+    ("New Data Submission", {"create"}),
+    ("Amendment to Submitted Data", {"modify"}),
+    ("how can we open a new CR", {"create"}),
+    ("Amend / Update CR", {"modify"}),
+    ("we want to withdraw our change request", {"close"}),
+])
+def test_action_classes(text, actions):
+    assert actions_in(text) == actions
+
+
+@pytest.mark.parametrize(("text", "field", "value"), [
+    ("the DTN gateway stopped responding for all of us", "outage", True),
+    ("the DTN gateway stopped responding for all of us", "many_users", True),
+    ("registration service is not responding, none of us get anything", "many_users", True),
+    ("we suspect someone hacked into our DIP account", "security", True),
+    ("possible data breach on the platform", "security", True),
+    ("how do I request a security audit", "security", False),
+    ("nothing has come through since 10:30am", "in_hours", True),
+    ("since 2pm every flow is failing", "in_hours", True),
+    ("it went down at 3am", "out_of_hours", True),
+    ("it went down at 3am", "in_hours", False),
+])
+def test_signal_cues(text, field, value):
+    assert getattr(read_signals(text), field) == value
+
+
+def _cand(kind: str, ident: str, score: float) -> Candidate:
+    return Candidate(kind, ident, ident, score, score, matched=("secur",))
+
+
+@pytest.mark.parametrize(("text", "action", "entity", "priorities"), [
+    ("we believe our DIP credentials were compromised", Action.RAISE_CASE, "IC-11", {"P1", "P2", "P3"}),
+    ("I'd like to report a possible security breach", Action.RAISE_CASE, "IC-11", {"P1", "P2", "P3"}),
+    ("how do I ask for a security audit of our DIP setup", Action.RAISE_CASE, "SR-21", {"P4"}),
+])
+def test_security_incident_is_never_a_p4_request(text, action, entity, priorities):
+    """Section 6.4: a security incident, or a suspected one, is priority 1 to 3, not a P4 service request."""
+    sr = "SR-21" if "audit" in text else "SR-30"
+    ev = Evidence(text, read_signals(text), (_cand("sr", sr, 0.64), _cand("incident", "IC-11", 0.45)), (),
+                  information=10.0, known_share=1.0, domain_share=1.0, anchors=("DIP",))
+    d = decide(ev, MODEL)
+    assert (d.action, d.entity.id if d.entity else None) == (action, entity)
+    assert d.case_draft is not None and d.case_draft.priority in priorities
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("assist-classes")
+    app = create_app({"TESTING": True, "KB_CONTENT_DIR": str(ROOT), "KB_INDEX_DIR": str(tmp / "index"),
+                      "KB_DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp / "outbox"),
+                      "KB_SEMANTIC": "off", "KB_SECRET_KEY": "test"})
+    return app.extensions["kb"]
+
+
+@pytest.mark.parametrize(("question", "action", "entity", "subcategory"), [
+    # handing keys to a third party is the user's and the DCP's business; keys registered wrongly are a case
+    ("can we pass our digital keys over to our connection provider so it signs messages for us?",
+     "redirect", "DIP-DCP-02", None),
+    # amend vs new submission
+    ("some consumption data we sent yesterday was incorrect and needs correcting", "raise_case", "SR-03", None),
+    # create vs amend a change request
+    ("we'd like to submit a new change request to the DIP manager", "raise_case", "DIP-CHANGE-01", None),
+    ("we need to update the change request we raised last month", "raise_case", "DIP-CHANGE-02", None),
+    # many users and a central service not responding: an incident for that service
+    ("EES stopped responding this morning, all of us are affected", "raise_case", "IC-13", "EES Service Failure"),
+    # a suspected security incident
+    ("we suspect our DIP data may have been leaked in a security incident", "raise_case", "IC-11",
+     "DIP Security Incidents"),
+    # an outage at a time within hours
+    ("the DIP has been unavailable for everybody since 11am", "raise_case", "IC-01",
+     "DIP Service Failures (In Hours)"),
+])
+def test_shipped_corpus_routes_by_need(shipped, question, action, entity, subcategory):
+    evidence = shipped.assistant.matcher.match(question)
+    d = decide(evidence, shipped.model)
+    assert d.action.value == action, d.why
+    assert d.entity is not None and d.entity.id == entity, d.why
+    if subcategory:
+        assert d.case_draft is not None and d.case_draft.subcategory == subcategory
