@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,22 @@ def built_app(app, runner):
     result = runner.invoke(args=["index", "build"])
     assert result.exit_code == 0, result.output
     return app
+
+
+class FakeClock:
+    """A clock tests move by hand (stores take a clock callable)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2025, 11, 24, 9, 0, tzinfo=UTC))  # a Monday

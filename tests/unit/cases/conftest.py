@@ -1,12 +1,11 @@
 """Fixtures for the cases layer: an engine per backend (SQLite always, PostgreSQL when
-KB_TEST_POSTGRES_URL is set), a fake clock, and a factory for valid case forms."""
+KB_TEST_POSTGRES_URL is set) and a factory for valid case forms."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +18,6 @@ from app.cases.store import CaseStore
 POSTGRES_URL = os.environ.get("KB_TEST_POSTGRES_URL")
 
 
-class FakeClock:
-    """A clock tests move by hand."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> datetime:
-        self.now += timedelta(**kwargs)
-        return self.now
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime(2025, 11, 24, 9, 0, tzinfo=UTC))  # a Monday
 
 
 def _sqlite_engine(tmp_path: Path) -> Iterator[Engine]:

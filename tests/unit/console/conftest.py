@@ -17,21 +17,6 @@ from app.cases.records import Case, CaseStatus, Conversation, Turn
 POSTGRES_URL = os.environ.get("KB_TEST_POSTGRES_URL")
 
 
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> datetime:
-        self.now += timedelta(**kwargs)
-        return self.now
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime(2025, 11, 24, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
