@@ -25,6 +25,7 @@ class BuildReport:
     seconds: float
     detail: str = ""
     embedded: int = 0  # passages sent to the embedding model (semantic index only)
+    error: str | None = None  # why this index could not be built (the others still were)
 
 
 def protected_terms(repo: ContentRepository) -> list[str]:
@@ -65,7 +66,13 @@ def build_all(services, force: bool = False) -> list[BuildReport]:
     reports = [build_keyword(services.content, services.index_store, force=force)]
     semantic_builder = getattr(services.search.semantic, "build", None)
     if semantic_builder is not None:
-        reports.append(semantic_builder(force=force))
+        started = time.perf_counter()
+        try:
+            reports.append(semantic_builder(force=force))
+        except Exception as exc:  # e.g. the model package missing: keep the keyword index and serve with it
+            logger.exception("semantic index not built")
+            reports.append(BuildReport("semantic", False, 0, time.perf_counter() - started,
+                                       error=f"{type(exc).__name__}: {exc}"))
     else:
         logger.info("semantic index not built: search by meaning is off")
     return reports

