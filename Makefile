@@ -42,5 +42,15 @@ test: install  ## the whole test suite
 eval: install  ## answer quality on ../shared/data/assist-dev.yaml: prints accuracies and failures
 	$(BIN)/python scripts/eval_assist.py
 
+.PHONY: eval-search
+
+eval-search: install  ## search quality: recall@1, recall@3, MRR@10 for keyword, semantic and hybrid (also run by make eval)
+	$(BIN)/python scripts/eval_search.py
+
+eval: eval-search
+
+bench: install  ## search speed: index builds and query p50/p95 through HTTP for the shipped, 1k and 10k corpora (20+ min)
+	$(BIN)/python scripts/bench_search.py
+
 clean:
 	rm -rf index/keyword-* index/semantic-* index/manifest.json

@@ -109,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
                 ranks = run(service, questions, covers, ("semantic", "hybrid"))
                 for mode, found in ranks.items():
                     s = score(found)
-                    print(f"{off:>6}{sem:>5}{k:>5}{mode:>9}{s.recall_at_1:>10.3f}{s.recall_at_3:>10.3f}{s.mrr_at_10:>10.3f}")
+                    print(f"{off:>6}{sem:>5}{k:>5}{mode:>9}"
+                          f"{s.recall_at_1:>10.3f}{s.recall_at_3:>10.3f}{s.mrr_at_10:>10.3f}")
             semantic.weights, semantic.rrf_k, semantic.offsets = weights, args.rrf_k, dict(DEFAULT_OFFSETS)
             print()
             continue

@@ -23,7 +23,7 @@ from app.content.models import Article, GlossaryTerm
 from app.search.analysis import KBTokenizer, SpellTokenizer, cached_terms, normalise_terms, WORD
 from app.search.bm25 import PostingsScorer, save_postings
 from app.search.models import IndexUnavailable, SearchHit
-from app.search.snippets import highlight
+from app.search.snippets import candidates, highlight
 from app.search.synonyms import Synonyms
 
 logger = logging.getLogger(__name__)
@@ -249,11 +249,12 @@ class KeywordIndex:
         order = np.lexsort((docs, -weighted))[:limit]
         top = docs[order]
         _, leaves = _matched_terms(q, top, self._scorer)
+        patterns = {f: candidates(frozenset(t for (lf, t), _ in leaves if lf == f)) for f in ("body", "summary")}
         hits = []
         for rank, (i, doc) in enumerate(zip(order, top), start=1):
             matched = {leaf for leaf, mask in leaves if mask[rank - 1]}
             hits.append(self._hit(int(doc), float(weighted[i]), rank, matched, expansions, fuzzy,
-                                  snippets is None or rank <= snippets))
+                                  snippets is None or rank <= snippets, patterns))
         suggestion = None
         if fuzzy or not hits:
             with self._ix.searcher() as s:
@@ -283,7 +284,7 @@ class KeywordIndex:
         return self._near_cache[key]
 
     def _hit(self, doc: int, score: float, rank: int, matched: set[tuple[str, str]], expansions: dict,
-             fuzzy: list[str], highlighted: bool) -> SearchHit:
+             fuzzy: list[str], highlighted: bool, patterns: dict | None = None) -> SearchHit:
         meta = self._stored[doc]
         snippet = ""
         if highlighted:
@@ -291,10 +292,11 @@ class KeywordIndex:
             if body_terms:
                 with self._reader_lock:
                     body = self._reader.stored_fields(doc).get("body", "")
-                snippet = highlight(body, body_terms, self._terms_of)
+                snippet = highlight(body, body_terms, self._terms_of, pattern=(patterns or {}).get("body"))
             if not snippet:
                 summary_terms = {t for f, t in matched if f == "summary"}
-                snippet = highlight(meta.get("summary") or "", summary_terms, self._terms_of)
+                snippet = highlight(meta.get("summary") or "", summary_terms, self._terms_of,
+                                    pattern=(patterns or {}).get("summary"))
         if not snippet:
             if meta.get("summary"):
                 snippet = _escape(meta["summary"])

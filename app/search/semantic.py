@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.content.repository import ContentRepository
 from app.content.source import ContentSource
@@ -22,6 +23,9 @@ from app.search.hybrid import DEFAULT_OFFSETS, DEFAULT_WEIGHTS, RRF_K, FoldedMat
 from app.search.models import IndexUnavailable, SearchHit
 from app.search.semantic_index import KIND, PassageRecord, SemanticIndex, build_semantic
 from app.search.store import IndexStore
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["DisabledSemantic", "SemanticIndex", "SemanticSearcher"]
 
@@ -132,12 +136,17 @@ class SemanticSearcher:
         if index is None:
             return "Search by meaning is unavailable: the semantic index has not been built (run `make index`)."
         if index.model_id != self.embedder.model_id or index.dim != self.embedder.dim:
-            return "Search by meaning is unavailable: the semantic index was built with a different model (run `make index`)."
+            return ("Search by meaning is unavailable: the semantic index was built with a different model "
+                    "(run `make index`).")
         return None
 
     # Searching
     def prefetch(self, text: str) -> None:
-        """Start embedding a query in a worker thread, so it overlaps the keyword search (torch releases the GIL)."""
+        """Start embedding a query in a worker thread; the next search or hybrid for the same text collects it.
+
+        Used by the assistant, which keeps the vector; for a lone search it gains nothing on 2 cores (the keyword
+        search and the model's Python layers contend for the GIL), so the search service does not call it.
+        """
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="query-embedding")
@@ -146,7 +155,7 @@ class SemanticSearcher:
             if text not in self._pending:
                 self._pending[text] = self._pool.submit(self.embedder.encode, [text])
 
-    def _query_vector(self, text: str):
+    def _query_vector(self, text: str) -> np.ndarray:
         with self._lock:
             pending = self._pending.pop(text, None)
         vectors = pending.result() if pending is not None else self.embedder.encode([text])
@@ -170,6 +179,9 @@ class SemanticSearcher:
             why = dict(kw.why) if kw is not None else {"keyword_terms": []}
             if sem is not None:
                 why.update(similarity=round(sem.similarity, 4), semantic_rank=f.ranks["semantic"])
+                heading = self._heading(sem)
+                if heading:
+                    why["section_heading"] = heading
             why.update(fused_rank=len(hits) + 1, fused_score=round(f.score, 5))
             section = sem.section if sem is not None else base.section
             hits.append(replace(base, section=section, score=f.score, why=why))
@@ -184,7 +196,8 @@ class SemanticSearcher:
         k = want * PASSAGES_PER_DOC
         while True:
             found = index.search(query, k)
-            folded = [m for m in fold_passages((_match(r, s) for r, s in found), self.offsets) if self._visible(m, category)]
+            matches = fold_passages((_match(r, s) for r, s in found), self.offsets)
+            folded = [m for m in matches if self._visible(m, category)]
             if len(folded) >= want or k >= len(index):
                 return folded[:want]
             k *= 4
@@ -195,11 +208,18 @@ class SemanticSearcher:
         a = self.repo.get_article(m.slug)
         return a is not None and a.is_public and (category is None or a.category == category)
 
+    def _heading(self, m: FoldedMatch) -> str | None:
+        index = self.index()
+        record = index.record(m.passage_id) if index is not None else None
+        return record.heading if record is not None else None
+
     def _hit(self, m: FoldedMatch) -> SearchHit:
         why = {"similarity": round(m.similarity, 4), "passages_matched": m.passages}
         index = self.index()
         record = index.record(m.passage_id) if index is not None else None
         excerpt = html.escape(record.excerpt) if record is not None else ""
+        if record is not None and record.heading:
+            why["section_heading"] = record.heading
         if m.kind == "glossary":
             t = self.repo.get_term(m.slug)
             title = f"{t.term} ({t.acronym})" if t.acronym and t.acronym != t.term else t.term

@@ -91,11 +91,11 @@ class SearchService:
         reason = None
         if mode in ("semantic", "hybrid"):
             reason = self.semantic.status() if self.semantic else "Search by meaning is not available on this server."
-            prefetch = getattr(self.semantic, "prefetch", None)
-            if not reason and prefetch is not None:
-                prefetch(text)  # the query embedding runs while the keyword search does
         want = max(limit, 20) if mode == "hybrid" else limit
-        hits, suggestion = index.search(text, limit=want, category=category, snippets=limit)
+        if mode == "semantic" and not reason:
+            hits, suggestion = [], None  # by meaning only: the keyword search would cost as much as the rest
+        else:
+            hits, suggestion = index.search(text, limit=want, category=category, snippets=limit)
         if mode in ("semantic", "hybrid"):
             if reason:
                 degraded = True

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Collection
+from functools import lru_cache
 
 from app.search.analysis import WORD
 
@@ -15,16 +16,24 @@ MAXCHARS = 240
 SURROUND = 70
 
 
+@lru_cache(maxsize=1024)
+def candidates(terms: frozenset[str]) -> re.Pattern[str]:
+    """Finds where words for these terms may start: stems are (almost always) prefixes of their words."""
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+                      + r")", re.I)
+
+
 def highlight(text: str, terms: Collection[str], terms_of: Callable[[str], tuple[str, ...]],
-              maxchars: int = MAXCHARS, surround: int = SURROUND) -> str:
-    """HTML snippet around the densest run of words whose index terms are in `terms`; "" when none match."""
+              maxchars: int = MAXCHARS, surround: int = SURROUND, pattern: re.Pattern[str] | None = None) -> str:
+    """HTML snippet around the densest run of words whose index terms are in `terms`; "" when none match.
+
+    `pattern` may be candidates() of a superset of `terms` (one compiled pattern for all hits of a query).
+    """
     if not terms or not text:
         return ""
-    # Stems are (almost always) prefixes of the words they come from: let the regex engine find candidates.
-    candidates = re.compile(r"(?<![^\W_])(?:" + "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
-                            + r")", re.I)
+    pattern = pattern or candidates(frozenset(terms))
     hits = []
-    for c in candidates.finditer(text):
+    for c in pattern.finditer(text):
         m = WORD.match(text, c.start())
         if m and (not hits or m.start() >= hits[-1][1]) and any(t in terms for t in terms_of(m.group(0))):
             hits.append((m.start(), m.end()))

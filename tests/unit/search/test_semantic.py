@@ -120,7 +120,8 @@ def test_changing_one_article_embeds_only_its_changed_passages(repo, store, embe
 
     report = build_semantic(edited, store, embedder)
 
-    rotate = [p for p in article_passages(edited.get_article("certificates-and-keys")) if p.section == "rotating-signing-keys"]
+    passages = article_passages(edited.get_article("certificates-and-keys"))
+    rotate = [p for p in passages if p.section == "rotating-signing-keys"]
     assert report.rebuilt and report.embedded == len(rotate) == len(embedder.texts) >= 1
     assert all("Rotating signing keys" in t for t in embedder.texts)
     assert report.documents == len(SemanticIndex.open(store.path("semantic")))
@@ -147,7 +148,8 @@ def test_removing_an_article_republishes_without_embedding(repo, store, embedder
 def test_manifest_records_model_dimension_and_a_hash_per_passage(repo, store, embedder):
     build_semantic(repo, store, embedder)
     entry = store.entry("semantic")
-    assert (entry["model_id"], entry["dim"], entry["passages"]) == (embedder.model_id, embedder.dim, len(embedder.texts))
+    expected = (embedder.model_id, embedder.dim, len(embedder.texts))
+    assert (entry["model_id"], entry["dim"], entry["passages"]) == expected
     stored = json.loads((store.path("semantic") / PASSAGES_FILE).read_text(encoding="utf-8"))
     by_id = {p.id: p.hash for a in repo.published() for p in article_passages(a)}
     assert all(by_id[p["id"]] == p["hash"] for p in stored["passages"] if p["kind"] == "article")

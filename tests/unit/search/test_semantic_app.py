@@ -127,3 +127,16 @@ print(json.dumps({{"after_import": after_import, "after_search": [m for m in hea
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result == {"after_import": [], "after_search": []}
+
+
+def test_the_why_toggle_names_the_best_section_and_each_rank(semantic_app, content_dir):
+    (content_dir / "articles" / "keys.md").write_text(
+        "---\ntitle: Looking after keys\nsummary: Keys.\ncategory: certificates\nstatus: published\n---\n"
+        + " ".join(["An introduction to the regular work on keys and certificates for the platform."] * 6)
+        + "\n\n## Rotating signing keys\n\n"
+        + " ".join(["Key rotation replaces the private signing key and uploads the new public key."] * 8) + "\n",
+        encoding="utf-8")
+    assert semantic_app.test_cli_runner().invoke(args=["index", "build"]).exit_code == 0
+    html = semantic_app.test_client().get("/search?q=rotation+of+the+private+signing+key").get_data(as_text=True)
+    assert 'href="/articles/keys#rotating-signing-keys"' in html
+    assert "best in “Rotating signing keys”" in html and "by words" in html and "by meaning" in html
