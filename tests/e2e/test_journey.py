@@ -155,6 +155,9 @@ def test_the_assistant_works_by_keyboard_alone(page: Page, base_url: str):
     expect(page.locator(".assist-answer h2")).to_be_focused()  # focus moves to the answer
     tab_to(page, "form.feedback button[value=no]")
     page.keyboard.press("Enter")
+    # The conversation is re-rendered after "No" (the feedback form goes): only then use the raise form,
+    # or the keypress lands on the form that is being replaced.
+    expect(page.locator("form.feedback button[value=no]")).to_have_count(0)
     expect(page.get_by_role("heading", name="Raise this case")).to_be_visible()
     tab_to(page, ".assist-raise-form button[type=submit]")
     page.keyboard.press("Enter")
