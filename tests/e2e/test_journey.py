@@ -71,6 +71,7 @@ def test_ask_say_no_raise_track_and_the_desk_resolves_it(page: Page, browser: Br
     expect(answer).to_contain_text("DIP-CERT-02")
 
     page.get_by_role("group", name="Did this solve it?").get_by_role("button", name="No").click()
+    expect(page.locator("form.feedback")).to_have_count(0)  # re-rendered: the raise form is the new one
     raise_step = page.locator(".assist-raise")
     expect(raise_step.get_by_role("heading", name="Raise this case")).to_be_visible()
     draft = {dt: raise_step.locator("dl dt", has_text=dt).locator("xpath=following-sibling::dd[1]").inner_text()
@@ -174,6 +175,7 @@ def test_assistant_page_is_accessible_before_and_after_an_answer(axe_page: Page,
     ask(axe_page, QUESTION)
     assert axe() == []
     axe_page.get_by_role("button", name="No").click()
+    expect(axe_page.locator("form.feedback")).to_have_count(0)
     expect(axe_page.get_by_role("heading", name="Raise this case")).to_be_visible()
     assert axe() == []
 
