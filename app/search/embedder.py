@@ -92,22 +92,24 @@ class SentenceTransformerEmbedder:
             logger.info("embedding model loaded: %s", self.model_id)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Batches of BATCH_SIZE, shortest texts together; the tokenizer lock is held per batch, never across
+        a whole build, so queries from other threads wait for one batch's tokenising at most."""
         if self._model is None:
             self.load()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if len(texts) > 1:
-            with self._tokenize_lock:
-                vectors = self._model.encode(list(texts), batch_size=BATCH_SIZE, normalize_embeddings=True,
-                                             convert_to_numpy=True, show_progress_bar=False)
-            return np.ascontiguousarray(vectors, dtype=np.float32)
         import torch
 
-        with self._tokenize_lock:
-            features = self._model.preprocess(list(texts))
-        with torch.inference_mode():
-            out = self._model(features)["sentence_embedding"]
-        return _normalise(out.numpy())
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), BATCH_SIZE):
+            batch = order[start : start + BATCH_SIZE]
+            with self._tokenize_lock:
+                features = self._model.preprocess([texts[i] for i in batch])
+            with torch.inference_mode():
+                vectors = self._model(features)["sentence_embedding"]
+            out[batch] = vectors.float().numpy()
+        return _normalise(out)
 
 
 class FakeEmbedder:
