@@ -132,7 +132,7 @@ class PostingsScorer:
             if len(subs) == 1:  # Whoosh uses the single child's matcher as it is: no boost, no coordination
                 return self._eval(subs[0])
             nodes = [self._eval(s) for s in subs]
-            node = _union(nodes) if kind is Q.Or else _intersection(nodes)
+            node = _union(nodes, self.doc_count) if kind is Q.Or else _intersection(nodes)
             if node is None:
                 return None
             if q.boost != 1.0:
@@ -148,17 +148,28 @@ class _Unsupported(Exception):
     pass
 
 
-def _union(nodes: list[_Node | None]) -> _Node | None:
+def _union(nodes: list[_Node | None], doc_count: int) -> _Node | None:
     present = [n for n in nodes if n is not None]
     if not present:
         return None
-    docs = np.unique(np.concatenate([n.docs for n in present]))
-    scores = np.zeros(len(docs))
-    matching = np.zeros(len(docs), dtype=np.int32)
-    for n in present:
-        at = np.searchsorted(docs, n.docs)
-        scores[at] += n.scores
-        matching[at] += n.matching
+    if len(present) == 1:
+        return present[0]
+    if sum(len(n.docs) for n in present) * 8 < doc_count:  # small: merge sorted lists
+        docs = np.unique(np.concatenate([n.docs for n in present]))
+        scores = np.zeros(len(docs))
+        matching = np.zeros(len(docs), dtype=np.int32)
+        for n in present:
+            at = np.searchsorted(docs, n.docs)
+            scores[at] += n.scores
+            matching[at] += n.matching
+    else:  # large: accumulate over every document (a child's docs are unique, so += is safe)
+        dense = np.zeros(doc_count)
+        counts = np.zeros(doc_count, dtype=np.int32)
+        for n in present:
+            dense[n.docs] += n.scores
+            counts[n.docs] += n.matching
+        docs = np.flatnonzero(counts).astype(np.int32)
+        scores, matching = dense[docs], counts[docs]
     return _Node(docs, scores, matching, sum(n.termcount for n in present))
 
 

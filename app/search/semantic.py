@@ -192,21 +192,16 @@ class SemanticSearcher:
         index = self.index()
         if index is None or not len(index):
             return []
+        repo = self.repo  # once per search: each lookup of the current content costs a stat call
         query = self._query_vector(text)
         k = want * PASSAGES_PER_DOC
         while True:
             found = index.search(query, k)
             matches = fold_passages((_match(r, s) for r, s in found), self.offsets)
-            folded = [m for m in matches if self._visible(m, category)]
+            folded = [m for m in matches if _visible(repo, m, category)]
             if len(folded) >= want or k >= len(index):
                 return folded[:want]
             k *= 4
-
-    def _visible(self, m: FoldedMatch, category: str | None) -> bool:
-        if m.kind == "glossary":
-            return category is None and self.repo.get_term(m.slug) is not None
-        a = self.repo.get_article(m.slug)
-        return a is not None and a.is_public and (category is None or a.category == category)
 
     def _heading(self, m: FoldedMatch) -> str | None:
         index = self.index()
@@ -228,6 +223,13 @@ class SemanticSearcher:
         a = self.repo.get_article(m.slug)
         return SearchHit("article", a.slug, a.title, a.url, excerpt or html.escape(a.summary), m.similarity,
                          a.category, m.section, why)
+
+
+def _visible(repo: ContentRepository, m: FoldedMatch, category: str | None) -> bool:
+    if m.kind == "glossary":
+        return category is None and repo.get_term(m.slug) is not None
+    a = repo.get_article(m.slug)
+    return a is not None and a.is_public and (category is None or a.category == category)
 
 
 def _match(record: PassageRecord, score: float) -> PassageMatch:
