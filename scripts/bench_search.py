@@ -1,6 +1,6 @@
-"""Search speed: index build (full and one-article incremental), query p50/p95 through the real HTTP endpoint,
-the floor (bare query embedding + bare FAISS search) and server memory, for the shipped corpus and synthetic
-corpora of 1,000 and 10,000 articles.
+"""Search and assistant speed: index build (full and one-article incremental), query p50/p95 through the real
+HTTP endpoint, the floor (bare query embedding + bare FAISS search), /api/assist p50/p95 and server memory, for
+the shipped corpus and synthetic corpora of 1,000 and 10,000 articles.
 
     .venv/bin/python scripts/bench_search.py                     # shipped, 1000, 10000 (about 15-25 minutes)
     .venv/bin/python scripts/bench_search.py --sizes 1000 --queries 100
@@ -10,8 +10,10 @@ and tags of the shipped articles. Embedding 10,000 articles (about 47,000 passag
 2 cores, so unless --embed-10k is given the 10k semantic index is built from random unit vectors labelled with
 the real model id: build time then excludes embedding (the 1k figure gives the embedding rate), and query
 timings are real (the query is embedded by the real model; FAISS cost depends only on the number of vectors),
-but the relevance of 10k results is meaningless. The server runs in its own process (werkzeug make_server in
-a thread, 127.0.0.1 only) so its memory is measured alone.
+but the relevance of 10k results is meaningless. The server is the production one, as `make serve` runs it
+(gunicorn with threads, 127.0.0.1 only), with one worker so that its memory is measured alone; the client keeps
+its connection open between requests, as a browser does. Queries are timed once the worker's start-up work
+(model, assistant evidence) is done.
 """
 from __future__ import annotations
 
@@ -28,7 +30,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Sequence
@@ -153,32 +154,62 @@ def rss_mb(pid: int) -> float:
 
 
 class Server:
-    """The app in its own process, served by werkzeug on 127.0.0.1 (this script's `serve` command)."""
+    """The app as `make serve` runs it (gunicorn, gthread), one worker so its memory is measured alone, on
+    127.0.0.1. The client keeps its connection open between requests, as a browser does."""
 
-    def __init__(self, content: Path, index: Path, workdir: Path) -> None:
+    def __init__(self, content: Path, index: Path, workdir: Path, threads: int = 4) -> None:
         self.started = time.perf_counter()
         env = {**os.environ, "KB_CONTENT_DIR": str(content), "KB_INDEX_DIR": str(index), "KB_SEMANTIC": "on",
                "KB_DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}", "KB_OUTBOX_DIR": str(workdir / "outbox"),
-               "KB_SECRET_KEY": "bench", "HF_HUB_OFFLINE": "1"}
-        self.proc = subprocess.Popen([sys.executable, __file__, "serve"], env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True)
-        self.port = int(self.proc.stdout.readline().strip())
-        self.up_s = time.perf_counter() - self.started  # interpreter, imports, create_app, socket bound
+               "KB_SECRET_KEY": "bench", "HF_HUB_OFFLINE": "1",
+               # one client asking many questions: lift the per-client limit it would otherwise hit
+               "KB_RATE_LIMITS": "assist-api=1000000/60"}
+        self.log = workdir / "gunicorn.log"
+        cmd = [str(Path(sys.executable).with_name("gunicorn")), "--workers", "1", "--threads", str(threads),
+               "--bind", "127.0.0.1:0", "--timeout", "600", "app:create_app()"]
+        with open(self.log, "w") as fh:
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        deadline = time.perf_counter() + 120
+        while not (found := re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", self.log.read_text())):
+            if self.proc.poll() is not None or time.perf_counter() > deadline:
+                raise RuntimeError(f"gunicorn did not start:\n{self.log.read_text()[-2000:]}")
+            time.sleep(0.02)
+        self.port = int(found.group(1))
+        self.up_s = time.perf_counter() - self.started  # interpreter, imports, socket bound
+        self._conn: http.client.HTTPConnection | None = None
 
-    def get(self, path: str) -> tuple[float, dict]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
-        started = time.perf_counter()
-        conn.request("GET", path)
-        resp = conn.getresponse()
-        body = resp.read()
-        elapsed = time.perf_counter() - started
-        conn.close()
-        if resp.status != 200:
-            raise RuntimeError(f"{path}: HTTP {resp.status}")
-        return elapsed, json.loads(body)
+    @property
+    def worker_pid(self) -> int:
+        return int(Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()[0])
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[float, dict]:
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        for attempt in (1, 2):  # the server closes a kept-alive connection left idle: reopen it once
+            if self._conn is None:
+                self._conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
+            started = time.perf_counter()
+            try:
+                self._conn.request(method, path, body=data, headers=headers)
+                resp = self._conn.getresponse()
+                payload = resp.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self._conn.close()
+                self._conn = None
+                if attempt == 2:
+                    raise
+                continue
+            elapsed = time.perf_counter() - started
+            if resp.status != 200:
+                raise RuntimeError(f"{method} {path}: HTTP {resp.status}")
+            return elapsed, json.loads(payload)
+        raise AssertionError("unreachable")
 
     def search(self, q: str, mode: str) -> tuple[float, dict]:
-        return self.get("/api/search?" + urllib.parse.urlencode({"q": q, "mode": mode, "limit": 10}))
+        return self.request("GET", "/api/search?" + urllib.parse.urlencode({"q": q, "mode": mode, "limit": 10}))
+
+    def assist(self, message: str) -> tuple[float, dict]:
+        return self.request("POST", "/api/assist", {"message": message, "conversation_id": None})
 
     def wait_first_answer(self) -> float:
         """Seconds from process start to the first keyword answer."""
@@ -188,6 +219,7 @@ class Server:
                 self.search("certificate", "keyword")
                 return time.perf_counter() - self.started
             except OSError:
+                self._conn = None
                 time.sleep(0.02)
         raise RuntimeError("server did not answer")
 
@@ -199,49 +231,57 @@ class Server:
             time.sleep(0.1)
         raise RuntimeError("semantic search never became ready")
 
+    def wait_idle(self, limit: float = 1800.0) -> float:
+        """Seconds from start until the worker's own background work (model, assistant warm-up) is done:
+        under 5% of a core for 3 seconds running. Queries are timed after that, in the steady state."""
+        tick = os.sysconf("SC_CLK_TCK")
+        deadline, quiet = time.perf_counter() + limit, 0
+        last = self._cpu_seconds(tick)
+        while time.perf_counter() < deadline and quiet < 3:
+            time.sleep(1.0)
+            now = self._cpu_seconds(tick)
+            quiet = quiet + 1 if now - last < 0.05 else 0
+            last = now
+        return time.perf_counter() - self.started
+
+    def _cpu_seconds(self, tick: int) -> float:
+        fields = Path(f"/proc/{self.worker_pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick
+
     def stop(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
         self.proc.terminate()
-        self.proc.wait(10)
+        self.proc.wait(30)
 
 
-def serve() -> None:
-    """`bench_search.py serve`: print the port, serve until terminated."""
-    from werkzeug.serving import make_server
-
-    from app import create_app
-
-    import logging
-
-    app = create_app({"TESTING": False})
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    print(server.server_port, flush=True)
-    thread.join()
-
-
-def bench_queries(server: Server, queries: Sequence[str], count: int) -> dict[str, tuple[float, float, float]]:
-    """mode -> (p50 ms, p95 ms, median server took_ms, failed requests), sequential, after a short warm-up."""
-    out = {}
-    for mode in MODES:
-        for q in queries[:10]:
-            server.search(q, mode)
-        client, took, failed = [], [], 0
-        for i in range(count):
-            try:
-                elapsed, body = server.search(queries[i % len(queries)], mode)
-            except (OSError, RuntimeError) as exc:  # a timeout counts against the figures, it does not end the run
-                print(f"  {mode} request failed: {exc}", file=sys.stderr)
-                client.append(REQUEST_TIMEOUT * 1000)
-                failed += 1
-                continue
-            if mode != "keyword" and body["degraded"]:
-                raise RuntimeError(f"{mode} degraded: {body['notice']}")
-            client.append(elapsed * 1000)
+def timed_requests(call: Callable[[str], tuple[float, dict]], texts: Sequence[str], count: int,
+                   label: str) -> tuple[float, float, float, int]:
+    """(p50 ms, p95 ms, median server took_ms, failed requests) of `count` sequential calls, after a warm-up."""
+    for text in texts[:10]:
+        call(text)
+    client, took, failed = [], [], 0
+    for i in range(count):
+        try:
+            elapsed, body = call(texts[i % len(texts)])
+        except (OSError, RuntimeError) as exc:  # a timeout counts against the figures, it does not end the run
+            print(f"  {label} request failed: {exc}", file=sys.stderr)
+            client.append(REQUEST_TIMEOUT * 1000)
+            failed += 1
+            continue
+        if label in ("semantic", "hybrid") and body["degraded"]:
+            raise RuntimeError(f"{label} degraded: {body['notice']}")
+        client.append(elapsed * 1000)
+        if "took_ms" in body:
             took.append(body["took_ms"])
-        p50, p95 = percentiles(client)
-        out[mode] = (p50, p95, statistics.median(took) if took else float("nan"), failed)
+    p50, p95 = percentiles(client)
+    return p50, p95, statistics.median(took) if took else float("nan"), failed
+
+
+def bench_queries(server: Server, queries: Sequence[str], count: int) -> dict[str, tuple[float, float, float, int]]:
+    """mode -> timings of GET /api/search; "assist" -> timings of POST /api/assist with the same questions."""
+    out = {mode: timed_requests(functools.partial(server.search, mode=mode), queries, count, mode) for mode in MODES}
+    out["assist"] = timed_requests(server.assist, queries, count, "assist")
     return out
 
 
@@ -290,15 +330,16 @@ def bench_corpus(label: str, content: Path, work: Path, embedder: Embedder, quer
         up = server.up_s
         first_answer = server.wait_first_answer()
         ready = server.wait_semantic()
+        idle = server.wait_idle()
         timings = bench_queries(server, queries, count)
-        rss = rss_mb(server.proc.pid)
+        rss = rss_mb(server.worker_pid)
     finally:
         server.stop()
     floor = bench_floor(embedder, index_dir, queries, count)
     return {"label": label, "articles": len(repo.published()), "passages": sem.documents, "load_s": load_s,
             "keyword_s": kw_s, "semantic_s": sem_s, "embedded": sem.embedded, "real_vectors": real_vectors,
             "keyword_inc_s": kw_inc_s, "semantic_inc_s": sem_inc_s, "embedded_inc": sem_inc.embedded,
-            "cli_inc_s": cli_s, "up_s": up, "first_answer_s": first_answer, "semantic_ready_s": ready,
+            "cli_inc_s": cli_s, "up_s": up, "first_answer_s": first_answer, "semantic_ready_s": ready, "idle_s": idle,
             "queries": timings, "floor": floor, "rss_mb": rss, "load": (load_before, os.getloadavg()[0])}
 
 
@@ -307,7 +348,8 @@ def print_report(results: list[dict], count: int, file=None) -> None:
 
     say(f"\n# Search benchmark, {time.strftime('%Y-%m-%d %H:%M')} on {platform.node()}: {os.cpu_count()} cores, "
         f"{platform.processor() or platform.machine()}, Python {platform.python_version()}")
-    say(f"{count} sequential requests per mode through GET /api/search (werkzeug, 127.0.0.1), torch 1 thread, "
+    say(f"{count} sequential requests per mode through GET /api/search and POST /api/assist "
+        f"(gunicorn, 1 worker, kept-alive connection, 127.0.0.1), torch 1 thread, "
         f"faiss 1 OpenMP thread.\n")
     say("| corpus | articles | passages | loading the content | full build: keyword | full build: semantic | "
         "one-article rebuild: keyword + semantic (in process) | same via `flask index build` (cold process) |")
@@ -320,16 +362,15 @@ def print_report(results: list[dict], count: int, file=None) -> None:
             f"{sem} | "
             f"{r['keyword_inc_s']:.2f} + {r['semantic_inc_s']:.2f} s ({r['embedded_inc']} embedded) | {cli} |")
     say("\n| corpus | keyword p50 / p95 | semantic p50 / p95 | hybrid p50 / p95 | floor p50 / p95 | hybrid p95 / "
-        "floor p95 | server RSS, model loaded | after start: listening / first keyword answer / semantic ready | "
-        "load avg (1 min) before / after |")
-    say("|---|---|---|---|---|---|---|---|---|")
+        "floor p95 | /api/assist p50 / p95 | server RSS, model loaded | after start: listening / first keyword "
+        "answer / semantic ready / idle | load avg (1 min) before / after |")
+    say("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         q, (f50, f95) = r["queries"], r["floor"]
-        cells = " | ".join(f"{q[m][0]:.1f} / {q[m][1]:.1f} ms" + (f" ({q[m][3]} failed)" if q[m][3] else "")
-                           for m in MODES)
-        say(f"| {r['label']} | {cells} | {f50:.1f} / {f95:.1f} ms | {q['hybrid'][1] / f95:.2f}x | "
-            f"{r['rss_mb']:.0f} MB | "
-            f"{r['up_s']:.1f} s / {r['first_answer_s']:.1f} s / {r['semantic_ready_s']:.1f} s | "
+        cells = {m: f"{q[m][0]:.1f} / {q[m][1]:.1f} ms" + (f" ({q[m][3]} failed)" if q[m][3] else "") for m in q}
+        say(f"| {r['label']} | {' | '.join(cells[m] for m in MODES)} | {f50:.1f} / {f95:.1f} ms | "
+            f"{q['hybrid'][1] / f95:.2f}x | {cells['assist']} | {r['rss_mb']:.0f} MB | "
+            f"{r['up_s']:.1f} / {r['first_answer_s']:.1f} / {r['semantic_ready_s']:.1f} / {r['idle_s']:.0f} s | "
             f"{r['load'][0]:.1f} / {r['load'][1]:.1f} |")
     say("\nServer-side took_ms medians (keyword / semantic / hybrid): " + "; ".join(
         f"{r['label']}: " + " / ".join(f"{r['queries'][m][2]:.1f}" for m in MODES) for r in results))
@@ -339,9 +380,6 @@ def print_report(results: list[dict], count: int, file=None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    if argv is None and sys.argv[1:2] == ["serve"]:
-        serve()
-        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="shipped,1000,10000", help="comma-separated: shipped and/or article counts")
     parser.add_argument("--queries", type=int, default=200, help="requests per mode per corpus")

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from app import heap
+
 logger = logging.getLogger(__name__)
 
 Encode = Callable[[Sequence[str]], Any]
@@ -60,6 +62,7 @@ class EvidenceVectors:
             norms = np.linalg.norm(m, axis=1, keepdims=True)
             self._matrix = m / np.where(norms == 0, 1, norms)
             logger.info("assistant evidence vectors ready: %d", len(self.texts))
+            heap.settle()
         except Exception:
             self._failed = True
             logger.warning("assistant evidence vectors failed; matching by words only", exc_info=True)

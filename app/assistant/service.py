@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app import heap
 from app.assistant.conversations import (
     ConversationLog,
     ConversationRecord,
@@ -97,6 +98,7 @@ class Assistant:
             if self._replies is not None:
                 for a in matcher.repo.published():
                     self._replies.passages("article", a.slug)
+            heap.settle()
             logger.info("assistant warmed up")
         except Exception:  # warming is an optimisation; requests build what they need anyway
             logger.exception("assistant warm-up failed")

@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app import heap
 from app.content.repository import ContentRepository
 from app.content.source import ContentSource
 from app.search.build import BuildReport
@@ -96,6 +97,7 @@ class SemanticSearcher:
         finally:
             self._ready.set()
         self.index()  # open the index now rather than on the first request
+        heap.settle()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Block until the model is loaded (starting the load if needed); False on timeout or failure."""
