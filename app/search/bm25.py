@@ -103,6 +103,11 @@ class PostingsScorer:
     def from_reader(cls, reader, fields: Iterable[str]) -> PostingsScorer:
         return cls(extract_postings(reader, fields))
 
+    def frequency(self, field: str, text: str) -> int:
+        """Documents holding `text` in `field` (a dictionary lookup: no index file is read)."""
+        lo, hi = self._slices.get((field, text), (0, 0))
+        return hi - lo
+
     def docs_of(self, field: str, text: str) -> np.ndarray:
         lo, hi = self._slices.get((field, text), (0, 0))
         return self._docs[lo:hi]

@@ -24,7 +24,7 @@ from app.content.models import Article, GlossaryTerm
 from app.search.analysis import KBTokenizer, SpellTokenizer, cached_terms, normalise_terms, WORD
 from app.search.bm25 import PostingsScorer, save_postings
 from app.search.models import IndexUnavailable, SearchHit
-from app.search.snippets import candidates, highlight
+from app.search.snippets import highlight
 from app.search.synonyms import Synonyms
 
 logger = logging.getLogger(__name__)
@@ -169,10 +169,11 @@ class KeywordIndex:
         if scorer is None or scorer.doc_count != self._reader.doc_count_all():
             scorer = PostingsScorer.from_reader(self._reader, SEARCH_FIELDS)
         self._scorer = scorer
-        # Indexed by docnum; documents deleted by an incremental build stay as empty entries.
+        # Indexed by docnum; documents deleted by an incremental build stay as empty entries. Bodies are kept
+        # too (about 3 MB per 1,000 articles): reading them back from the index costs more than the snippet.
         self._stored: list[dict] = [{} for _ in range(self._reader.doc_count_all())]
         for docnum, fields in self._reader.iter_docs():
-            self._stored[docnum] = {k: v for k, v in fields.items() if k != "body"}
+            self._stored[docnum] = fields
         kinds = [d.get("kind", "") for d in self._stored]
         self._kinds = np.array(kinds)
         self._categories = np.array([d.get("category") or "" for d in self._stored])
@@ -203,12 +204,12 @@ class KeywordIndex:
     def terms(self, text: str) -> list[str]:
         return [t for m in WORD.finditer(text) for t in normalise_terms(m.group(0), self._tok.protected)]
 
-    def _build_query(self, text: str, reader) -> tuple[Q.Query, dict[str, list[str]], list[str]]:
+    def _build_query(self, text: str) -> tuple[Q.Query, dict[str, list[str]], list[str]]:
         parts: list[Q.Query] = []
         fuzzy: list[str] = []
         for term in dict.fromkeys(self.terms(text)):
             fields = [Q.Term(f, term) for f in SEARCH_FIELDS]
-            if not any(reader.doc_frequency(f, term) for f in SEARCH_FIELDS) and len(term) >= 4 and term.isalpha():
+            if not any(self._scorer.frequency(f, term) for f in SEARCH_FIELDS) and len(term) >= 4 and term.isalpha():
                 fields += [Q.FuzzyTerm(f, term, maxdist=1 if len(term) < 7 else 2, prefixlength=1, boost=0.6)
                            for f in ("title", "tags", "summary", "body")]
                 fuzzy.append(term)
@@ -232,9 +233,9 @@ class KeywordIndex:
 
         Only the first `snippets` hits (all when None) get a highlighted snippet; the rest show their summary.
         """
-        with self._reader_lock:
-            q, expansions, fuzzy = self._build_query(text, self._reader)
-            if fuzzy:
+        q, expansions, fuzzy = self._build_query(text)
+        if fuzzy:
+            with self._reader_lock:
                 q = self._resolve_fuzzy(q)
         if not q.subqueries:
             return [], None
@@ -250,12 +251,11 @@ class KeywordIndex:
         order = np.lexsort((docs, -weighted))[:limit]
         top = docs[order]
         _, leaves = _matched_terms(q, top, self._scorer)
-        patterns = {f: candidates(frozenset(t for (lf, t), _ in leaves if lf == f)) for f in ("body", "summary")}
         hits = []
         for rank, (i, doc) in enumerate(zip(order, top), start=1):
             matched = {leaf for leaf, mask in leaves if mask[rank - 1]}
             hits.append(self._hit(int(doc), float(weighted[i]), rank, matched, expansions, fuzzy,
-                                  snippets is None or rank <= snippets, patterns))
+                                  snippets is None or rank <= snippets))
         suggestion = self._suggest(text) if (fuzzy or not hits) else None
         return hits, suggestion
 
@@ -264,7 +264,7 @@ class KeywordIndex:
         if isinstance(q, Q.FuzzyTerm):
             words = self._near_words(q.text, q.maxdist, q.prefixlength)
             terms = [Q.Term(q.fieldname, w, boost=q.boost) for w in words
-                     if self._reader.doc_frequency(q.fieldname, w)]
+                     if self._scorer.frequency(q.fieldname, w)]
             return Q.Or(terms) if terms else Q.NullQuery
         if isinstance(q, Q.CompoundQuery):
             subs = [self._resolve_fuzzy(sub) for sub in q.subqueries]
@@ -282,25 +282,18 @@ class KeywordIndex:
         return self._near_cache[key]
 
     def _hit(self, doc: int, score: float, rank: int, matched: set[tuple[str, str]], expansions: dict,
-             fuzzy: list[str], highlighted: bool, patterns: dict | None = None) -> SearchHit:
+             fuzzy: list[str], highlighted: bool) -> SearchHit:
         meta = self._stored[doc]
         snippet = ""
         if highlighted:
             body_terms = {t for f, t in matched if f == "body"}
             if body_terms:
-                with self._reader_lock:
-                    body = self._reader.stored_fields(doc).get("body", "")
-                snippet = highlight(body, body_terms, self._terms_of, pattern=(patterns or {}).get("body"))
+                snippet = highlight(meta.get("body", ""), body_terms, self._terms_of)
             if not snippet:
                 summary_terms = {t for f, t in matched if f == "summary"}
-                snippet = highlight(meta.get("summary") or "", summary_terms, self._terms_of,
-                                    pattern=(patterns or {}).get("summary"))
+                snippet = highlight(meta.get("summary") or "", summary_terms, self._terms_of)
         if not snippet:
-            if meta.get("summary"):
-                snippet = _escape(meta["summary"])
-            else:
-                with self._reader_lock:
-                    snippet = _escape(self._reader.stored_fields(doc).get("body", ""))
+            snippet = _escape(meta.get("summary") or meta.get("body", ""))
         return SearchHit(
             kind=meta["kind"], slug=meta["slug"], title=meta["display"], url=meta["url"], snippet=snippet,
             score=score, category=meta["category"] if meta["kind"] == "article" else None,
