@@ -6,7 +6,7 @@ scores and cosine similarities never need to be put on one scale.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -60,18 +60,17 @@ def fold_passages(matches: Iterable[PassageMatch], offsets: Mapping[str, float] 
     that is merely about the same subject.
     """
     offsets = offsets or {}
-    best: dict[tuple[str, str], FoldedMatch] = {}
+    best: dict[tuple[str, str], list] = {}  # key -> [section, similarity, passages, passage id]
     for m in matches:
-        key = (m.kind, m.slug)
-        seen = best.get(key)
+        seen = best.get((m.kind, m.slug))
         if seen is None:
-            best[key] = FoldedMatch(m.kind, m.slug, m.section, m.score, 1, m.passage_id)
-        elif m.score > seen.similarity:
-            best[key] = FoldedMatch(m.kind, m.slug, m.section, m.score, seen.passages + 1, m.passage_id)
-        else:
-            best[key] = replace(seen, passages=seen.passages + 1)
-    order = {key: i for i, key in enumerate(best)}
-    return sorted(best.values(), key=lambda f: (-(f.similarity + offsets.get(f.kind, 0.0)), order[f.key]))
+            best[(m.kind, m.slug)] = [m.section, m.score, 1, m.passage_id]
+            continue
+        seen[2] += 1
+        if m.score > seen[1]:
+            seen[0], seen[1], seen[3] = m.section, m.score, m.passage_id
+    folded = [FoldedMatch(kind, slug, *found) for (kind, slug), found in best.items()]
+    return sorted(folded, key=lambda f: -(f.similarity + offsets.get(f.kind, 0.0)))  # stable: ties keep order
 
 
 def fuse(rankings: Mapping[str, Sequence[K]], weights: Mapping[str, float] | None = None,
