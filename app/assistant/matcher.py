@@ -12,15 +12,17 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from app.assistant.evidence import Candidate, Evidence
+import numpy as np
+
+from app.assistant.evidence import DOCUMENT_KINDS, ENTITY_KINDS, Candidate, Evidence
 from app.assistant.routing import linked_major_incidents
 from app.assistant.semantic import EvidenceVectors, find_encoder
-from app.assistant.signals import actions_in, read_signals
+from app.assistant.signals import Signals, actions_in, read_signals
 from app.assistant.text import Alternative, Analyzer, Concept, Query, terms_of
 from app.content.models import Article
 from app.content.repository import ContentRepository
@@ -51,6 +53,10 @@ QUOTE_BONUS = 0.15
 #: score added when the question asks for the same action as an entity's name (create vs amend vs close vs share),
 #: and taken away when the name states a different one: siblings that differ only in the action are told apart
 ACTION_BONUS, ACTION_PENALTY = 0.15, 0.08
+#: scores are reported rounded to this many decimal places, and ranked as rounded
+PLACES = 4
+#: the entities and documents evidence keeps, best first
+ENTITY_LIMIT, DOCUMENT_LIMIT = 20, 10
 _QUOTED = re.compile(r"(?<!\w)[\"“‘'](?P<q>[^\"“”‘’']{3,120}?)[\"”’'](?!\w)")
 
 
@@ -192,6 +198,111 @@ def _proper_nouns(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(w for w, n in upper.items() if n >= 2 and lower[w] * 5 < n)
 
 
+class FieldPostings:
+    """For each term, the evidence fields that hold it and how often, as numpy arrays.
+
+    At 1,000 articles a common word is in over a thousand fields: walking those postings in Python for every
+    alternative of every concept cost more than the rest of a match together.
+    """
+
+    def __init__(self, targets: Sequence[Target]) -> None:
+        fields = [(ti, f) for ti, t in enumerate(targets) for f in t.fields]
+        self.owner = np.array([ti for ti, _ in fields], dtype=np.int32)  # per field: the target it belongs to
+        self.weight = np.array([f.weight for _, f in fields], dtype=np.float64)
+        self.saturates = np.array([f.saturate for _, f in fields], dtype=bool)
+        by_term: dict[str, list[tuple[int, int]]] = {}
+        for fid, (_, f) in enumerate(fields):
+            for term, tf in f.terms.items():
+                by_term.setdefault(term, []).append((fid, tf))
+        flat = np.array([p for postings in by_term.values() for p in postings], dtype=np.int32).reshape(-1, 2)
+        self._fid, self._tf = flat[:, 0].copy(), flat[:, 1].copy()  # per term, ascending field ids
+        self._span: dict[str, tuple[int, int]] = {}
+        end = 0
+        for term, postings in by_term.items():
+            self._span[term] = (end, end + len(postings))
+            end += len(postings)
+
+    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        start, stop = self._span.get(term, (0, 0))
+        return self._fid[start:stop], self._tf[start:stop]
+
+    def fields_with(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The fields holding every one of the terms, and the fewest times any of them occurs in each."""
+        fid, tf = self._postings(terms[0])
+        for term in terms[1:]:
+            other_fid, other_tf = self._postings(term)
+            fid, mine, theirs = np.intersect1d(fid, other_fid, assume_unique=True, return_indices=True)
+            tf = np.minimum(tf[mine], other_tf[theirs])
+        return fid, tf
+
+    def strengths(self, fid: np.ndarray, tf: np.ndarray, factor: float) -> np.ndarray:
+        """How well each field meets an alternative: field weight x the alternative's factor, saturated in long
+        texts (one mention counts half, more mentions a little more)."""
+        return self.weight[fid] * factor * np.where(self.saturates[fid], tf / (tf + 1), 1.0)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of the question each target's words explain, for all targets at once."""
+
+    scores: np.ndarray  # per target: weighted share of the question's concepts met (best alternative, best field)
+    words: tuple[str, ...]  # the concepts' words, in question order, each once
+    weights: tuple[float, ...]  # per word
+    met_at: np.ndarray  # (word, target): position of the first concept with that word met there; -1 if none
+
+    @property
+    def covered(self) -> np.ndarray:
+        """Per target: some word of the question is met in some field."""
+        return (self.met_at >= 0).any(axis=0)
+
+    def matched(self, ti: int) -> list[str]:
+        """The words met at target ti, heaviest first; equal weights in the order the question meets them there."""
+        met = [wi for wi in range(len(self.words)) if self.met_at[wi, ti] >= 0]
+        met.sort(key=lambda wi: (-self.weights[wi], self.met_at[wi, ti]))
+        return [self.words[wi] for wi in met]
+
+
+def word_coverage(postings: FieldPostings, query: Query, targets: int) -> Coverage:
+    """Each target's best strength per concept word, weighted and summed into one score per target.
+
+    A word can come twice (the timing concept the matcher adds may repeat one the user typed): it then counts
+    once, at its best strength and its last weight. Each target adds its words up in the order the question
+    first meets them there, so the scores are the same floats as adding them up one target at a time.
+    """
+    concepts = query.concepts
+    words = tuple(dict.fromkeys(c.word for c in concepts))
+    row = {w: i for i, w in enumerate(words)}
+    weight = {c.word: c.weight for c in concepts}
+    best = np.zeros((len(words), targets))
+    met_at = np.full((len(words), targets), -1)
+    for k, c in enumerate(concepts):
+        met = np.zeros(targets, dtype=bool)
+        for alt in c.alternatives:
+            fid, tf = postings.fields_with(alt.terms)
+            owners = postings.owner[fid]
+            np.maximum.at(best[row[c.word]], owners, postings.strengths(fid, tf, alt.factor))
+            met[owners] = True
+        first = met & (met_at[row[c.word]] < 0)
+        met_at[row[c.word], first] = k
+    total = np.zeros(targets)
+    for k, c in enumerate(concepts):
+        wi = row[c.word]
+        total += np.where(met_at[wi] == k, weight[c.word] * best[wi], 0.0)
+    return Coverage(total / query.total_weight, words, tuple(weight[w] for w in words), met_at)
+
+
+def contenders(scores: np.ndarray, pool: np.ndarray, limit: int) -> np.ndarray:
+    """The indices in pool whose score can be among the `limit` best once rounded to PLACES.
+
+    Rounding can tie scores that differ (ties then go by kind and id), so everything within two rounding steps
+    of the limit-th best score stays in: the caller rounds these few and sorts them exactly.
+    """
+    if len(pool) <= limit:
+        return pool
+    cut = np.partition(scores[pool], len(pool) - limit)[len(pool) - limit]
+    return pool[scores[pool] >= cut - 2 * 10.0 ** -PLACES]
+
+
 class Matcher:
     """Scores a question against all evidence; built once per process (about a second), then fast."""
 
@@ -218,11 +329,9 @@ class Matcher:
             if terms and (len(terms) >= 2 or (single_ok and len(words) == 1
                                                and (is_identifier(words[0]) or words[0].lower() in names))):
                 self._anchors.setdefault(terms, phrase)
-        self._postings: dict[str, list[tuple[int, int, int]]] = {}
-        for ti, t in enumerate(self.targets):
-            for fi, f in enumerate(t.fields):
-                for term, tf in f.terms.items():
-                    self._postings.setdefault(term, []).append((ti, fi, tf))
+        self._postings = FieldPostings(self.targets)
+        self._entity = np.array([t.kind in ENTITY_KINDS for t in self.targets], dtype=bool)
+        self._acting = [(i, t.actions) for i, t in enumerate(self.targets) if t.actions]
         self._by_id = {(t.kind, t.id): i for i, t in enumerate(self.targets)}
         self._article_owners: dict[str, list[int]] = {}
         for i, t in enumerate(self.targets):
@@ -263,30 +372,6 @@ class Matcher:
         return tuple(found)
 
     # scoring
-    def _coverage(self, query: Query) -> dict[int, tuple[float, list[str]]]:
-        best: dict[int, dict[str, float]] = {}
-        for c in query.concepts:
-            for alt in c.alternatives:
-                lists = [self._postings.get(t, []) for t in alt.terms]
-                if not all(lists):
-                    continue
-                if len(lists) == 1:
-                    hits = {(ti, fi): tf for ti, fi, tf in lists[0]}
-                else:
-                    maps = [{(ti, fi): tf for ti, fi, tf in lst} for lst in lists]
-                    keys = set(maps[0]).intersection(*maps[1:])
-                    hits = {k: min(m[k] for m in maps) for k in keys}
-                for (ti, fi), tf in hits.items():
-                    f = self.targets[ti].fields[fi]
-                    strength = f.weight * alt.factor * (tf / (tf + 1) if f.saturate else 1.0)
-                    slot = best.setdefault(ti, {})
-                    if strength > slot.get(c.word, 0.0):
-                        slot[c.word] = strength
-        total = query.total_weight
-        weights = {c.word: c.weight for c in query.concepts}
-        return {ti: (sum(weights[w] * s for w, s in m.items()) / total, sorted(m, key=lambda w: -weights[w]))
-                for ti, m in best.items()}
-
     def _search_ranks(self, text: str) -> tuple[dict[tuple[str, str], int], bool, Any]:
         """Ranks of articles and glossary terms in the hybrid ranking, and the query's embedding if one was made.
 
@@ -325,9 +410,53 @@ class Matcher:
             ranks.setdefault((h.kind, h.slug), counters[h.kind])
         return ranks, degraded, vector
 
-    def _semantic(self, text: str, vector: Any = None) -> dict[int, float]:
+    def _cosines(self, text: str, vector: Any = None) -> np.ndarray | None:
+        """Meaning similarity of the text to every target, or None without embeddings."""
         sims = self.vectors.similarities(text, vector)
-        return {} if sims is None else {i: float(v) for i, v in enumerate(sims)}
+        return None if sims is None or not len(sims) else sims.astype(np.float64)
+
+    def _bonuses(self, ranks: dict[tuple[str, str], int], signals: Signals, named: set[str],
+                 quoted: list[str]) -> np.ndarray:
+        """Per target, what is added to its word coverage: search agreement, quoted names, actions, named terms.
+
+        Only the few targets the search ranked, the question quotes or names, or whose name states an action
+        get any; the additions are made in the same order for every target, so the sums are the same floats.
+        """
+        bonus = np.zeros(len(self.targets))
+        for (kind, slug), rank in ranks.items():
+            ti = self._by_id.get((kind, slug))
+            if ti is not None and kind in DOCUMENT_KINDS:
+                bonus[ti] = SEARCH_BONUS / rank
+            if kind == "article":  # entities take their best-ranked covering article's, split among its entities
+                owners = self._article_owners.get(slug, [])
+                spec = 1 / math.sqrt(max(1, len(owners)))
+                for oi in owners:
+                    bonus[oi] = max(bonus[oi], SEARCH_BONUS * spec / rank)
+        if quoted:
+            for ti, t in enumerate(self.targets):
+                if any(q in t.heads for q in quoted):
+                    bonus[ti] += QUOTE_BONUS
+        if signals.actions:
+            for ti, actions in self._acting:
+                bonus[ti] += ACTION_BONUS if signals.actions & actions else -ACTION_PENALTY
+        if signals.definition and not signals.problem:
+            for slug in named:
+                ti = self._by_id.get(("glossary", slug))
+                if ti is not None:
+                    bonus[ti] += NAMED_TERM_BONUS
+        return bonus
+
+    def _candidate(self, ti: int, base: float, bonus: float, sem: float, matched: list[str],
+                   ranks: dict[tuple[str, str], int]) -> Candidate:
+        """One target as evidence, its scores rounded; an entity's covering articles in search rank order."""
+        t = self.targets[ti]
+        articles = t.articles
+        if t.kind in ENTITY_KINDS and len(articles) > 1:
+            articles = tuple(sorted(articles, key=lambda s: ranks.get(("article", s), 999)))
+        return Candidate(
+            t.kind, t.id, t.title, round(base + bonus + sem, PLACES), round(base + sem, PLACES), tuple(matched),
+            articles, t.self_help_only, t.redirect, covers=t.covers,
+            why={"coverage": round(base, PLACES), "search_bonus": round(bonus, PLACES), "semantic": round(sem, PLACES)})
 
     def match(self, question: str) -> Evidence:
         query = self._analyse(question)
@@ -337,49 +466,34 @@ class Matcher:
             timing = terms_of(timing)[0]  # as the evidence's fields hold it (stemmed)
             query = replace(query, concepts=(*query.concepts, Concept(timing, TIMING_WEIGHT,
                                                                       (Alternative((timing,), 1.0, timing),), True)))
-        coverage = self._coverage(query)
+        coverage = word_coverage(self._postings, query, len(self.targets))
         ranks, degraded, vector = self._search_ranks(query.fixed or question)
-        cosines = self._semantic(query.fixed or question, vector)
+        cosines = self._cosines(query.fixed or question, vector)
         anchors = self.anchors_in(query.fixed or question)
         named = {g.slug for a in anchors if (g := self.repo.find_term(a))}
         quoted = [f" {' '.join(ts)} " for m in _QUOTED.finditer(query.fixed or question)
                   if len(ts := terms_of(m.group("q"), self.protected)) >= 2]
-        scored: list[Candidate] = []
-        for ti in set(coverage) | {i for i, v in cosines.items() if v > SEMANTIC_FLOOR}:
-            t = self.targets[ti]
-            base, matched = coverage.get(ti, (0.0, []))
-            if t.kind in ("article", "glossary"):
-                rank = ranks.get((t.kind, t.id))
-                bonus = SEARCH_BONUS / rank if rank else 0.0
-            else:
-                owned = [ranks.get(("article", s)) for s in t.articles]
-                spec = [1 / math.sqrt(max(1, len(self._article_owners.get(s, ())))) for s in t.articles]
-                bonus = max((SEARCH_BONUS * sp / r for r, sp in zip(owned, spec, strict=True) if r), default=0.0)
-            sem = SEMANTIC_WEIGHT * max(0.0, cosines.get(ti, 0.0) - SEMANTIC_FLOOR)
-            if quoted and any(q in t.heads for q in quoted):
-                bonus += QUOTE_BONUS
-            if signals.actions and t.actions:
-                bonus += ACTION_BONUS if signals.actions & t.actions else -ACTION_PENALTY
-            if t.kind == "glossary" and signals.definition and not signals.problem and t.id in named:
-                bonus += NAMED_TERM_BONUS
-            articles = t.articles
-            if t.kind in ("dip", "sr", "incident") and len(articles) > 1:
-                articles = tuple(sorted(articles, key=lambda s: ranks.get(("article", s), 999)))
-            scored.append(Candidate(
-                t.kind, t.id, t.title, round(base + bonus + sem, 4), round(base + sem, 4), tuple(matched), articles, t.self_help_only,
-                t.redirect, covers=t.covers, why={"coverage": round(base, 4), "search_bonus": round(bonus, 4),
-                             "semantic": round(sem, 4)}))
-        scored.sort(key=lambda c: (-c.score, c.kind, c.id))
+        base, bonus = coverage.scores, self._bonuses(ranks, signals, named, quoted)
+        cos = np.zeros(len(self.targets)) if cosines is None else cosines
+        sem = SEMANTIC_WEIGHT * np.maximum(cos - SEMANTIC_FLOOR, 0.0)
+        scores = base + bonus + sem
+        pool = coverage.covered | (cos > SEMANTIC_FLOOR)
+
+        def best(kinds: np.ndarray, limit: int) -> tuple[Candidate, ...]:
+            """The limit best of a kind; only targets that can make the list are turned into candidates."""
+            found = [self._candidate(ti, float(base[ti]), float(bonus[ti]), float(sem[ti]), coverage.matched(ti), ranks)
+                     for ti in contenders(scores, np.flatnonzero(pool & kinds), limit).tolist()]
+            return tuple(sorted(found, key=lambda c: (-c.score, c.kind, c.id))[:limit])
+
         weights = {c.word: c.weight for c in query.concepts}
         key = sum(w for word, w in weights.items() if self._is_key(word, query))
         return Evidence(
             question=question, signals=signals,
-            entities=tuple(c for c in scored if c.is_entity)[:20],
-            documents=tuple(c for c in scored if not c.is_entity)[:10],
+            entities=best(self._entity, ENTITY_LIMIT), documents=best(~self._entity, DOCUMENT_LIMIT),
             information=round(sum(c.weight for c in query.concepts if c.known), 3),
             known_share=round(query.known_share, 4), domain_share=round(key / query.total_weight, 4),
             anchors=anchors,
-            semantic_top=round(max(cosines.values()), 4) if cosines else None,
+            semantic_top=None if cosines is None else round(float(cosines.max()), 4),
             corrections=query.corrections, expansions=query.expansions, degraded=degraded)
 
     def _is_key(self, word: str, query: Query) -> bool:
