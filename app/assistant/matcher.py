@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -210,20 +211,23 @@ class FieldPostings:
         self.owner = np.array([ti for ti, _ in fields], dtype=np.int32)  # per field: the target it belongs to
         self.weight = np.array([f.weight for _, f in fields], dtype=np.float64)
         self.saturates = np.array([f.saturate for _, f in fields], dtype=bool)
-        by_term: dict[str, list[tuple[int, int]]] = {}
+        self._terms: dict[str, int] = {}
+        term_ids, fids, tfs = array("i"), array("i"), array("i")
         for fid, (_, f) in enumerate(fields):
             for term, tf in f.terms.items():
-                by_term.setdefault(term, []).append((fid, tf))
-        flat = np.array([p for postings in by_term.values() for p in postings], dtype=np.int32).reshape(-1, 2)
-        self._fid, self._tf = flat[:, 0].copy(), flat[:, 1].copy()  # per term, ascending field ids
-        self._span: dict[str, tuple[int, int]] = {}
-        end = 0
-        for term, postings in by_term.items():
-            self._span[term] = (end, end + len(postings))
-            end += len(postings)
+                term_ids.append(self._terms.setdefault(term, len(self._terms)))
+                fids.append(fid)
+                tfs.append(tf)
+        by_term = np.frombuffer(term_ids, dtype=np.int32)
+        order = np.argsort(by_term, kind="stable")  # grouped by term, field ids still ascending within each
+        self._fid, self._tf = np.frombuffer(fids, dtype=np.int32)[order], np.frombuffer(tfs, dtype=np.int32)[order]
+        self._starts = np.concatenate(([0], np.cumsum(np.bincount(by_term, minlength=len(self._terms)))))
 
     def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        start, stop = self._span.get(term, (0, 0))
+        i = self._terms.get(term)
+        if i is None:
+            return self._fid[:0], self._tf[:0]
+        start, stop = self._starts[i], self._starts[i + 1]
         return self._fid[start:stop], self._tf[start:stop]
 
     def fields_with(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
