@@ -334,6 +334,9 @@ class Matcher:
                                                and (is_identifier(words[0]) or words[0].lower() in names))):
                 self._anchors.setdefault(terms, phrase)
         self._postings = FieldPostings(self.targets)
+        # The postings now hold every field's terms (the per-field dicts are 10 MB at 1,000 articles): targets
+        # keep their names, links and texts only.
+        self.targets = [replace(t, fields=()) for t in self.targets]
         self._entity = np.array([t.kind in ENTITY_KINDS for t in self.targets], dtype=bool)
         self._acting = [(i, t.actions) for i, t in enumerate(self.targets) if t.actions]
         self._by_id = {(t.kind, t.id): i for i, t in enumerate(self.targets)}

@@ -89,7 +89,7 @@ def build_keyword_index(target: Path, articles: Iterable[Article], terms: Iterab
             return updated
     ix = windex.create_in(str(target), build_schema(protected))
     docs = _documents(articles, terms)
-    with ix.writer(limitmb=128) as w:
+    with ix.writer(limitmb=128, compound=False) as w:
         for doc in docs:
             w.add_document(**doc)
     _finish(ix, target, docs)
@@ -113,7 +113,7 @@ def update_keyword_index(target: Path, previous: Path, articles: Iterable[Articl
     removed = [uid for uid in known if uid not in current]
     ix = windex.open_dir(str(target))
     if changed or removed:
-        with ix.writer(limitmb=128) as w:
+        with ix.writer(limitmb=128, compound=False) as w:
             for uid in removed:
                 w.delete_by_term("uid", uid)
             for doc in changed:
@@ -140,7 +140,7 @@ def _finish(ix: windex.Index, target: Path, docs: list[dict[str, str]]) -> None:
 
 def _fill(ix: windex.Index, articles: Iterable[Article], terms: Iterable[GlossaryTerm]) -> int:
     count = 0
-    with ix.writer(limitmb=128) as w:
+    with ix.writer(limitmb=128, compound=False) as w:
         for a in articles:
             w.add_document(**article_doc(a))
             count += 1
