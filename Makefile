@@ -49,7 +49,7 @@ eval-search: install  ## search quality: recall@1, recall@3, MRR@10 for keyword,
 
 eval: eval-search
 
-bench: install  ## search speed: index builds and query p50/p95 through HTTP for the shipped, 1k and 10k corpora (20+ min)
+bench: install  ## search and assistant speed: index builds, search and /api/assist p50/p95 through HTTP, memory; shipped, 1k, 10k (20+ min)
 	$(BIN)/python scripts/bench_search.py
 
 clean:
