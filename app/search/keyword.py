@@ -228,10 +228,12 @@ class KeywordIndex:
 
     def search(self, text: str, limit: int = 10, category: str | None = None,
                kinds: tuple[str, ...] = ("article", "glossary"),
-               snippets: int | None = None) -> tuple[list[SearchHit], str | None]:
+               snippets: int | None = None, explain: bool = True) -> tuple[list[SearchHit], str | None]:
         """Ranked hits and, when a word is unknown, a corrected query to suggest.
 
         Only the first `snippets` hits (all when None) get a highlighted snippet; the rest show their summary.
+        explain=False is for callers that need the ranking only (the assistant): no matched terms, snippets or
+        spelling suggestion are worked out.
         """
         q, expansions, fuzzy = self._build_query(text)
         if fuzzy:
@@ -250,13 +252,13 @@ class KeywordIndex:
         weighted = scores * self._kind_weight[docs]
         order = np.lexsort((docs, -weighted))[:limit]
         top = docs[order]
-        _, leaves = _matched_terms(q, top, self._scorer)
+        _, leaves = _matched_terms(q, top, self._scorer) if explain else (None, [])
         hits = []
         for rank, (i, doc) in enumerate(zip(order, top), start=1):
             matched = {leaf for leaf, mask in leaves if mask[rank - 1]}
             hits.append(self._hit(int(doc), float(weighted[i]), rank, matched, expansions, fuzzy,
-                                  snippets is None or rank <= snippets))
-        suggestion = self._suggest(text) if (fuzzy or not hits) else None
+                                  explain and (snippets is None or rank <= snippets)))
+        suggestion = self._suggest(text) if explain and (fuzzy or not hits) else None
         return hits, suggestion
 
     def _resolve_fuzzy(self, q: Q.Query) -> Q.Query:

@@ -118,3 +118,14 @@ def test_picks_up_a_new_build_without_restart(content_dir, tmp_path):
         "---\ntitle: Zebra crossings\nsummary: s\ncategory: messaging\nstatus: published\n---\nZebra.\n", encoding="utf-8")
     build_keyword(ContentRepository(content_dir), store)
     assert "zebra-article" in slugs(svc.search("zebra", mode="keyword"))
+
+
+@pytest.mark.parametrize("query", ["message bounced back", "certifcate upload", "webhook"])
+def test_ranking_only_search_ranks_the_same_without_the_explanations(service, query):
+    index, _ = service.keyword_index()
+    full, _ = index.search(query, limit=20)
+    lean, suggestion = index.search(query, limit=20, explain=False)
+    assert [(h.kind, h.slug, h.score) for h in lean] == [(h.kind, h.slug, h.score) for h in full]
+    assert suggestion is None
+    assert all(not h.why["keyword_terms"] and "<mark>" not in h.snippet for h in lean)
+    assert any(h.why["keyword_terms"] for h in full)
