@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import gc
 import logging
 import threading
@@ -53,8 +54,10 @@ def _malloc_trim() -> bool:
     return bool(libc.malloc_trim(0)) if libc is not None else False
 
 
+@functools.cache
 def _libc() -> ctypes.CDLL | None:
-    """glibc, or None where these calls do not exist (musl, macOS): there the defaults stand."""
+    """glibc, or None where these calls do not exist (musl, macOS): there the defaults stand. Found once per
+    process: find_library runs `ldconfig -p`, and every app the factory creates calls configure()."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None

@@ -382,9 +382,9 @@ class Matcher:
     def _search_ranks(self, text: str) -> tuple[dict[tuple[str, str], int], bool, Any]:
         """Ranks of articles and glossary terms in the hybrid ranking, and the query's embedding if one was made.
 
-        Only the ranks are needed, so the keyword index is asked for its ranking alone (no matched terms, snippets
-        or spelling suggestion: about 2 ms less per answer), and the query embedding the semantic ranking makes is kept for the
-        evidence similarities instead of embedding the question a second time.
+        Only the ranks are needed, so the keyword index is asked for its ranking alone (no matched terms,
+        snippets or spelling suggestion: about 2 ms less per answer), and the query embedding the semantic
+        ranking makes is kept for the evidence similarities instead of embedding the question a second time.
         """
         semantic = getattr(self.search, "semantic", None)
         vector: Any = None
@@ -392,10 +392,7 @@ class Matcher:
         try:
             index, notice = self.search.keyword_index()
             ready = semantic is not None and semantic.status() is None
-            pending = None
-            if ready:
-                semantic.prefetch(text)  # embeds while the keyword search runs
-                pending = getattr(semantic, "_pending", {}).get(text)
+            pending = semantic.prefetch(text) if ready else None  # embeds while the keyword search runs
             hits, _ = index.search(text, limit=max(SEARCH_LIMIT, 20) if ready else SEARCH_LIMIT, explain=False)
             if ready:
                 hits = semantic.hybrid(text, hits, SEARCH_LIMIT, None)

@@ -143,11 +143,12 @@ class SemanticSearcher:
         return None
 
     # Searching
-    def prefetch(self, text: str) -> None:
+    def prefetch(self, text: str) -> Future:
         """Start embedding a query in a worker thread; the next search or hybrid for the same text collects it.
 
-        Used by the assistant, which keeps the vector; for a lone search it gains nothing on 2 cores (the keyword
-        search and the model's Python layers contend for the GIL), so the search service does not call it.
+        Used by the assistant, which keeps the vector (the returned future's result); for a lone search it gains
+        nothing on 2 cores (the keyword search and the model's Python layers contend for the GIL), so the search
+        service does not call it.
         """
         with self._lock:
             if self._pool is None:
@@ -156,6 +157,7 @@ class SemanticSearcher:
                 self._pending.clear()
             if text not in self._pending:
                 self._pending[text] = self._pool.submit(self.embedder.encode, [text])
+            return self._pending[text]
 
     def _query_vector(self, text: str) -> np.ndarray:
         with self._lock:
