@@ -108,6 +108,10 @@ class PostingsScorer:
         lo, hi = self._slices.get((field, text), (0, 0))
         return hi - lo
 
+    def terms(self, field: str) -> list[str]:
+        """Every term indexed in `field`."""
+        return [text for f, text in self._slices if f == field]
+
     def docs_of(self, field: str, text: str) -> np.ndarray:
         lo, hi = self._slices.get((field, text), (0, 0))
         return self._docs[lo:hi]

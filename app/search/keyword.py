@@ -5,6 +5,7 @@ import hashlib
 import html
 import json
 import logging
+import re
 import shutil
 import tempfile
 import threading
@@ -17,12 +18,12 @@ import numpy as np
 from whoosh import index as windex
 from whoosh import query as Q
 from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.spelling import ReaderCorrector
 from whoosh.analysis import Analyzer
 
 from app.content.models import Article, GlossaryTerm
 from app.search.analysis import KBTokenizer, SpellTokenizer, cached_terms, normalise_terms, WORD
 from app.search.bm25 import PostingsScorer, save_postings
+from app.search.fuzzy import Vocabulary
 from app.search.models import IndexUnavailable, SearchHit
 from app.search.snippets import highlight
 from app.search.synonyms import Synonyms
@@ -36,8 +37,6 @@ SEARCH_FIELDS = tuple(FIELD_BOOSTS)
 KIND_WEIGHT = {"article": 1.0, "glossary": 0.5}
 #: uid -> hash of each document's indexed fields, beside the index, for incremental builds.
 DOCUMENTS_FILE = "documents.json"
-#: unknown words remembered per index (fuzzy expansions, spelling suggestions) before starting afresh.
-CACHE_LIMIT = 20_000
 
 
 def build_schema(protected: Iterable[str]) -> Schema:
@@ -154,7 +153,8 @@ class KeywordIndex:
     """An opened keyword index; safe to share between threads.
 
     Queries are scored with numpy over postings loaded once (app.search.bm25), which gives Whoosh's BM25F scores
-    in well under a millisecond; queries with fuzzy terms (unknown words) still go through a Whoosh searcher.
+    in well under a millisecond. Unknown words are matched to the indexed words near them, and spelling
+    suggestions found, over vocabularies held in memory (app.search.fuzzy), not by Whoosh's per-word automaton.
     """
 
     def __init__(self, ix: windex.Index, synonyms: Synonyms, scorer: PostingsScorer | None = None) -> None:
@@ -162,18 +162,19 @@ class KeywordIndex:
         self._tok: KBTokenizer = self._ix.schema["title"].analyzer
         self.synonyms = synonyms
         self.doc_count = self._ix.doc_count()
-        self._reader = ix.reader()
-        self._reader_lock = threading.Lock()  # Whoosh readers seek shared file handles
-        self._near_cache: dict[tuple[str, int, int], tuple[str, ...]] = {}  # the index never changes:
-        self._spelling_cache: dict[str, list[str]] = {}  # so neither do these answers
-        if scorer is None or scorer.doc_count != self._reader.doc_count_all():
-            scorer = PostingsScorer.from_reader(self._reader, SEARCH_FIELDS)
+        with ix.reader() as reader:
+            if scorer is None or scorer.doc_count != reader.doc_count_all():
+                scorer = PostingsScorer.from_reader(reader, SEARCH_FIELDS)
+            # Indexed by docnum; documents deleted by an incremental build stay as empty entries. Bodies are kept
+            # too (about 3 MB per 1,000 articles): reading them back from the index costs more than the snippet.
+            self._stored: list[dict] = [{} for _ in range(reader.doc_count_all())]
+            for docnum, fields in reader.iter_docs():
+                self._stored[docnum] = fields
+            #: word -> occurrences, of the whole words "did you mean" may suggest
+            self._spelling = {_text(btext): info.weight() for btext, info in reader.iter_field("spell")}
         self._scorer = scorer
-        # Indexed by docnum; documents deleted by an incremental build stay as empty entries. Bodies are kept
-        # too (about 3 MB per 1,000 articles): reading them back from the index costs more than the snippet.
-        self._stored: list[dict] = [{} for _ in range(self._reader.doc_count_all())]
-        for docnum, fields in self._reader.iter_docs():
-            self._stored[docnum] = fields
+        self._near = Vocabulary(scorer.terms("body"))  # what an unknown query term may have meant
+        self._speller = Vocabulary(self._spelling)
         kinds = [d.get("kind", "") for d in self._stored]
         self._kinds = np.array(kinds)
         self._categories = np.array([d.get("category") or "" for d in self._stored])
@@ -210,7 +211,7 @@ class KeywordIndex:
         for term in dict.fromkeys(self.terms(text)):
             fields = [Q.Term(f, term) for f in SEARCH_FIELDS]
             if not any(self._scorer.frequency(f, term) for f in SEARCH_FIELDS) and len(term) >= 4 and term.isalpha():
-                fields += [Q.FuzzyTerm(f, term, maxdist=1 if len(term) < 7 else 2, prefixlength=1, boost=0.6)
+                fields += [Q.FuzzyTerm(f, term, maxdist=_max_edits(term), prefixlength=1, boost=0.6)
                            for f in ("title", "tags", "summary", "body")]
                 fuzzy.append(term)
             parts.append(Q.Or(fields))
@@ -237,8 +238,7 @@ class KeywordIndex:
         """
         q, expansions, fuzzy = self._build_query(text)
         if fuzzy:
-            with self._reader_lock:
-                q = self._resolve_fuzzy(q)
+            q = self._resolve_fuzzy(q)
         if not q.subqueries:
             return [], None
         found = self._scorer.evaluate(q)
@@ -264,7 +264,7 @@ class KeywordIndex:
     def _resolve_fuzzy(self, q: Q.Query) -> Q.Query:
         """Replace each fuzzy term by the indexed words within its edit distance (found once per word)."""
         if isinstance(q, Q.FuzzyTerm):
-            words = self._near_words(q.text, q.maxdist, q.prefixlength)
+            words = sorted(w for w, _ in self._near.within(q.text, q.maxdist))  # they share the first letter
             terms = [Q.Term(q.fieldname, w, boost=q.boost) for w in words
                      if self._scorer.frequency(q.fieldname, w)]
             return Q.Or(terms) if terms else Q.NullQuery
@@ -273,15 +273,6 @@ class KeywordIndex:
             return q.__class__([sub for sub in subs if sub is not Q.NullQuery], boost=q.boost,
                                **({"scale": q.scale} if isinstance(q, Q.Or) else {}))
         return q
-
-    def _near_words(self, word: str, maxdist: int, prefix: int) -> tuple[str, ...]:
-        key = (word, maxdist, prefix)
-        if key not in self._near_cache:
-            if len(self._near_cache) > CACHE_LIMIT:
-                self._near_cache.clear()
-            found = Q.FuzzyTerm("body", word, maxdist=maxdist, prefixlength=prefix)._btexts(self._reader)
-            self._near_cache[key] = tuple(sorted({b.decode("utf-8") if isinstance(b, bytes) else b for b in found}))
-        return self._near_cache[key]
 
     def _hit(self, doc: int, score: float, rank: int, matched: set[tuple[str, str]], expansions: dict,
              fuzzy: list[str], highlighted: bool) -> SearchHit:
@@ -327,30 +318,28 @@ class KeywordIndex:
         return hits, suggestion
 
     def _suggest(self, text: str) -> str | None:
-        """Replace each word the index does not know with its closest known spelling.
+        """The text with each word the index does not know replaced by its closest known spelling: fewest edits
+        (one for short words, two for long ones), then the most used; it shares the word's first letter (most
+        typos keep it)."""
 
-        Suggestions share the word's first letter (Whoosh's `prefix=1`: most typos keep it, and it makes the
-        search several times faster); each unknown word is looked up once per index.
-        """
-        changed, words = False, []
-        for m in WORD.finditer(text):
-            word = m.group(0)
-            low = word.lower()
-            if len(low) >= 4 and low.isalpha():
-                with self._reader_lock:
-                    known = self._reader.doc_frequency("spell", low)
-                    if not known and low not in self._spelling_cache:
-                        if len(self._spelling_cache) > CACHE_LIMIT:
-                            self._spelling_cache.clear()
-                        corrector = ReaderCorrector(self._reader, "spell", self._ix.schema["spell"])
-                        self._spelling_cache[low] = corrector.suggest(low, limit=1, maxdist=2, prefix=1)
-                found = [] if known else self._spelling_cache[low]
-                if found and found[0] != low:
-                    words.append(found[0])
-                    changed = True
-                    continue
-            words.append(word)
-        return " ".join(words) if changed else None
+        def fix(m: re.Match) -> str:
+            low = m.group(0).lower()
+            if len(low) < 4 or not low.isalpha() or low in self._spelling:
+                return m.group(0)
+            near = self._speller.within(low, _max_edits(low))
+            return min(near, key=lambda wd: (wd[1], -self._spelling[wd[0]], wd[0]))[0] if near else m.group(0)
+
+        fixed = WORD.sub(fix, text)
+        return fixed if fixed != text else None
+
+
+def _max_edits(word: str) -> int:
+    """Edits a typo may hold: one in a short word, two in a long one."""
+    return 1 if len(word) < 7 else 2
+
+
+def _text(btext: bytes | str) -> str:
+    return btext.decode("utf-8") if isinstance(btext, bytes) else btext
 
 
 def _escape(text: str) -> str:

@@ -53,6 +53,17 @@ def test_typos_still_find_the_article_and_suggest_a_spelling(service):
     assert r.suggestion == "webhook"
 
 
+def test_the_suggestion_keeps_the_question_as_typed_around_the_corrected_word(service):
+    r = service.search("Why isn't the webhok receiving?", mode="keyword")
+    assert r.suggestion == "Why isn't the webhook receiving?"
+
+
+def test_a_short_word_two_edits_from_anything_known_is_left_alone(service):
+    # "hook" -> "webhook" is out (first letter), and no known h-word is one edit from "hoik"
+    assert service.search("hoik", mode="keyword").suggestion is None
+    assert service.search("certficate", mode="keyword").suggestion == "certificate"
+
+
 def test_glossary_entry_leads_when_the_query_is_a_term(service):
     r = service.search("ldso", mode="keyword")
     assert (r.hits[0].kind, r.hits[0].slug) == ("glossary", "ldso")

@@ -1,0 +1,65 @@
+"""Words of a fixed vocabulary within a few edits of a typed word, compared all at once with numpy.
+
+Whoosh answers the same question (fuzzy terms, "did you mean") by building a Levenshtein automaton in Python for
+each word: 2-12 ms a word at 1,000 articles, paid by every query holding a word the index does not know. Here
+the candidates sharing the word's first letter and a close length are compared together: one row of the edit
+distance table per letter of the word, each row a few array operations over every candidate (well under a
+millisecond). Distances are Levenshtein's (insert, delete, substitute), as Whoosh's automaton counts them.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+#: longer vocabulary words (long ids, run-together text) are never offered as corrections.
+MAX_WORD = 40
+
+
+class Vocabulary:
+    """An immutable word list; safe to share between threads."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        groups: dict[str, list[str]] = {}
+        for word in set(words):
+            if 0 < len(word) <= MAX_WORD:
+                groups.setdefault(word[0], []).append(word)
+        self._groups = {first: _Group(ws) for first, ws in groups.items()}
+
+    def within(self, word: str, maxdist: int) -> list[tuple[str, int]]:
+        """(vocabulary word, distance) for every word starting with the same letter within `maxdist` edits,
+        in vocabulary order (shortest first, then alphabetical)."""
+        group = self._groups.get(word[:1])
+        return group.within(word, maxdist) if group is not None and maxdist >= 0 else []
+
+
+class _Group:
+    """Words sharing a first letter, sorted by length so any length range is one slice."""
+
+    def __init__(self, words: list[str]) -> None:
+        words.sort(key=lambda w: (len(w), w))
+        self.words = words
+        self.lengths = np.array([len(w) - 1 for w in words], dtype=np.int64)  # the letters after the first
+        width = int(self.lengths.max(initial=0))
+        self.codes = np.full((len(words), max(width, 1)), -1, dtype=np.int32)
+        for row, w in enumerate(words):
+            self.codes[row, : len(w) - 1] = [ord(c) for c in w[1:]]
+
+    def within(self, word: str, maxdist: int) -> list[tuple[str, int]]:
+        rest = word[1:]
+        lo = int(np.searchsorted(self.lengths, len(rest) - maxdist, "left"))
+        hi = int(np.searchsorted(self.lengths, len(rest) + maxdist, "right"))
+        if lo >= hi:
+            return []
+        width = min(len(rest) + maxdist, self.codes.shape[1])
+        codes = self.codes[lo:hi, :width]
+        steps = np.arange(width + 1, dtype=np.int32)
+        row = np.broadcast_to(steps, (hi - lo, width + 1))  # distance from "" to each candidate prefix
+        for i, char in enumerate(rest, start=1):
+            # delete the typed letter, or substitute it (free when equal); then insertions, as a running minimum
+            cost = (codes != ord(char)).astype(np.int32)
+            best = np.minimum(row[:, 1:] + 1, row[:, :-1] + cost)
+            best = np.concatenate((np.full((hi - lo, 1), i, dtype=np.int32), best), axis=1)
+            row = np.minimum.accumulate(best - steps, axis=1) + steps
+        distances = row[np.arange(hi - lo), self.lengths[lo:hi]]
+        return [(self.words[lo + int(k)], int(distances[k])) for k in np.flatnonzero(distances <= maxdist)]

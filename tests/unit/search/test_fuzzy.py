@@ -1,0 +1,43 @@
+"""Words within a few edits of a typed word (app.search.fuzzy), checked against Whoosh's own edit distance."""
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh.support.levenshtein import levenshtein
+
+from app.search.fuzzy import MAX_WORD, Vocabulary
+
+WORDS = ["certif", "certificate", "cert", "connect", "connection", "webhook", "webhooks", "receiv", "receive",
+         "recipi", "subscrib", "every", "everi", "evri", "dip", "d0010", "x"]
+
+
+@pytest.mark.parametrize("typed, maxdist, expected", [
+    ("webhok", 1, [("webhook", 1)]),
+    ("webhok", 2, [("webhook", 1), ("webhooks", 2)]),
+    ("recieving", 2, []),  # "receiv" is three edits away
+    ("reciev", 2, [("receiv", 2), ("recipi", 2)]),
+    ("evry", 1, [("every", 1), ("evri", 1)]),
+    ("cert", 0, [("cert", 0)]),
+    ("sert", 2, []),  # never changes the first letter
+    ("d0001", 1, []),  # "d0010" is two substitutions away
+    ("x", 1, [("x", 0)]),
+    ("", 2, []),
+])
+def test_words_within_the_distance_sharing_the_first_letter(typed, maxdist, expected):
+    assert sorted(Vocabulary(WORDS).within(typed, maxdist)) == sorted(expected)
+
+
+def test_results_come_shortest_first():
+    assert [w for w, _ in Vocabulary(WORDS).within("every", 2)] == ["evri", "everi", "every"]
+
+
+def test_overlong_words_are_never_offered():
+    long = "a" * (MAX_WORD + 1)
+    assert Vocabulary([long, "a" * MAX_WORD]).within(long, 2) == [("a" * MAX_WORD, 1)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("abcde", min_size=1, max_size=9), min_size=1, max_size=40), st.text("abcde", max_size=9),
+       st.integers(0, 3))
+def test_same_words_and_distances_as_a_plain_levenshtein(vocabulary, typed, maxdist):
+    expected = {(w, levenshtein(typed, w)) for w in set(vocabulary) if w[0] == typed[:1]}
+    assert set(Vocabulary(vocabulary).within(typed, maxdist)) == {(w, d) for w, d in expected if d <= maxdist}
