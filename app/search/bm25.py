@@ -10,7 +10,7 @@ caller falls back to Whoosh.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from math import log
 from pathlib import Path
@@ -22,6 +22,26 @@ logger = logging.getLogger(__name__)
 
 POSTINGS_FILE = "postings.npz"
 B, K1 = 0.75, 1.2  # whoosh.scoring.BM25F defaults, which the keyword index uses
+#: postings kept by the scorer's cache of evaluated field groups (about 20 bytes each) before it starts afresh.
+GROUP_CACHE = 500_000
+
+
+class FieldGroup(Q.Or):
+    """A word, or a phrase (all its terms in one field), sought in any of several fields: Or over the fields of
+    And over the terms. The keyword index asks for every query word and synonym this way, and questions repeat
+    the same groups ("dip" in six fields), so the scorer evaluates each distinct group once and keeps it.
+    """
+
+    key: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # (terms, fields); None if Whoosh rebuilt it
+
+    @classmethod
+    def of(cls, terms: Sequence[str], fields: Sequence[str], boost: float = 1.0) -> FieldGroup:
+        if len(fields) > 16:
+            raise ValueError("a field group covers at most 16 fields")
+        group = cls([Q.And([Q.Term(f, t) for t in terms]) if len(terms) > 1 else Q.Term(f, terms[0]) for f in fields],
+                    boost=boost)
+        group.key = (tuple(terms), tuple(fields))
+        return group
 
 
 @dataclass(frozen=True)
@@ -38,6 +58,12 @@ class _Node:
     scores: np.ndarray  # float64, aligned with docs
     matching: np.ndarray  # leaf term matchers matching each doc (for coordination)
     termcount: int  # leaf term matchers in the subtree
+
+
+@dataclass(frozen=True)
+class _Group:
+    node: _Node | None  # the group's evaluation without its boost
+    fields: np.ndarray  # per doc of node.docs, bit i set when the group's terms all match in its field i
 
 
 def extract_postings(reader, fields: Iterable[str]) -> dict[str, np.ndarray]:
@@ -90,6 +116,8 @@ class PostingsScorer:
             w = data["weights"][lo:hi]
             scores[lo:hi] = idf * ((w * (K1 + 1)) / (w + K1 * ((1 - B) + B * fl / avg[field])))
         self._scores = scores
+        self._groups: dict[tuple, _Group] = {}
+        self._cached = 0  # postings held by _groups
 
     @classmethod
     def load(cls, folder: Path) -> PostingsScorer | None:
@@ -126,8 +154,58 @@ class PostingsScorer:
             return Evaluation(np.zeros(0, dtype=np.int32), np.zeros(0))
         return Evaluation(node.docs, node.scores)
 
+    def matches(self, q: Q.Query, docs: np.ndarray) -> tuple[np.ndarray, list[tuple[tuple[str, str], np.ndarray]]]:
+        """Which of `docs` the query matches, and for each (field, term) leaf which of them it matched in (leaves
+        matching none may be left out). An And's terms count only where all of them match, as in Whoosh's
+        matched_terms()."""
+        if type(q) is FieldGroup and q.key is not None:
+            group = self._group(q)
+            if group.node is None or not len(group.node.docs):
+                return np.zeros(len(docs), dtype=bool), []
+            at = np.minimum(np.searchsorted(group.node.docs, docs), len(group.node.docs) - 1)
+            mask = group.node.docs[at] == docs
+            bits = np.where(mask, group.fields[at], 0)
+            present = int(np.bitwise_or.reduce(bits))
+            terms, fields = q.key
+            return mask, [((field, term), (bits >> i) & 1 == 1) for i, field in enumerate(fields)
+                          if present >> i & 1 for term in terms]
+        if isinstance(q, Q.Term):
+            postings = self.docs_of(q.fieldname, q.text)
+            at = np.minimum(np.searchsorted(postings, docs), max(len(postings) - 1, 0))
+            mask = postings[at] == docs if len(postings) else np.zeros(len(docs), dtype=bool)
+            return mask, [((q.fieldname, q.text), mask)]
+        if not isinstance(q, Q.CompoundQuery) or not q.subqueries:
+            return np.zeros(len(docs), dtype=bool), []
+        parts = [self.matches(sub, docs) for sub in q.subqueries]
+        masks = np.array([m for m, _ in parts])
+        mask = masks.all(axis=0) if isinstance(q, Q.And) else masks.any(axis=0)
+        leaves = [(leaf, m & mask) if isinstance(q, Q.And) else (leaf, m) for _, ls in parts for leaf, m in ls]
+        return mask, leaves
+
+    def _group(self, q: FieldGroup) -> _Group:
+        group = self._groups.get(q.key)
+        if group is None:
+            node = self._eval(Q.Or(q.subqueries))  # unboosted: the boost applies per use
+            bits = np.zeros(len(node.docs) if node is not None else 0, dtype=np.uint16)
+            for i, sub in enumerate(q.subqueries):
+                found = self._eval(sub) if node is not None else None
+                if found is not None and len(found.docs):
+                    bits[np.searchsorted(node.docs, found.docs)] |= 1 << i
+            group = _Group(node, bits)
+            if self._cached > GROUP_CACHE:
+                self._groups, self._cached = {}, 0
+            self._groups[q.key] = group
+            self._cached += len(bits)
+        return group
+
     def _eval(self, q: Q.Query) -> _Node | None:
         kind = type(q)
+        if kind is FieldGroup and q.key is not None:
+            node = self._group(q).node
+            if node is None:
+                return None
+            return _Node(node.docs, node.scores * q.boost if q.boost != 1.0 else node.scores, node.matching,
+                         node.termcount)
         if kind is Q.Term:
             lo, hi = self._slices.get((q.fieldname, q.text), (0, 0))
             if lo == hi:

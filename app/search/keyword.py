@@ -22,7 +22,7 @@ from whoosh.analysis import Analyzer
 
 from app.content.models import Article, GlossaryTerm
 from app.search.analysis import KBTokenizer, SpellTokenizer, cached_terms, normalise_terms, WORD
-from app.search.bm25 import PostingsScorer, save_postings
+from app.search.bm25 import FieldGroup, PostingsScorer, save_postings
 from app.search.fuzzy import Vocabulary
 from app.search.models import IndexUnavailable, SearchHit
 from app.search.snippets import highlight
@@ -209,12 +209,14 @@ class KeywordIndex:
         parts: list[Q.Query] = []
         fuzzy: list[str] = []
         for term in dict.fromkeys(self.terms(text)):
-            fields = [Q.Term(f, term) for f in SEARCH_FIELDS]
             if not any(self._scorer.frequency(f, term) for f in SEARCH_FIELDS) and len(term) >= 4 and term.isalpha():
+                fields = [Q.Term(f, term) for f in SEARCH_FIELDS]
                 fields += [Q.FuzzyTerm(f, term, maxdist=_max_edits(term), prefixlength=1, boost=0.6)
                            for f in ("title", "tags", "summary", "body")]
+                parts.append(Q.Or(fields))
                 fuzzy.append(term)
-            parts.append(Q.Or(fields))
+            else:
+                parts.append(FieldGroup.of([term], SEARCH_FIELDS))
         expansions = self.synonyms.expand(text)
         for found, others in expansions.items():
             # A multi-word alternative that repeats a term already searched adds only noise ("dip certificate").
@@ -223,8 +225,7 @@ class KeywordIndex:
                 pterms = self.terms(phrase)
                 if not pterms or (len(pterms) > 1 and single.intersection(pterms)):
                     continue
-                per_field = [Q.And([Q.Term(f, t) for t in pterms]) for f in SEARCH_FIELDS]
-                parts.append(Q.Or(per_field, boost=0.5))
+                parts.append(FieldGroup.of(pterms, SEARCH_FIELDS, boost=0.5))
         return Q.Or(parts, scale=0.9), expansions, fuzzy
 
     def search(self, text: str, limit: int = 10, category: str | None = None,
@@ -252,7 +253,7 @@ class KeywordIndex:
         weighted = scores * self._kind_weight[docs]
         order = np.lexsort((docs, -weighted))[:limit]
         top = docs[order]
-        _, leaves = _matched_terms(q, top, self._scorer) if explain else (None, [])
+        _, leaves = self._scorer.matches(q, top) if explain else (None, [])
         hits = []
         for rank, (i, doc) in enumerate(zip(order, top), start=1):
             matched = {leaf for leaf, mask in leaves if mask[rank - 1]}
@@ -270,6 +271,8 @@ class KeywordIndex:
             return Q.Or(terms) if terms else Q.NullQuery
         if isinstance(q, Q.CompoundQuery):
             subs = [self._resolve_fuzzy(sub) for sub in q.subqueries]
+            if all(a is b for a, b in zip(subs, q.subqueries)):
+                return q
             return q.__class__([sub for sub in subs if sub is not Q.NullQuery], boost=q.boost,
                                **({"scale": q.scale} if isinstance(q, Q.Or) else {}))
         return q
@@ -344,23 +347,3 @@ def _text(btext: bytes | str) -> str:
 
 def _escape(text: str) -> str:
     return html.escape(text[:220])
-
-
-def _matched_terms(q: Q.Query, docs: np.ndarray,
-                   scorer: PostingsScorer) -> tuple[np.ndarray, list[tuple[tuple[str, str], np.ndarray]]]:
-    """Which documents the query matches, and for each (field, term) leaf which documents it matched in.
-
-    An And's terms count only for documents where all of them match (as Whoosh's matched_terms()).
-    """
-    if isinstance(q, Q.Term):
-        postings = scorer.docs_of(q.fieldname, q.text)
-        at = np.minimum(np.searchsorted(postings, docs), max(len(postings) - 1, 0))
-        mask = postings[at] == docs if len(postings) else np.zeros(len(docs), dtype=bool)
-        return mask, [((q.fieldname, q.text), mask)]
-    if not isinstance(q, Q.CompoundQuery) or not q.subqueries:
-        return np.zeros(len(docs), dtype=bool), []
-    parts = [_matched_terms(sub, docs, scorer) for sub in q.subqueries]
-    masks = np.array([m for m, _ in parts])
-    mask = masks.all(axis=0) if isinstance(q, Q.And) else masks.any(axis=0)
-    leaves = [(leaf, m & mask) if isinstance(q, Q.And) else (leaf, m) for _, ls in parts for leaf, m in ls]
-    return mask, leaves
