@@ -6,7 +6,7 @@ import pytest
 from whoosh import query as Q
 
 from app.content.repository import ContentRepository
-from app.search.bm25 import POSTINGS_FILE, PostingsScorer, _sqr
+from app.search.bm25 import POSTINGS_FILE, FieldGroup, PostingsScorer, _sqr
 from app.search.build import build_keyword
 from app.search.keyword import SEARCH_FIELDS, KeywordIndex
 from app.search.store import IndexStore
@@ -62,3 +62,20 @@ def test_postings_are_saved_with_the_index_and_match_a_fresh_extraction(index, t
     q = Q.Or([Q.Term(f, "webhook") for f in SEARCH_FIELDS], scale=0.9)
     a, b = saved.evaluate(q), fresh.evaluate(q)
     assert np.array_equal(a.docs, b.docs) and np.allclose(a.scores, b.scores)
+
+
+@pytest.mark.parametrize("terms, boost", [(["webhook"], 1.0), (["messag", "return"], 0.5), (["nosuchword"], 1.0)])
+def test_a_field_group_scores_and_explains_like_the_tree_it_stands_for(index, terms, boost):
+    plain = Q.Or([Q.And([Q.Term(f, t) for t in terms]) if len(terms) > 1 else Q.Term(f, terms[0])
+                  for f in SEARCH_FIELDS], boost=boost)
+    query = Q.Or([FieldGroup.of(terms, SEARCH_FIELDS, boost), Q.Term("body", "case")], scale=0.9)
+    same = Q.Or([plain, Q.Term("body", "case")], scale=0.9)
+    for _ in range(2):  # the second time from the scorer's cache, which must come back unchanged
+        assert ours(index, query) == pytest.approx(ours(index, same))
+    docs = np.arange(index._scorer.doc_count, dtype=np.int32)
+    mask, leaves = index._scorer.matches(query, docs)
+    want_mask, want_leaves = index._scorer.matches(same, docs)
+    assert np.array_equal(mask, want_mask)
+    matched = {(leaf, int(d)) for leaf, m in leaves for d in docs[m]}
+    assert matched == {(leaf, int(d)) for leaf, m in want_leaves for d in docs[m]}
+    assert terms == ["nosuchword"] or matched
