@@ -13,11 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from app import heap
+from app import background, heap
 
 logger = logging.getLogger(__name__)
 
 Encode = Callable[[Sequence[str]], Any]
+#: evidence texts embedded per step of the background build (a stopping process waits for one step at most)
+STEP = 64
 
 
 def find_encoder(search: Any) -> tuple[Encode, Callable[[], bool]] | None:
@@ -58,7 +60,12 @@ class EvidenceVectors:
         if self.source is None:
             return
         try:
-            m = np.asarray(self.source[0](self.texts), dtype=np.float32)
+            parts = []
+            for start in range(0, len(self.texts), STEP):
+                if background.stopping():
+                    return
+                parts.append(np.asarray(self.source[0](self.texts[start : start + STEP]), dtype=np.float32))
+            m = np.concatenate(parts) if parts else np.asarray(self.source[0]([]), dtype=np.float32)
             norms = np.linalg.norm(m, axis=1, keepdims=True)
             self._matrix = m / np.where(norms == 0, 1, norms)
             logger.info("assistant evidence vectors ready: %d", len(self.texts))
@@ -74,8 +81,7 @@ class EvidenceVectors:
         with self._lock:
             if not self._started and self.source[1]():
                 self._started = True
-                self._thread = threading.Thread(target=self._build, name="assistant-vectors", daemon=True)
-                self._thread.start()
+                self._thread = background.start(self._build, "assistant-vectors")
         if wait and self._thread is not None:
             self._thread.join()
 

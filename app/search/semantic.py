@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app import heap
+from app import background, heap
 from app.content.repository import ContentRepository
 from app.content.source import ContentSource
 from app.search.build import BuildReport
@@ -85,8 +85,7 @@ class SemanticSearcher:
         """Load the model in a daemon thread (idempotent); searches degrade to keyword until it is ready."""
         with self._lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._load, name="embedding-model-loader", daemon=True)
-                self._thread.start()
+                self._thread = background.start(self._load, "embedding-model-loader")
 
     def _load(self) -> None:
         try:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from werkzeug.exceptions import TooManyRequests
 
+from app import background
 from app.assistant.conversations import ConversationRecord
 from app.assistant.decide import Action
 from app.assistant.service import MAX_MESSAGE, Answer, Assistant
@@ -67,8 +67,7 @@ def _warm(state: Any) -> None:
     app = state.app
     if app.testing:
         return
-    threading.Thread(target=lambda: app.extensions["kb"].assistant.warm(), name="assistant-warm",
-                     daemon=True).start()
+    background.start(lambda: app.extensions["kb"].assistant.warm(), "assistant-warm")
 
 
 @bp.post("/api/assist")
