@@ -256,14 +256,16 @@ class Server:
 
 
 def timed_requests(call: Callable[[str], tuple[float, dict]], texts: Sequence[str], count: int,
-                   label: str) -> tuple[float, float, float, int]:
-    """(p50 ms, p95 ms, median server took_ms, failed requests) of `count` sequential calls, after a warm-up."""
+                   label: str, after: Callable[[str], None] | None = None) -> tuple[float, float, float, int]:
+    """(p50 ms, p95 ms, median server took_ms, failed requests) of `count` sequential calls, after a warm-up;
+    `after` runs after each timed call, with the same text."""
     for text in texts[:10]:
         call(text)
     client, took, failed = [], [], 0
     for i in range(count):
+        text = texts[i % len(texts)]
         try:
-            elapsed, body = call(texts[i % len(texts)])
+            elapsed, body = call(text)
         except (OSError, RuntimeError) as exc:  # a timeout counts against the figures, it does not end the run
             print(f"  {label} request failed: {exc}", file=sys.stderr)
             client.append(REQUEST_TIMEOUT * 1000)
@@ -274,28 +276,40 @@ def timed_requests(call: Callable[[str], tuple[float, dict]], texts: Sequence[st
         client.append(elapsed * 1000)
         if "took_ms" in body:
             took.append(body["took_ms"])
+        if after is not None:
+            after(text)
     p50, p95 = percentiles(client)
     return p50, p95, statistics.median(took) if took else float("nan"), failed
 
 
-def bench_queries(server: Server, queries: Sequence[str], count: int) -> dict[str, tuple[float, float, float, int]]:
-    """mode -> timings of GET /api/search; "assist" -> timings of POST /api/assist with the same questions."""
-    out = {mode: timed_requests(functools.partial(server.search, mode=mode), queries, count, mode) for mode in MODES}
+class Floor:
+    """The bare query embedding plus the bare FAISS search (k=180, what hybrid asks for), in this process.
+
+    Timed right after each hybrid request, for the same question, so that the floor and hybrid see the machine
+    in the same state (its speed drifts by a third over minutes); the server is idle meanwhile.
+    """
+
+    def __init__(self, embedder: Embedder, index_dir: Path, warm_up: Sequence[str]) -> None:
+        self.embedder = embedder
+        self.index = SemanticIndex.open(IndexStore(index_dir).path(KIND))
+        self.samples: list[float] = []
+        for text in warm_up[:10]:
+            self.index.search(self.embedder.encode([text])[0], 180)
+
+    def __call__(self, text: str) -> None:
+        started = time.perf_counter()
+        self.index.search(self.embedder.encode([text])[0], 180)
+        self.samples.append((time.perf_counter() - started) * 1000)
+
+
+def bench_queries(server: Server, queries: Sequence[str], count: int,
+                  floor: Floor) -> dict[str, tuple[float, float, float, int]]:
+    """mode -> timings of GET /api/search (the floor timed after each hybrid request); "assist" -> timings of
+    POST /api/assist with the same questions."""
+    out = {mode: timed_requests(functools.partial(server.search, mode=mode), queries, count, mode,
+                                floor if mode == "hybrid" else None) for mode in MODES}
     out["assist"] = timed_requests(server.assist, queries, count, "assist")
     return out
-
-
-def bench_floor(embedder: Embedder, index_dir: Path, queries: Sequence[str], count: int) -> tuple[float, float]:
-    """p50/p95 ms of the bare query embedding plus the bare FAISS search (k=180, what hybrid asks for)."""
-    index = SemanticIndex.open(IndexStore(index_dir).path(KIND))
-    samples = []
-    for q in queries[:10]:
-        index.search(embedder.encode([q])[0], 180)
-    for i in range(count):
-        started = time.perf_counter()
-        index.search(embedder.encode([queries[i % len(queries)]])[0], 180)
-        samples.append((time.perf_counter() - started) * 1000)
-    return percentiles(samples)
 
 
 def cold_cli_build(content: Path, index: Path) -> float:
@@ -331,16 +345,17 @@ def bench_corpus(label: str, content: Path, work: Path, embedder: Embedder, quer
         first_answer = server.wait_first_answer()
         ready = server.wait_semantic()
         idle = server.wait_idle()
-        timings = bench_queries(server, queries, count)
+        floor = Floor(embedder, index_dir, queries)
+        timings = bench_queries(server, queries, count, floor)
         rss = rss_mb(server.worker_pid)
     finally:
         server.stop()
-    floor = bench_floor(embedder, index_dir, queries, count)
     return {"label": label, "articles": len(repo.published()), "passages": sem.documents, "load_s": load_s,
             "keyword_s": kw_s, "semantic_s": sem_s, "embedded": sem.embedded, "real_vectors": real_vectors,
             "keyword_inc_s": kw_inc_s, "semantic_inc_s": sem_inc_s, "embedded_inc": sem_inc.embedded,
             "cli_inc_s": cli_s, "up_s": up, "first_answer_s": first_answer, "semantic_ready_s": ready, "idle_s": idle,
-            "queries": timings, "floor": floor, "rss_mb": rss, "load": (load_before, os.getloadavg()[0])}
+            "queries": timings, "floor": percentiles(floor.samples), "rss_mb": rss,
+            "load": (load_before, os.getloadavg()[0])}
 
 
 def print_report(results: list[dict], count: int, file=None) -> None:
