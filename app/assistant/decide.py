@@ -151,9 +151,11 @@ def decide(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRE
         # Incident categories are for central services failing; otherwise the best scenario or request.
         entity = evidence.best_entity(("dip", "sr")) or entity
     margin = t.informational_margin if s.informational else t.document_margin
+    # A glossary entry says what a term means: it answers a question about the term, never a reported fault.
+    defines_only = doc is not None and doc.kind == "glossary" and s.problem and not s.informational
     doc_led = doc is not None and not (entity is not None and entity.kind == "incident" and fits) and (
         entity is None
-        or (doc.id not in entity.articles and doc.score >= entity.score + margin)
+        or (doc.id not in entity.articles and doc.score >= entity.score + margin and not defines_only)
         or (entity.kind == "incident" and not fits)
         or (s.informational and entity.kind == "sr" and doc.score >= entity.score - margin - t.document_margin)
     )

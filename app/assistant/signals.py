@@ -34,9 +34,10 @@ OUTAGE = _rx(r"down", r"outage", r"broken", r"not coming through", r"aren'?t com
              r"stopped", r"unavailable", r"(?:not|isn'?t|aren'?t|stopped) responding", r"unresponsive",
              r"isn'?t answering", r"no (?:\w+ )?responses",
              r"for (?:two|three|several|\d+) (?:hours|days)", r"since \d")
-OUT_OF_HOURS = _rx(r"out of hours", r"out-of-hours", r"after hours", r"overnight", r"night", r"evening", r"weekend",
-                   r"saturday", r"sunday", r"bank holiday", r"(?:[6-9]|1[01])(?::\d\d)? ?pm", r"midnight",
-                   r"[1-6](?::\d\d)? ?am")
+#: "last night" or "on Saturday" says when something happened, not that the user writes out of hours
+OUT_OF_HOURS = _rx(r"out of hours", r"out-of-hours", r"after hours", r"overnight",
+                   r"(?<!last )(?<!yesterday )(?:night|evening)", r"(?<!last )(?<!on )(?:weekend|saturday|sunday)",
+                   r"bank holiday", r"(?:[6-9]|1[01])(?::\d\d)? ?pm", r"midnight", r"[1-6](?::\d\d)? ?am")
 IN_HOURS = _rx(r"in hours", r"working hours", r"office hours", r"business hours", r"this (?:morning|afternoon)",
                r"working day", r"(?:[89]|1[01])(?::\d\d)? ?am", r"(?:12|[1-4])(?::\d\d)? ?pm", r"lunchtime")
 

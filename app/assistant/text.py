@@ -13,7 +13,11 @@ from app.search.synonyms import Synonyms
 WORD = re.compile(r"[^\W_]+(?:[-_&'][^\W_]+)*")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _URL = re.compile(r"\bhttps?://\S+", re.I)
-_CLOCK = re.compile(r"\b\d{1,2}(?:[:.]\d\d)?\s?(?:am|pm)\b", re.I)  # timing is read as a signal, not a word
+#: When something happened is read as a signal (in or out of hours), never as a topic word: clock times, days and
+#: parts of the day, with the words that place them ("last night", "this morning", "over the weekend").
+_WHEN = re.compile(r"\b\d{1,2}(?:[:.]\d\d)?\s?(?:am|pm)\b|\b(?:(?:last|this|next|yesterday|every|each|over the)\s+)?"
+                   r"(?:yesterday|today|tonight|tomorrow|overnight|midnight|lunchtime|(?:mon|tues|wednes|thurs|fri|"
+                   r"satur|sun)days?|nights?|mornings?|afternoons?|evenings?|weekends?)\b", re.I)
 _HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|org|net|uk|io|eu|co|gov|info|biz)\b", re.I)
 #: General English function words and fillers, beyond the search tokenizer's stop list; they say nothing about a topic.
 FILLER = frozenset("""
@@ -203,7 +207,7 @@ class Analyzer:
         """Addresses the user typed say what kind of thing they are, not which one: the words our texts use."""
         text = _EMAIL.sub(" email address ", text)
         text = _URL.sub(" link ", text)
-        text = _CLOCK.sub(" ", text)
+        text = _WHEN.sub(" ", text)
         return _HOST.sub(" domain ", text)
 
     def analyse(self, text: str) -> Query:

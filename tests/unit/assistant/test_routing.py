@@ -98,3 +98,14 @@ def test_scenario_json_for_rows_and_requests():
         "id": "DIP-SEND-04", "category": "DIP – Send Message", "description": "Bounce Back"}
     assert scenario_json("sr", "SR-04", MODEL)["category"] == "Service Users"
     assert scenario_json("incident", "IC-01", MODEL) is None
+
+
+@pytest.mark.parametrize(("text", "out_of_hours"), [
+    ("the DIP has been down all night", True),
+    ("nothing is coming through and it is the weekend", True),
+    ("replaying messages from last night fails", False),
+    ("the batch we sent on Saturday was rejected", False),
+    ("it failed yesterday evening", False),
+])
+def test_out_of_hours_is_now_not_when_it_happened(text, out_of_hours):
+    assert read_signals(text).out_of_hours is out_of_hours

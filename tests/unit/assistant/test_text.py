@@ -63,5 +63,12 @@ def test_filler_words_are_not_concepts():
     assert terms_of("Could you please tell us what we should do with it") == ["tell"]
 
 
+def test_when_it_happened_is_not_a_topic_word():
+    plain = analyzer().analyse("replaying messages fails")
+    for when in ("from last night", "yesterday", "since Tuesday", "this morning", "over the weekend", "at 9pm"):
+        query = analyzer().analyse(f"replaying messages {when} fails")
+        assert (query.concepts, query.known_share) == (plain.concepts, plain.known_share), when
+
+
 def test_unknown_words_lower_the_known_share():
     assert analyzer().analyse("what time does the canteen close").known_share < 1.0
