@@ -41,7 +41,7 @@ class Thresholds:
     informational_margin: float = 0.0  # ... or by this when the user asks what something is
     incident_ratio: float = 0.8  # with outage words, an incident category this close to the best entity wins
     ambiguous_gap: float = 0.06  # top two entities closer than this: say so
-    specific_routing: float = 0.06  # a DIP scenario this close behind a catalogue request is the better route
+    specific_routing: float = 0.1  # a DIP scenario this close behind a catalogue request is the better route
     vague_information: float = 8.0  # fewer known words than this, ambiguous and unanchored: do not guess
 
 
@@ -126,6 +126,11 @@ def _incident_fits(incident: Candidate, evidence: Evidence) -> bool:
     return s.problem and bool(set(incident.matched) - others)
 
 
+def _standing(entity: Candidate, evidence: Evidence) -> float:
+    """How well a scenario or request explains the question: its own score, or its own article's if better."""
+    return max([entity.score, *(d.score for d in evidence.documents if d.id in entity.articles)])
+
+
 def decide(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRESHOLDS) -> Decision:
     """One action for one message; never raises for any evidence."""
     s = evidence.signals
@@ -155,7 +160,7 @@ def decide(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRE
     defines_only = doc is not None and doc.kind == "glossary" and s.problem and not s.informational
     doc_led = doc is not None and not (entity is not None and entity.kind == "incident" and fits) and (
         entity is None
-        or (doc.id not in entity.articles and doc.score >= entity.score + margin and not defines_only)
+        or (doc.id not in entity.articles and doc.score >= _standing(entity, evidence) + margin and not defines_only)
         or (entity.kind == "incident" and not fits)
         or (s.informational and entity.kind == "sr" and doc.score >= entity.score - margin - t.document_margin)
     )
@@ -178,9 +183,9 @@ def decide(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRE
     same_need = {entity.id}
     if entity.kind == "sr":
         # The catalogue is generic; a DIP scenario row close behind routes the same need more precisely.
-        dip = evidence.best_entity(("dip",))
-        if (dip is not None and not dip.self_help_only and dip.score >= entity.score - t.specific_routing
-                and set(dip.articles) & set(entity.articles)):
+        dip = next((c for c in evidence.entities if c.kind == "dip" and not c.self_help_only
+                    and set(c.articles) & set(entity.articles)), None)
+        if dip is not None and dip.score >= entity.score - t.specific_routing:
             entity = dip
             same_need.add(dip.id)
     runner_up = next((c.score for c in evidence.entities if c.id not in same_need), 0.0)

@@ -150,6 +150,27 @@ def test_a_dip_row_close_behind_a_catalogue_request_is_the_better_route():
     assert d.case_draft.report_to == "DIP Manager via Elexon Portal"
 
 
+def test_the_dip_row_sharing_the_requests_article_is_its_route_even_below_another_dip_row():
+    ev = evidence([cand("dip", "DIP-FUND-03", 0.74, ("update-bank-details",)),
+                   cand("sr", "SR-37", 0.73, ("dip-payment-query", "billing-dispute")),
+                   cand("dip", "DIP-FUND-02", 0.65, ("dip-payment-query",))],
+                  [Candidate("article", "dip-payment-query", "Payments", 1.1, 1.0, articles=("dip-payment-query",),
+                             covers=("DIP-FUND-02", "SR-37"))])
+    assert decide(ev, MODEL).entity.id == "DIP-FUND-02"
+
+
+def test_a_general_article_does_not_take_over_when_the_scenarios_own_article_is_nearly_as_good():
+    own = Candidate("article", "dip-api-not-working-when-sending", "API", 0.86, 0.8,
+                    articles=("dip-api-not-working-when-sending",), covers=("DIP-SEND-03",))
+    general = Candidate("article", "dip-technologies-apis", "APIs", 0.91, 0.85, articles=("dip-technologies-apis",),
+                        covers=("SR-15",))
+    ev = evidence([cand("dip", "DIP-SEND-03", 0.79, ("dip-api-not-working-when-sending",)),
+                   cand("sr", "SR-15", 0.63, ("dip-technologies-apis",))], [general, own],
+                  sig=signals("cant connect to the DIP API at all to send flows"))
+    d = decide(ev, MODEL)
+    assert d.action is Action.RAISE_CASE and d.entity.id == "DIP-SEND-03"
+
+
 def test_a_catalogue_request_well_ahead_stays():
     ev = evidence([cand("sr", "SR-04", 0.62), cand("dip", "DIP-DATA-01", 0.45)])
     assert decide(ev, MODEL).entity.id == "SR-04"
