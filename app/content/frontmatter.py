@@ -9,6 +9,9 @@ import yaml
 from app.content.models import ContentError
 
 FENCE = "---"
+#: libyaml's parser when PyYAML was built with it: about 3x faster, the same values. Its error marks can point
+#: past the line at fault, so a file it rejects is parsed again by the pure-Python parser to say where.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def split_document(text: str) -> tuple[dict[str, Any], str, int, dict[str, int]]:
@@ -22,7 +25,7 @@ def split_document(text: str) -> tuple[dict[str, Any], str, int, dict[str, int]]
         raise ContentError("front matter is not closed with '---'", 1) from None
     block = "\n".join(lines[1:end])
     try:
-        meta = yaml.safe_load(block)
+        meta = _parse(block)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -38,6 +41,13 @@ def split_document(text: str) -> tuple[dict[str, Any], str, int, dict[str, int]]
             field_lines.setdefault(raw.split(":", 1)[0].strip(), i)
     body = "\n".join(lines[end + 1 :])
     return meta, body, end + 2, field_lines
+
+
+def _parse(block: str) -> Any:
+    try:
+        return yaml.load(block, Loader=_FAST_LOADER)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        return yaml.safe_load(block)
 
 
 def as_str(value: Any, name: str) -> str:
