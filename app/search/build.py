@@ -64,12 +64,13 @@ def build_keyword(repo: ContentRepository, store: IndexStore, force: bool = Fals
 
 def build_all(services, force: bool = False) -> list[BuildReport]:
     """Every index the server uses; the semantic one unless search by meaning is off (KB_SEMANTIC=off)."""
-    reports = [build_keyword(services.content, services.index_store, force=force)]
+    repo = services.content  # both indexes from the same reading of the content
+    reports = [build_keyword(repo, services.index_store, force=force)]
     semantic_builder = getattr(services.search.semantic, "build", None)
     if semantic_builder is not None:
         started = time.perf_counter()
         try:
-            reports.append(semantic_builder(force=force))
+            reports.append(semantic_builder(force=force, repo=repo))
         except Exception as exc:  # e.g. the model package missing: keep the keyword index and serve with it
             logger.exception("semantic index not built")
             reports.append(BuildReport("semantic", False, 0, time.perf_counter() - started,

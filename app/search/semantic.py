@@ -124,9 +124,10 @@ class SemanticSearcher:
                 self._index, self._folder, self._version = index, folder if index else None, version
         return self._index
 
-    def build(self, force: bool = False) -> BuildReport:
-        """`make index`: embeds only what changed (the embedder loads only if something must be embedded)."""
-        return build_semantic(self.repo, self.store, self.embedder, force=force)
+    def build(self, force: bool = False, repo: ContentRepository | None = None) -> BuildReport:
+        """`make index`: embeds only what changed (the embedder loads only if something must be embedded), from
+        `repo` when given (the content the keyword index was just built from), else the published content."""
+        return build_semantic(repo or self.repo, self.store, self.embedder, force=force)
 
     def status(self) -> str | None:
         if not self._ready.is_set():

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import TooManyRequests
 
 from app import background
@@ -61,13 +62,21 @@ def read_conversation_id(value: Any) -> str | None:
     return value
 
 
-@bp.record_once
-def _warm(state: Any) -> None:
-    """At start-up, build the assistant's evidence in the background so the first question is fast."""
-    app = state.app
-    if app.testing:
+_warming = threading.Lock()
+
+
+@bp.before_app_request
+def _warm() -> None:
+    """The server's first request starts building the assistant's evidence in the background, so the first
+    question is fast; CLI commands, which answer no request, never pay for it (nor wait for it at exit)."""
+    app = current_app._get_current_object()
+    if app.testing or "kb_assistant_warming" in app.extensions:
         return
-    background.start(lambda: app.extensions["kb"].assistant.warm(), "assistant-warm")
+    with _warming:
+        if "kb_assistant_warming" in app.extensions:
+            return
+        app.extensions["kb_assistant_warming"] = background.start(lambda: app.extensions["kb"].assistant.warm(),
+                                                                  "assistant-warm")
 
 
 @bp.post("/api/assist")

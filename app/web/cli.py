@@ -25,10 +25,13 @@ def index_build(force: bool) -> None:
     from app.content.source import ContentSource
     from app.search.build import build_all
 
-    # Index what is on disk now (even in a process that loaded it earlier), without changing what this
-    # process serves: servers switch to the new content when they see the new index.
+    # Index what is on disk now, without changing what this process serves (servers switch to the new content
+    # when they see the new index): the content this process loaded when it started, unless edited since.
     s = dataclasses.replace(services())
-    s.source = ContentSource.fixed(ContentRepository(Path(s.config["KB_CONTENT_DIR"])))
+    repo = s.source.current()
+    if repo.fingerprint() != s.source.fingerprint:
+        repo = ContentRepository(Path(s.config["KB_CONTENT_DIR"]))
+    s.source = ContentSource.fixed(repo)
     for problem in s.content.problems:
         click.echo(f"skipped {problem}", err=True)
     for report in build_all(s, force=force):

@@ -57,6 +57,21 @@ def test_index_build_builds_both_and_a_second_run_embeds_nothing(semantic_app):
         semantic_app.extensions["kb"].index_store.entry("semantic")["passages"])
 
 
+def test_index_build_reads_the_content_once_for_both_indexes(app_config, monkeypatch):
+    import app.content.repository as repository
+
+    monkeypatch.setattr(app.services, "SentenceTransformerEmbedder", FakeEmbedder)
+    reads = []
+    real_init = repository.ContentRepository.__init__
+    monkeypatch.setattr(repository.ContentRepository, "__init__",
+                        lambda self, *a, **k: (reads.append(1), real_init(self, *a, **k))[1])
+    flask_app = create_app({**app_config, "KB_SEMANTIC": "on", "TESTING": False})
+    result = flask_app.test_cli_runner().invoke(args=["index", "build"])
+    assert result.exit_code == 0, result.output
+    assert "keyword: rebuilt" in result.output and "semantic: rebuilt" in result.output
+    assert len(reads) == 1  # at start-up: not again for the build, nor for the semantic index, nor by a warm-up
+
+
 def test_api_returns_why_for_each_hit_and_degrades_when_the_semantic_index_is_deleted(semantic_app):
     assert semantic_app.test_cli_runner().invoke(args=["index", "build"]).exit_code == 0
     client = semantic_app.test_client()
