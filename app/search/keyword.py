@@ -8,7 +8,6 @@ import logging
 import re
 import shutil
 import tempfile
-import threading
 import weakref
 from collections.abc import Iterable
 from pathlib import Path
@@ -263,7 +262,7 @@ class KeywordIndex:
         return hits, suggestion
 
     def _resolve_fuzzy(self, q: Q.Query) -> Q.Query:
-        """Replace each fuzzy term by the indexed words within its edit distance (found once per word)."""
+        """Replace each fuzzy term by the indexed words within its edit distance."""
         if isinstance(q, Q.FuzzyTerm):
             words = sorted(w for w, _ in self._near.within(q.text, q.maxdist))  # they share the first letter
             terms = [Q.Term(q.fieldname, w, boost=q.boost) for w in words
