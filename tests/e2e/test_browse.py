@@ -24,6 +24,7 @@ def test_browse_glossary_by_letter_and_page_size(page: Page, base_url: str):
     expect(page.get_by_role("status").first).to_contain_text("Showing items 1-10 of")
     page.get_by_role("navigation", name="Glossary letters").get_by_role("link", name="D", exact=True).click()
     expect(page).to_have_url(re.compile(r"letter=D"))
+    page.wait_for_load_state()  # the new page's script, which submits the page-size choice, has run
     terms = page.locator(".glossary-item dt a")
     assert all(t.strip().upper().startswith("D") for t in terms.all_inner_texts())
     page.get_by_label("Items per page").select_option("all")  # JS submits on change
