@@ -90,8 +90,10 @@ class Assistant:
                     logger.info("assistant evidence built: %d pieces", len(matcher.targets))
         return self._matcher
 
-    def warm(self) -> None:
-        """Build the evidence and render every article's passages now, so no user waits for it."""
+    def warm(self, model_wait: float = 600.0) -> None:
+        """Build the evidence and render every article's passages now, then, once the search's model has loaded
+        (waiting up to `model_wait` seconds), the evidence vectors: no user's question waits for, or runs
+        alongside, any of it."""
         try:
             matcher = self.matcher
             service_request_steps()
@@ -100,6 +102,9 @@ class Assistant:
                     self._replies.passages("article", a.slug)
             heap.settle()
             logger.info("assistant warmed up")
+            wait_ready = getattr(getattr(self.search, "semantic", None), "wait_ready", None)
+            if callable(wait_ready) and wait_ready(model_wait):
+                matcher.vectors.start(wait=True)
         except Exception:  # warming is an optimisation; requests build what they need anyway
             logger.exception("assistant warm-up failed")
 

@@ -4,6 +4,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,18 @@ def test_the_why_toggle_names_the_best_section_and_each_rank(semantic_app, conte
     html = semantic_app.test_client().get("/search?q=rotation+of+the+private+signing+key").get_data(as_text=True)
     assert 'href="/articles/keys#rotating-signing-keys"' in html
     assert "best in “Rotating signing keys”" in html and "by words" in html and "by meaning" in html
+
+
+class SlowEncodingEmbedder(FakeEmbedder):
+    def encode(self, texts):
+        time.sleep(0.3)
+        return super().encode(texts)
+
+
+def test_the_assistant_warm_up_ends_with_its_evidence_vectors_once_the_model_is_ready(app_config, monkeypatch):
+    monkeypatch.setattr(app.services, "SentenceTransformerEmbedder", SlowEncodingEmbedder)
+    flask_app = create_app({**app_config, "KB_SEMANTIC": "on"})
+    assert flask_app.test_cli_runner().invoke(args=["index", "build"]).exit_code == 0
+    assistant = flask_app.extensions["kb"].assistant
+    assistant.warm(model_wait=5)
+    assert assistant.matcher.vectors.available  # no question has been asked: the first one will not build them
