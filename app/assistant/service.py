@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app import heap
+from app import background, heap
 from app.assistant.conversations import (
     ConversationLog,
     ConversationRecord,
@@ -72,6 +72,7 @@ class Assistant:
         self._matcher: Matcher | None = None
         self._replies: ReplyBuilder | None = None
         self._lock = threading.Lock()
+        self._warming: threading.Thread | None = None
 
     @property
     def repo(self) -> ContentRepository:
@@ -89,6 +90,12 @@ class Assistant:
                     self._matcher = matcher
                     logger.info("assistant evidence built: %d pieces", len(matcher.targets))
         return self._matcher
+
+    def start_warming(self) -> None:
+        """Run warm() in a background thread, once (idempotent)."""
+        with self._lock:
+            if self._warming is None:
+                self._warming = background.start(self.warm, "assistant-warm")
 
     def warm(self, model_wait: float = 600.0) -> None:
         """Build the evidence and render every article's passages now, then, once the search's model has loaded

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import TooManyRequests
 
-from app import background
 from app.assistant.conversations import ConversationRecord
 from app.assistant.decide import Action
 from app.assistant.service import MAX_MESSAGE, Answer, Assistant
@@ -62,21 +60,12 @@ def read_conversation_id(value: Any) -> str | None:
     return value
 
 
-_warming = threading.Lock()
-
-
 @bp.before_app_request
 def _warm() -> None:
-    """The server's first request starts building the assistant's evidence in the background, so the first
-    question is fast; CLI commands, which answer no request, never pay for it (nor wait for it at exit)."""
-    app = current_app._get_current_object()
-    if app.testing or "kb_assistant_warming" in app.extensions:
-        return
-    with _warming:
-        if "kb_assistant_warming" in app.extensions:
-            return
-        app.extensions["kb_assistant_warming"] = background.start(lambda: app.extensions["kb"].assistant.warm(),
-                                                                  "assistant-warm")
+    """The server's first request starts the assistant's warm-up in the background, so the first question is
+    fast; CLI commands, which answer no request, never pay for it (nor wait for it at exit)."""
+    if not current_app.testing:
+        services().assistant.start_warming()
 
 
 @bp.post("/api/assist")
