@@ -44,7 +44,7 @@ def _limit(name: str, limit: tuple[int, int]) -> None:
 
 
 def read_message(value: Any) -> str:
-    """The message as typed: required, at most 2,000 characters."""
+    """The message as typed: required, at most MAX_MESSAGE (8,000) characters."""
     if not isinstance(value, str) or not value.strip():
         raise FieldError("message", "Type a question or describe the problem.")
     if len(value) > MAX_MESSAGE:
