@@ -285,8 +285,8 @@ class Assistant:
     def _finish(self, message: str, conversation_id: str | None, state: DialogueState, decision: Decision,
                 evidence: Evidence | None, *, record: bool, first_turn: bool,
                 others: tuple[Choice, ...] = ()) -> Answer:
-        replies = self._replies
         matcher = self.matcher
+        replies = self._replies
         if replies is None:  # built together with the matcher, so only a bug gets here
             raise RuntimeError("the assistant's reply builder was not built")
         query = matcher.query_terms(evidence.question if evidence else message)

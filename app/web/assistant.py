@@ -76,6 +76,8 @@ def api_assist():
         raise FieldError("message", "Send a JSON object with a 'message'.")
     message = read_message(body.get("message"))
     conversation_id = read_conversation_id(body.get("conversation_id"))
+    if conversation_id is not None and assistant().conversation(conversation_id) is None:
+        raise FieldError("conversation_id", "Unknown conversation id: leave it out to start a new conversation.")
     return jsonify(assistant().answer(message, conversation_id).as_json())
 
 
