@@ -6,22 +6,12 @@ from collections import OrderedDict
 from typing import Any
 
 from app.assistant.conversations import ConversationRecord
+from app.assistant.service import shorten
 from app.cases.sla import target_for
 from app.content.repository import ContentRepository
 from app.servicemodel import LEVELS, ServiceModel
 
-SUBJECT_CHARS = 80
 ARTICLE_LINKS = 3
-
-
-def shorten(text: str, limit: int = SUBJECT_CHARS) -> str:
-    """One line of at most ``limit`` characters, cut after a whole word (then "…")."""
-    line = " ".join(text.split())
-    if len(line) <= limit:
-        return line
-    head = line[: limit + 1]
-    cut = head.rsplit(" ", 1)[0] if " " in head else line[:limit]
-    return cut.rstrip(" ,;:-–") + "…"
 
 
 class AnswerMemory:
