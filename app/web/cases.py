@@ -154,10 +154,8 @@ def new():
     )
 
 
-@bp.get("/cases/form")
-def form():
-    """The case form, pre-filled from the door chosen or the assistant's draft."""
-    args = request.args
+def _prefill(args: Any) -> dict[str, Any]:
+    """The form's starting values from the door chosen or the assistant's hand-over (trimmed, checked)."""
     values: dict[str, Any] = {
         name: (args.get(name) or "").strip()[: FIELD_BY_NAME[name].max_length]
         if name in FIELD_BY_NAME
@@ -173,12 +171,22 @@ def form():
         values["subject"] = values["subject"] or sr.name
     for level in ("impact", "urgency"):
         values[level] = values[level].capitalize() if values[level].capitalize() in LEVELS else ""
-    return render_template("cases/form.html", **_form_context(values, {}))
+    return values
+
+
+@bp.get("/cases/form")
+def form():
+    """The case form, pre-filled from the door chosen (or a link's query arguments)."""
+    return render_template("cases/form.html", **_form_context(_prefill(request.args), {}))
 
 
 @bp.post("/cases/form")
 def submit():
     form_data = request.form
+    if form_data.get("action") == "prefill":
+        # The assistant's hand-over: the form filled in from its draft, not submitted; posted, so what the user
+        # typed never goes into a URL.
+        return render_template("cases/form.html", **_form_context(_prefill(form_data), {}))
     clean, errors = validate_case_form(form_data, services().model)
     typed = {key: form_data.get(key, "") for key in form_data if key != "csrf_token"}
     if form_data.get("action") == "preview":
