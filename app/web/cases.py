@@ -167,10 +167,14 @@ def form():
     values["scenario_id"] = (
         (args.get("scenario") or args.get("sr") or args.get("scenario_id") or "").strip().upper()[:20]
     )
-    sr = services().model.service_requests.get(values["scenario_id"])
+    model = services().model
+    sr = model.service_requests.get(values["scenario_id"])
     if sr is not None:
         values["category"] = values["category"] or sr.category
         values["subject"] = values["subject"] or sr.name
+    scenario = model.scenarios.get(values["scenario_id"])
+    if scenario is not None:
+        values["category"] = values["category"] or scenario.category
     for level in ("impact", "urgency"):
         values[level] = values[level].capitalize() if values[level].capitalize() in LEVELS else ""
     return render_template("cases/form.html", **_form_context(values, {}))

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.cases.routing import Routing, derive_routing
+from app.cases.sla import target_for
 from app.content.models import Article, Status
 from app.content.repository import ContentRepository
+from app.servicemodel import ServiceModel
 from app.web import auth
 from app.web.cases import allowed
 from app.web.deps import services
@@ -37,6 +41,36 @@ def article_index():
     s = services()
     groups = [(c, s.content.in_category(c.slug)) for c in s.content.categories.values()]
     return render_template("pages/articles.html", groups=groups)
+
+
+@dataclass(frozen=True)
+class CaseRoute:
+    """One way an article hands over to a case: the routing the service model gives it, and the form link."""
+
+    id: str
+    label: str
+    routing: Routing
+    target: str
+    url: str
+
+
+def case_routes(article: Article, model: ServiceModel) -> list[CaseRoute]:
+    """The routed DIP scenarios and service requests an article covers, in its own order. Self-help-only
+    scenarios (not a support issue) get none: the article is the answer."""
+    out = []
+    for sid in (*article.scenarios, *article.service_requests):
+        if sid in model.scenarios:
+            category, label, params = model.scenarios[sid].category, model.scenarios[sid].description, {"scenario": sid}
+        elif sid in model.service_requests:
+            category, label, params = model.service_requests[sid].category, model.service_requests[sid].name, {"sr": sid}
+        else:
+            continue
+        routing = derive_routing({"scenario_id": sid, "category": category}, model)
+        if routing is None or routing.source == "category":
+            continue
+        out.append(CaseRoute(sid, label, routing, target_for(routing.priority).text,
+                             url_for("cases.form", **params, category=category)))
+    return out
 
 
 def readable_article(repo: ContentRepository, slug: str) -> Article:
@@ -69,7 +103,7 @@ def article(slug: str):
     a = readable_article(repo, slug)
     return _private_if_draft(a, render_template(
         "pages/article.html", article=a, category=repo.categories.get(a.category),
-        related=repo.related(a), terms=repo.terms_in(a),
+        related=repo.related(a), terms=repo.terms_in(a), routes=case_routes(a, s.model),
         toc=[h for h in a.headings if h.level <= 3] if len(a.headings) >= TOC_MIN_HEADINGS else [],
         voted=request.args.get("voted"), last_change=s.history.last_change(a.path, s.source.fingerprint),
     ))

@@ -97,3 +97,28 @@ def test_votes_beyond_the_per_client_limit_are_thanked_but_not_counted(app_confi
         r = client.post("/articles/message-bounce-back/vote", data={"helpful": "no", "csrf_token": token})
         assert r.status_code == 302
     assert len(app.extensions["kb"].records.list_votes()) == 2
+
+
+def _raise_links(html: str) -> list[str]:
+    return [h.replace("&amp;", "&") for h in re.findall(r'<a class="button-link" href="([^"]+)"[^>]*>Raise a case about this</a>', html)]
+
+
+def test_an_article_that_routes_to_a_case_opens_the_form_with_its_route_chosen(client):
+    html = client.get("/articles/message-bounce-back").get_data(as_text=True)
+    box = html.split('id="raise-case"', 1)[1].split("</section>", 1)[0]
+    # the routing comes from the service model at render time, with the SLA clock's wording of the target
+    assert "Service Provider" in box and "P3: a workaround or enduring fix, tested and implemented, within 5 business days" in box
+    [link] = _raise_links(html)
+    form = client.get(link).get_data(as_text=True)
+    assert 'name="scenario_id" value="DIP-SEND-04"' in form
+    assert '<option value="DIP – Send Message" selected>' in form
+
+
+def test_a_scenario_link_without_a_category_still_selects_the_scenarios_category(client):
+    form = client.get("/cases/form?scenario=DIP-RECV-03").get_data(as_text=True)
+    assert '<option value="DIP – Receive Message" selected>' in form
+
+
+def test_an_article_that_routes_nowhere_has_no_raise_a_case_box(client):
+    html = client.get("/articles/raise-a-case").get_data(as_text=True)
+    assert _raise_links(html) == [] and 'id="raise-case"' not in html
