@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, send_from_directory, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.cases.routing import Routing, derive_routing
@@ -34,6 +34,13 @@ def home():
     useful = sorted(published, key=lambda a: (a.category != "getting-help", -len(a.scenarios), a.title))[:8]
     return render_template("pages/home.html", categories=s.content.categories.values(), counts=counts,
                            useful=useful, total=len(published))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says: answer with the site's icon, not a 404."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)
 
 
 @bp.get("/articles/")

@@ -122,3 +122,19 @@ def test_a_scenario_link_without_a_category_still_selects_the_scenarios_category
 def test_an_article_that_routes_nowhere_has_no_raise_a_case_box(client):
     html = client.get("/articles/raise-a-case").get_data(as_text=True)
     assert _raise_links(html) == [] and 'id="raise-case"' not in html
+
+
+def test_a_missing_page_speaks_the_sites_words_and_offers_a_search_for_it(client):
+    r = client.get("/articles/dip-bounce-backs")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 404
+    assert "The requested URL was not found" not in html  # not Werkzeug's text
+    assert "Search for what you need" in html
+    assert 'id="err-q" name="q" type="search" maxlength="500" value="dip bounce backs"' in html
+
+
+def test_the_favicon_is_a_real_icon(client):
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.mimetype == "image/vnd.microsoft.icon"
+    assert r.data[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    assert 'rel="icon"' in client.get("/").get_data(as_text=True)
