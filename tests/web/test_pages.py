@@ -138,3 +138,13 @@ def test_the_favicon_is_a_real_icon(client):
     assert r.status_code == 200 and r.mimetype == "image/vnd.microsoft.icon"
     assert r.data[:4] == b"\x00\x00\x01\x00"  # an ICO header
     assert 'rel="icon"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_glossary_page_past_the_end_shows_the_last_page(client):
+    html = client.get("/glossary/?per_page=10&page=98").get_data(as_text=True)
+    assert "Showing items 21-26 of 26" in html and '<span aria-current="page">3</span>' in html
+
+
+def test_a_letter_with_no_terms_says_so_without_counting_to_zero(client):
+    html = client.get("/glossary/?letter=Q").get_data(as_text=True)
+    assert "No terms start with Q." in html and "0-0 of 0" not in html
