@@ -21,6 +21,10 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("pages", __name__)
 
 REASON_MAX = 500
+#: The browser remembers which article versions it has voted on, so one reader gives one vote per version.
+VOTES_COOKIE = "kb_votes"
+VOTES_KEPT = 200
+VOTES_MAX_AGE = 365 * 24 * 3600
 VOTE_LIMIT = (30, 3600)  # per client address per hour
 #: Long articles get a contents list.
 TOC_MIN_HEADINGS = 3
@@ -95,6 +99,14 @@ def readable_article(repo: ContentRepository, slug: str) -> Article:
     return a
 
 
+def _vote_key(article: Article, version: str | None) -> str:
+    return f"{article.slug}@{(version or 'unversioned')[:12]}"
+
+
+def _votes_given() -> list[str]:
+    return [v for v in (request.cookies.get(VOTES_COOKIE) or "").split("|") if v][-VOTES_KEPT:]
+
+
 def _private_if_draft(article: Article, html: str):
     """Staff-only pages must never be kept by a shared cache."""
     resp = make_response(html)
@@ -108,11 +120,15 @@ def article(slug: str):
     s = services()
     repo = s.content
     a = readable_article(repo, slug)
+    last_change = s.history.last_change(a.path, s.source.fingerprint)
+    voted = request.args.get("voted")
+    if voted not in ("yes", "no") and _vote_key(a, last_change.hash if last_change else None) in _votes_given():
+        voted = "before"
     return _private_if_draft(a, render_template(
         "pages/article.html", article=a, category=repo.categories.get(a.category),
         related=repo.related(a), terms=repo.terms_in(a), routes=case_routes(a, s.model),
         toc=[h for h in a.headings if h.level <= 3] if len(a.headings) >= TOC_MIN_HEADINGS else [],
-        voted=request.args.get("voted"), last_change=s.history.last_change(a.path, s.source.fingerprint),
+        voted=voted, asking_why=request.args.get("feedback") == "no", last_change=last_change,
     ))
 
 
@@ -136,16 +152,21 @@ def vote(slug: str):
     if helpful not in ("yes", "no"):
         abort(400, description="Choose yes or no.")
     reason = (request.form.get("reason") or "").strip()[:REASON_MAX] or None
+    last = s.history.last_change(a.path, s.source.fingerprint)  # so the helpful rate can be shown per version
+    key, given = _vote_key(a, last.hash if last else None), _votes_given()
     recorder = getattr(s, "records", None)
-    if recorder is not None:
-        last = s.history.last_change(a.path, s.source.fingerprint)  # so the helpful rate can be shown per version
+    if recorder is not None and key not in given:
         try:
             # Votes feed the helpful rate and the gaps report: a script must not be able to skew them.
             if allowed("article-vote", VOTE_LIMIT):
                 recorder.record_vote(slug, helpful == "yes", reason, last.hash if last else None)
         except SQLAlchemyError as exc:  # feedback is for reports: never turn it into an error page
             logger.warning("vote on %s not recorded (%s)", slug, type(exc).__name__)
-    return redirect(url_for("pages.article", slug=slug, voted=helpful) + "#feedback")
+    resp = redirect(url_for("pages.article", slug=slug, voted=helpful) + "#feedback")
+    if key not in given:
+        resp.set_cookie(VOTES_COOKIE, "|".join([*given, key][-VOTES_KEPT:]), max_age=VOTES_MAX_AGE,
+                        httponly=True, samesite="Lax", secure=request.is_secure)
+    return resp
 
 
 @bp.get("/categories/<slug>")
