@@ -51,7 +51,10 @@ def handle_http(exc: HTTPException):
 
 
 def _words_from_path() -> str:
-    """A missing page's last path segment as search words: /articles/dip-bounce -> 'dip bounce'."""
+    """A missing article, glossary term or category's address as search words: /articles/dip-bounce -> 'dip bounce'.
+    Nothing for other addresses (a case reference must not show up in the page)."""
+    if not request.path.startswith(("/articles/", "/glossary/", "/categories/")):
+        return ""
     last = request.path.rstrip("/").rsplit("/", 1)[-1]
     return " ".join(last.replace("-", " ").replace("_", " ").split())[:100]
 
