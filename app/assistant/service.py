@@ -189,7 +189,9 @@ class Assistant:
         entity = d.entity or (d.articles[0] if d.articles and d.action is Action.SELF_HELP else None)
         weak = d.action is Action.OUT_OF_SCOPE or d.vague or (
             not d.sure and evidence.information < self.thresholds.vague_information)
-        strong = not weak and d.sure and d.confidence >= self.thresholds.confident
+        s = evidence.signals
+        reach = d.entity is not None and d.entity.kind == "incident" and (s.outage or s.many_users or s.security)
+        strong = not weak and (reach or (d.sure and d.confidence >= self.thresholds.confident))
         return Alone(entity.id if entity else None, entity.kind if entity else None, strong, weak)
 
     def _respond(self, message: str, conversation_id: str | None, state: DialogueState, *,

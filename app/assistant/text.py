@@ -18,6 +18,9 @@ _URL = re.compile(r"\bhttps?://\S+", re.I)
 _WHEN = re.compile(r"\b\d{1,2}(?:[:.]\d\d)?\s?(?:am|pm)\b|\b(?:(?:last|this|next|yesterday|every|each|over the)\s+)?"
                    r"(?:yesterday|today|tonight|tomorrow|overnight|midnight|lunchtime|(?:mon|tues|wednes|thurs|fri|"
                    r"satur|sun)days?|nights?|mornings?|afternoons?|evenings?|weekends?)\b", re.I)
+#: the priority matrix's words about a workaround say how urgent a problem is, never what it is about
+_WORKAROUND = re.compile(r"\b(?:(?:there is |there's |we have |we've got )?(?:no|a|any|without (?:a|any))\s+)?"
+                         r"work[- ]?arounds?\b", re.I)
 _HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|org|net|uk|io|eu|co|gov|info|biz)\b", re.I)
 #: General English function words and fillers, beyond the search tokenizer's stop list; they say nothing about a topic.
 FILLER = frozenset("""
@@ -208,6 +211,7 @@ class Analyzer:
         text = _EMAIL.sub(" email address ", text)
         text = _URL.sub(" link ", text)
         text = _WHEN.sub(" ", text)
+        text = _WORKAROUND.sub(" ", text)
         return _HOST.sub(" domain ", text)
 
     def analyse(self, text: str) -> Query:
