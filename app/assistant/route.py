@@ -134,7 +134,7 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
 
     reach = s.outage or s.many_users or s.security  # an outage report routes by its reach, not its topic words
     if s.problem and not s.informational and not reach and not evidence.specific_anchors \
-            and evidence.information < t.vague_information and (entity is None or entity.score < t.confident * 2):
+            and evidence.information < t.vague_information:
         # A fault reported in words that name no topic ("something is wrong with the hub"): do not guess.
         return Decision(Action.RAISE_CASE, None, tuple(evidence.documents[:MAX_ARTICLES]), None,
                         _confidence(best_cov, 0.0), "The message reports a problem but names nothing that tells "
