@@ -234,7 +234,7 @@ class ReplyBuilder:
             return (f"That's something the service desk does for you: {_request_words(sr.name if sr else 'service')}. "
                     "I've filled in the form.")
         if a is Action.RAISE_CASE and e is not None:
-            return f"This needs the service desk: {self._topic_phrase(d)}. I've prepared the case for you.{said}"
+            return f"This needs the service desk: {self._topic_phrase(d)}. I've prepared the case for you."
         if a is Action.RAISE_CASE:
             return ("I couldn't match this to one scenario, so the best next step is a case: the desk will route "
                     "it." if d.vague else "The next step is a case.") + said

@@ -28,7 +28,7 @@ a about above after again ago all also am an and any anyone anything are aren as
 between both but by can cannot could couldn did didn do does doesn doing don done during each else etc
 ever every few for from further get gets getting got had hadn has hasn have haven having he her here hers him
 his how however i if in into is isn it its itself just let lets like ll made make many may me might more most
-much must my myself need needs no nor not now of often on once one only or other others our ours ourselves
+much must my myself need needs never no nor not now of often on once one only or other others our ours ourselves
 out over own per please put quite rather re really s said same say says see seem seems shall she should since so
 some someone something still such sure t take than that the their theirs them themselves then there these they
 this those though through thus to too under until up upon us use used ve very via want wants was wasn way we
