@@ -7,7 +7,7 @@ from app.assistant.decide import Action, Decision, decide
 from app.assistant.dialogue import Alone, DialogueState, Facts, Move, Topic, advance, classify
 from app.assistant.evidence import Candidate
 from app.assistant.reading import read_message, read_time
-from app.assistant.routing import draft_for_scenario, draft_for_service_request
+from app.assistant.routing import draft_for
 from app.servicemodel import load_service_model
 
 MODEL = load_service_model()
@@ -16,8 +16,7 @@ MODEL = load_service_model()
 def row(kind: str, ident: str) -> Decision:
     """The route a text would get for one entity, as route() builds it."""
     entity = Candidate(kind, ident, ident, 0.8, 0.8)
-    draft = (draft_for_scenario(MODEL.scenarios[ident]) if kind == "dip" else
-             draft_for_service_request(MODEL.service_requests[ident]) if kind == "sr" else None)
+    draft = draft_for(kind, ident, MODEL)
     return Decision(Action.RAISE_CASE, entity, (), draft, 0.9, "routed")
 
 
