@@ -159,8 +159,8 @@ def decide(state: DialogueState, reading: Reading, d: Decision, model: ServiceMo
                            "DIP or MHHS question.")
     if facts.case_reference:
         if facts.escalate and (sr := _escalation(model)) is not None:
-            return replace(d, action=Action.RAISE_CASE, entity=sr, case_draft=draft_for(sr.kind, sr.id, model), sure=True,
-                           reason="case_reference",
+            return replace(d, action=Action.RAISE_CASE, entity=sr, case_draft=draft_for(sr.kind, sr.id, model),
+                           sure=True, reason="case_reference",
                            why=f"The message names case {facts.case_reference} and asks for it to be escalated: the "
                                f"{sr.title} request.")
         return replace(d, action=Action.SELF_HELP, entity=None, case_draft=None, sure=True, reason="track",

@@ -13,6 +13,7 @@ from app.assistant.evidence import Candidate, Evidence
 from app.assistant.routing import CaseDraft, draft_for, levels_for_outage
 from app.servicemodel import PriorityDerivation, ServiceModel
 
+
 def _confidence(score: float, gap: float) -> float:
     """0..1 from how much of the question is explained and how far ahead of the runner-up."""
     return round(min(1.0, score / 0.75) * (0.6 + 0.4 * min(1.0, max(gap, 0.0) / 0.15)), 3)

@@ -216,7 +216,8 @@ class Analyzer:
                 del expansions[phrase]
         for phrase, others in expansions.items():
             own = self._phrase_terms(phrase)
-            alts = tuple(Alternative(t, EXPANSION_FACTOR, o) for o in others if (t := self._phrase_terms(o)) and t != own)
+            alts = tuple(Alternative(t, EXPANSION_FACTOR, o) for o in others
+                         if (t := self._phrase_terms(o)) and t != own)
             if not alts:
                 continue
             targets = [t for t in own if t in concepts]

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from app.assistant.routing import draft_for, levels_for_outage, linked_major_incidents, scenario_json
-from app.cases.routing import derive_routing
 from app.assistant.signals import Level, read_signals
+from app.cases.routing import derive_routing
 from app.servicemodel import (
     SERVICE_REQUEST_PRIORITY,
     SERVICE_REQUEST_REPORT_TO,
