@@ -13,6 +13,7 @@ from app.assistant.decide import Action
 from app.assistant.service import MAX_MESSAGE, Answer, Assistant
 from app.web.deps import services
 from app.web.errors import FieldError
+from app.web.jsonbody import json_object
 from app.web.openapi import ERROR, _json, register_paths
 from app.web.ratelimit import rate_limit
 
@@ -71,9 +72,7 @@ def _warm() -> None:
 @bp.post("/api/assist")
 def api_assist():
     _limit("assist-api", API_LIMIT)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise FieldError("message", "Send a JSON object with a 'message'.")
+    body = json_object("message", "Send a JSON object with a 'message'.")
     message = read_message(body.get("message"))
     conversation_id = read_conversation_id(body.get("conversation_id"))
     return jsonify(assistant().answer(message, conversation_id).as_json())

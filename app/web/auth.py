@@ -111,7 +111,8 @@ def safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or "\\" in target or not parts.path.startswith("/console"):
+    if (parts.scheme or parts.netloc or "\\" in target or not parts.path.startswith("/console")
+            or any(ord(c) < 32 or ord(c) == 127 for c in target)):  # no header injection via Location
         return None
     if parts.path.rstrip("/") in ("/console/login", "/console/logout"):
         return None

@@ -14,6 +14,7 @@ from app.cases.routing import known_categories, subcategories
 from app.servicemodel import LEVELS, load_service_model
 from app.web.cases import CREATE_LIMIT, allowed, case_view, private, retry_after, tracking_url
 from app.web.deps import services
+from app.web.jsonbody import json_object
 from app.web.openapi import register_paths
 
 bp = Blueprint("cases_api", __name__, url_prefix="/api/cases")
@@ -58,9 +59,7 @@ def create():
     """Raise a case from the form's fields as JSON. Public: protected by JSON-only input and a rate limit."""
     if not request.is_json:
         return _error("Send the case as JSON (Content-Type: application/json).", 415)
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return _error("The request body must be a JSON object.", 400)
+    data = json_object()
     errors = schema_errors(data)
     if errors:
         return _error("Some fields need attention.", 400, errors)

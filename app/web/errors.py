@@ -20,7 +20,7 @@ RETRY_AFTER_S = 30
 
 
 class FieldError(Exception):
-    """Bad input in one named field; becomes 400 (or 422) with {"error", "field"}."""
+    """Bad input in one named field; becomes 400 (or 422) with {"error", "field", "fields": {field: message}}."""
 
     def __init__(self, field: str, message: str, status: int = 400) -> None:
         super().__init__(message)
@@ -41,7 +41,7 @@ def handle_http(exc: HTTPException):
 
 def handle_field(exc: FieldError):
     if _wants_json():
-        return jsonify({"error": exc.message, "field": exc.field}), exc.status
+        return jsonify({"error": exc.message, "field": exc.field, "fields": {exc.field: exc.message}}), exc.status
     return render_template("error.html", error=InternalServerError(exc.message), code=exc.status), exc.status
 
 
