@@ -14,6 +14,7 @@ NAMES = {
     "case-comment": "comments added from tracking pages",
     "case-link": "lost-link requests",
     "article-vote": "\"Was this helpful?\" votes recorded (more are thanked but not counted)",
+    "search-log": "searches counted for the knowledge-gaps report (more are answered but not counted)",
 }
 _ITEM = re.compile(r"^\s*([a-z-]+)\s*=\s*(\d+)\s*/\s*(\d+)\s*$")
 
