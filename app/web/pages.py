@@ -6,6 +6,7 @@ import logging
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.cases.forms import trim
 from app.content.models import Article, Status
 from app.content.repository import ContentRepository
 from app.web import auth
@@ -94,7 +95,7 @@ def vote(slug: str):
     helpful = request.form.get("helpful")
     if helpful not in ("yes", "no"):
         abort(400, description="Choose yes or no.")
-    reason = (request.form.get("reason") or "").strip()[:REASON_MAX] or None
+    reason = trim(request.form.get("reason") or "")[:REASON_MAX] or None
     recorder = getattr(s, "records", None)
     if recorder is not None:
         last = s.history.last_change(a.path, s.source.fingerprint)  # so the helpful rate can be shown per version
