@@ -136,3 +136,11 @@ class RateLimitMixin(StoreBase):
         if not allowed:
             logger.info("rate limit reached for %s (%d in %ds)", key.split(":", 1)[0], limit, window_seconds)
         return allowed
+
+    def hits(self, key: str, window_seconds: int) -> int:
+        """Hits counted for ``key`` in the current fixed window, without counting one."""
+        epoch = int(self.now().timestamp())
+        with self._read() as s:
+            count = s.scalar(select(RateLimitRow.count).where(RateLimitRow.key == key[:200],
+                                                              RateLimitRow.window_start == epoch - epoch % window_seconds))
+        return int(count or 0)
