@@ -528,6 +528,10 @@ def test_cli_adds_staff_from_the_environment_or_a_prompt(app, runner, monkeypatc
     [
         (["staff", "add", "x@example.com", "--role", "owner"], PASSWORD, "Invalid value for '--role'"),
         (["staff", "add", "x@example.com", "--role", "agent"], "short", "at least 12"),
+        (["staff", "add", "x@example.com", "--role", "agent"], "passwordpassword", "too easy to guess"),
+        (["staff", "add", "x@example.com", "--role", "agent"], "123456789012", "too easy to guess"),
+        (["staff", "add", "ada.lovelace@example.com", "--role", "agent"], "ada.lovelace@example.com",
+         "must not contain your email address or name"),
         (["staff", "deactivate", "nobody@example.com"], PASSWORD, "No staff account"),
     ],
 )
