@@ -11,6 +11,7 @@ from werkzeug.exceptions import TooManyRequests
 from app.assistant.conversations import ConversationRecord
 from app.assistant.decide import Action
 from app.assistant.service import MAX_MESSAGE, Answer, Assistant
+from app.web.conversation_access import remember_conversation, require_own_conversation
 from app.web.deps import services
 from app.web.errors import FieldError
 from app.web.jsonbody import json_object
@@ -145,6 +146,7 @@ def _conversation(value: Any) -> ConversationRecord | None:
         cid = read_conversation_id(value)
     except FieldError:
         return None
+    require_own_conversation(cid)  # the page shows what was typed: only to the browser that typed it
     return assistant().conversation(cid) if cid else None
 
 
@@ -162,6 +164,7 @@ def ask():
     except FieldError as exc:
         return _page(None, conversation, status=400, error=exc, message=request.form.get("message", "")[:MAX_MESSAGE])
     answer = assistant().answer(message, conversation.id if conversation else None)
+    remember_conversation(answer.conversation_id)
     return _page(answer, assistant().conversation(answer.conversation_id))
 
 
