@@ -18,10 +18,10 @@ class Setting:
 
 #: name -> default and help text. Environment variable KB_<NAME> overrides; README documents each.
 SETTINGS: tuple[Setting, ...] = (
-    Setting("ENV", "development", "development | production (anything else refuses to start); production refuses to start without "
-            "a KB_SECRET_KEY of at least 32 characters."),
-    Setting("SECRET_KEY", None, "Signs sessions and CSRF tokens. Required in production (32+ characters); in development a "
-            "generated one is kept in instance/secret_key, shared by every worker."),
+    Setting("ENV", "development", "development | production (anything else refuses to start); production refuses "
+            "to start without a KB_SECRET_KEY of at least 32 characters."),
+    Setting("SECRET_KEY", None, "Signs sessions and CSRF tokens. Required in production (32+ characters); in "
+            "development a generated one is kept in instance/secret_key, shared by every worker."),
     Setting("CONTENT_DIR", str(ROOT), "Folder holding articles/ and glossary/."),
     Setting("INDEX_DIR", str(ROOT / "index"), "Where `make index` writes the keyword and semantic indexes."),
     Setting("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'kb.sqlite3'}", "SQLAlchemy URL; SQLite by default, postgresql+psycopg://... in production."),

@@ -71,8 +71,8 @@ def build_services(config: dict[str, Any], embedder: Embedder | None = None) -> 
     return Services(config=config, model=load_service_model(), source=source,
                     history=ContentHistory(content_dir), index_store=store, search=search,
                     case_store=case_store, cases=cases, mailer=mailer, records=case_store,
-                    staff=StaffAccounts(engine, notify=mailer.send), console=ConsoleStore(engine), views=ViewCounter(engine),
-                    searches=SearchLog(engine))
+                    staff=StaffAccounts(engine, notify=mailer.send), console=ConsoleStore(engine),
+                    views=ViewCounter(engine), searches=SearchLog(engine))
 
 
 def build_semantic_search(config: dict[str, Any], content: ContentSource, store: IndexStore,

@@ -141,6 +141,6 @@ class RateLimitMixin(StoreBase):
         """Hits counted for ``key`` in the current fixed window, without counting one."""
         epoch = int(self.now().timestamp())
         with self._read() as s:
-            count = s.scalar(select(RateLimitRow.count).where(RateLimitRow.key == key[:200],
-                                                              RateLimitRow.window_start == epoch - epoch % window_seconds))
+            count = s.scalar(select(RateLimitRow.count).where(
+                RateLimitRow.key == key[:200], RateLimitRow.window_start == epoch - epoch % window_seconds))
         return int(count or 0)

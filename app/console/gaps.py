@@ -132,8 +132,7 @@ def _title(items: Sequence[GapItem]) -> str:
     return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1].rstrip() + "…"
 
 
-def group_gaps(items: Iterable[GapItem], threshold: float = SIMILARITY,
-               candidates_per_word: int = CANDIDATES_PER_WORD) -> list[GapGroup]:
+def group_gaps(items: Iterable[GapItem], threshold: float = SIMILARITY) -> list[GapGroup]:
     """Groups of similar wording, biggest first. Items with no usable words are left out."""
     by_tokens: dict[frozenset[str], list[GapItem]] = {}
     for item in sorted(items, key=lambda i: (i.created_at, i.source, i.text)):
@@ -153,14 +152,14 @@ def group_gaps(items: Iterable[GapItem], threshold: float = SIMILARITY,
     postings: dict[str, list[int]] = {}  # word -> the first phrasings (most frequent first) that use it
     for i, key in enumerate(keys):
         seen: set[int] = set()
-        for word in key:
+        for word in sorted(key):
             posting = postings.setdefault(word, [])
             for j in posting:
                 if j not in seen:
                     seen.add(j)
                     if similarity(keys[j], key) >= threshold:
                         parent[find(i)] = find(j)
-            if len(posting) < candidates_per_word:
+            if len(posting) < CANDIDATES_PER_WORD:
                 posting.append(i)
     clusters: dict[int, list[frozenset[str]]] = {}
     for i in range(len(keys)):

@@ -1,4 +1,5 @@
-"""ORM tables of the staff console, on the cases store's Base (migrations 0002_console and 0003_search_log create them)."""
+"""ORM tables of the staff console, on the cases store's Base (migrations 0002_console and 0003_search_log
+create them)."""
 from __future__ import annotations
 
 from datetime import date, datetime

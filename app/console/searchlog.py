@@ -1,7 +1,9 @@
 """The search log, as counts per normalised query and day: a flood of searches adds to counts, not rows.
 
-Counts wait in this process (like article views) and are written in batches; the gaps report reads the
-aggregate with one GROUP BY, so its cost follows the number of distinct queries, never the traffic.
+Counts wait in this process (like article views) and are written in batches, at the latest with the
+first search ``flush_seconds`` after the last batch; the gaps report writes its own process's counts first
+and reads the aggregate with one GROUP BY, so its cost follows the number of distinct queries, never the
+traffic. Each client's searches are counted up to a limit (the web layer's ``search-log`` rate limit).
 """
 from __future__ import annotations
 

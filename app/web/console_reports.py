@@ -162,8 +162,8 @@ def gaps():
     page = min(int(page), pages) if page.isdigit() and int(page) > 0 else 1
     shown = report.groups[(page - 1) * GAPS_PER_PAGE: page * GAPS_PER_PAGE]
     return render_template("console/reports/gaps.html", period=report.period, groups=shown, page=page, pages=pages,
-                           total_groups=len(report.groups), first=(page - 1) * GAPS_PER_PAGE + 1, searches=report.searches,
-                           shown_searches=sum(g.count for g in report.searches.top))
+                           total_groups=len(report.groups), first=(page - 1) * GAPS_PER_PAGE + 1,
+                           searches=report.searches, shown_searches=sum(g.count for g in report.searches.top))
 
 
 @bp.get("/gaps.csv")

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import re
 
+from app import create_app
 from app.console.accounts import Role
 
 from .test_console import cheap_hashes, gen_staff, kb, login  # noqa: F401  (cheap_hashes: an autouse fixture)
 
 
 def test_one_client_counts_for_at_most_its_limit_of_searches(app_config):
-    from app import create_app
-
     app = create_app({**app_config, "KB_RATE_LIMITS": "search-log=5/3600"})
     client = app.test_client()
     for i in range(20):

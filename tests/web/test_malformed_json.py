@@ -85,7 +85,8 @@ def malformed_bodies(draw) -> str:
         else:
             values[where] = _nest(bad, depth, draw(st.sampled_from(["list", "dict"])))
     else:
-        values[where] = _nest(json.dumps(draw(_text)), draw(st.integers(33, 3_000)), draw(st.sampled_from(["list", "dict"])))
+        depth = draw(st.integers(33, 3_000))
+        values[where] = _nest(json.dumps(draw(_text)), depth, draw(st.sampled_from(["list", "dict"])))
     return "{" + ", ".join(f'"{k}": {v}' for k, v in zip(keys, values, strict=True)) + "}"
 
 

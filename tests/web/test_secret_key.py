@@ -35,4 +35,5 @@ def test_an_unknown_environment_refuses_to_start(app_config, env):
 def test_production_refuses_a_short_secret(app_config):
     with pytest.raises(RuntimeError, match="at least 32 characters"):
         create_app({**app_config, "KB_ENV": "production", "KB_SECRET_KEY": "x" * 31})
-    assert create_app({**app_config, "KB_ENV": "production", "KB_SECRET_KEY": "x" * 32}).config["KB_ENV"] == "production"
+    started = create_app({**app_config, "KB_ENV": "production", "KB_SECRET_KEY": "x" * 32})
+    assert started.config["KB_ENV"] == "production"

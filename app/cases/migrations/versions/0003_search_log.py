@@ -6,9 +6,8 @@ Create Date: 2026-12-06
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import re
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
