@@ -14,6 +14,8 @@ NAMES = {
     "case-comment": "comments added from tracking pages",
     "case-link": "lost-link requests",
     "article-vote": "\"Was this helpful?\" votes recorded (more are thanked but not counted)",
+    "code-address": "one-time codes requested from one client address (registration and sign-in)",
+    "code-email": "one-time codes sent to one email address",
 }
 _ITEM = re.compile(r"^\s*([a-z-]+)\s*=\s*(\d+)\s*/\s*(\d+)\s*$")
 
