@@ -51,9 +51,10 @@ class Outbox(StoreBase):
         super().__init__(engine, clock)
         self.mailer = mailer
 
-    def deliver(self, ids: Sequence[int] | None = None, limit: int = BATCH) -> int:
-        """Send due messages (only ``ids`` when given), oldest first; returns how many were delivered."""
-        now = self.now()
+    def deliver(self, ids: Sequence[int] | None = None, limit: int = BATCH, *, retry_all: bool = False) -> int:
+        """Send due messages (only ``ids`` when given; every waiting one with ``retry_all``, as when an operator knows
+        SMTP is back), oldest first; returns how many were delivered."""
+        now = self.now() + (backoff(MAX_ATTEMPTS) if retry_all else timedelta(0))
         stmt = select(OutboxRow.id).where(OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_(None),
                                           OutboxRow.next_attempt_at <= now)
         if ids is not None:
@@ -64,7 +65,7 @@ class Outbox(StoreBase):
             due = list(s.scalars(stmt.order_by(OutboxRow.id).limit(limit)))
         delivered = 0
         for message_id in due:
-            row = self._claim(message_id)
+            row = self._claim(message_id, now)
             if row is not None and self._send(row):
                 delivered += 1
         return delivered
@@ -75,15 +76,15 @@ class Outbox(StoreBase):
             return int(s.scalar(select(func.count()).where(OutboxRow.sent_at.is_(None),
                                                             OutboxRow.failed_at.is_(None))) or 0)
 
-    def _claim(self, message_id: int) -> OutboxRow | None:
+    def _claim(self, message_id: int, due_by: datetime) -> OutboxRow | None:
         """Take a message for this worker: moves its next attempt ahead so no other worker sends it too."""
         now = self.now()
         with self._write() as s:
             claimed = s.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == message_id, OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_(None),
-                       OutboxRow.next_attempt_at <= now)
-                .values(next_attempt_at=now + CLAIM, attempts=OutboxRow.attempts + 1)
+                       OutboxRow.next_attempt_at <= due_by)
+                .values(next_attempt_at=max(now, due_by) + CLAIM, attempts=OutboxRow.attempts + 1)
             ).rowcount
             return s.get(OutboxRow, message_id) if claimed == 1 else None
 

@@ -366,9 +366,11 @@ def london_time(moment: Any) -> str:
 
 @bp.cli.command("retry-mail")
 def retry_mail_command() -> None:
-    """Send the notifications SMTP refused earlier (outbox/pending); run from cron while mail is down."""
+    """Send now every email still waiting (SMTP down earlier): the case emails in the outbox table, and one-time
+    codes kept in outbox/pending. The server's worker retries by itself; this is for when you know SMTP is back."""
+    sent = services().outbox.deliver(limit=100_000, retry_all=True)
     delivered, waiting = services().mailer.retry_pending()
-    click.echo(f"{delivered} delivered, {waiting} still pending")
+    click.echo(f"{sent + delivered} delivered, {services().outbox.pending() + waiting} still pending")
 
 
 @bp.cli.command("backup")

@@ -50,12 +50,18 @@ def test_gunicorn_workers_boot_together_on_a_fresh_database_and_serve(tmp_path: 
         )  # fmt: skip
     try:
         port = _wait_for_workers(log, 3, proc)
+        subprocess.run([sys.executable, "-m", "flask", "--app", "app", "account", "add", "ada@example.com",
+                        "--first-name", "Ada", "--last-name", "Lovelace"], cwd=ROOT, env=env, check=True,
+                       capture_output=True)  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         for _ in range(6):  # several requests, so more than one worker answers
             with urllib.request.urlopen(f"{base}/articles/webhook-not-working", timeout=30) as r:
                 assert r.status == 200
+        token = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "account", "token", "ada@example.com"],
+                               cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.strip()
         request = urllib.request.Request(f"{base}/api/cases", data=json.dumps(CASE).encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})  # fmt: skip
+                                         headers={"Content-Type": "application/json",
+                                                  "Authorization": f"Bearer {token}"})  # fmt: skip
         with urllib.request.urlopen(request, timeout=30) as r:
             assert r.status == 201 and json.loads(r.read())["reference"] == "CS0000001"
     finally:
