@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_TRIES = 5
-TOKEN_PREFIX = "kb_"
+TOKEN_PREFIX = "kb_"  # nosec B105 # a marker that tells our tokens apart, not a secret
 NAME_MAX = 100
 PURPOSES = ("register", "login")
 

@@ -314,10 +314,10 @@ def comment(reference: str):
 @bp.post("/cases/<reference>/reopen")
 def reopen(reference: str):
     """The raiser reopens a resolved case within 10 business days of its resolution, saying why."""
-    if current_account() is None:
+    account = current_account()
+    if account is None:
         return sign_in_first(url_for("cases.track", reference=reference))
-    case, account = _raisers_case(reference, "")
-    assert account is not None
+    case, _ = _raisers_case(reference, "")
     reason = (request.form.get("reason") or "").strip()
     if not reason or len(reason) > MAX_COMMENT:
         message = "Say why the case needs reopening" if not reason else \

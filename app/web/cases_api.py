@@ -193,7 +193,7 @@ def _case_input() -> dict[str, Any]:
         "required": list(REQUIRED),
         "properties": {
             "name": text("name", _VISIBLE),
-            "email": {**text("email", _EMAIL),
+            "email": {**text("email", f"^$|{_EMAIL}"),
                       "description": "Ignored: mail goes to the token's account, whose address was verified"},
             "organisation": text("organisation"),
             "party_id": text("party_id", _IDENT),
@@ -207,7 +207,7 @@ def _case_input() -> dict[str, Any]:
             "subcategory": text("subcategory"),
             "subject": text("subject", _VISIBLE),
             "description": text("description", _VISIBLE),
-            "url": text("url", _URL),
+            "url": text("url", f"^$|{_URL}"),
             "impact": {**levels, "description": "Section 6.3 impact; Medium when not given"},
             "urgency": {**levels, "description": "Section 6.3 urgency; Medium when not given"},
             "scenario_id": {"enum": ["", *model.scenarios, *model.service_requests],

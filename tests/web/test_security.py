@@ -183,7 +183,8 @@ def test_every_post_form_carries_the_sessions_csrf_token(app, client, desk):
     forms = _forms_on(client, public)
     participant = app.test_client()
     participant.get("/cases/link")  # the session's CSRF token
-    member = participant_with_a_resolved_case(app, participant)
+    member = desk["participant"]
+    sign_in(participant, member["account"])
     forms |= {f"participant {p}": f for p, f in _forms_on(participant, [
         "/cases/form", "/account/cases", "/account/tokens", "/account/organisation", f"/cases/{member['case']}",
     ]).items()}
