@@ -144,7 +144,8 @@ class Accounts(StoreBase):
             return []
         like = f"%{text}%"
         stmt = (select(OrganisationRow)
-                .where(or_(func.lower(OrganisationRow.name).like(like), func.lower(OrganisationRow.party_id).like(like)))
+                .where(or_(func.lower(OrganisationRow.name).like(like),
+                           func.lower(OrganisationRow.party_id).like(like)))
                 .order_by(func.lower(OrganisationRow.party_id) != text, OrganisationRow.name).limit(limit))  # fmt: skip
         with self._read() as s:
             return [o for o in map(_organisation, s.scalars(stmt)) if o is not None]

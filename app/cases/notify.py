@@ -79,18 +79,26 @@ class Notifier:
         lines += ["", SIGNATURE]
         return Mail(case.email, f"[{case.reference}] {headline}: {_one_line(case.subject)}", "\n".join(lines))
 
-    def new_link(self, case: Case, token: str) -> Mail:
+    def new_link(self, case: Case, token: str | None) -> Mail:
+        """A new tracking link (cases raised before accounts), or the case page (token None)."""
+        if token is None:
+            intro = f"Your case {case.reference} is on its page (sign in with this email address):"
+            link = self.case_url(case.reference)
+        else:
+            intro = f"Here is a new tracking link for your case {case.reference}. Earlier links no longer work."
+            link = self.tracking_url(case.reference, token)
         body = "\n".join(
             [
                 f"Dear {case.name},",
                 "",
-                f"Here is a new tracking link for your case {case.reference}. Earlier links no longer work.",
+                intro,
                 "",
-                self.tracking_url(case.reference, token),
+                link,
                 "",
                 "If you did not ask for this, you can ignore this email: the link only came to you.",
                 "",
                 SIGNATURE,
             ]
         )
-        return Mail(case.email, f"[{case.reference}] Your new tracking link", body)
+        return Mail(case.email, f"[{case.reference}] {'Your new tracking link' if token else 'Link to your case'}",
+                    body)

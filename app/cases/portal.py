@@ -111,8 +111,8 @@ class PortalMixin(StoreBase):
             for row in s.scalars(stmt):
                 if row.resolved_at is None or now < reopen_deadline(row.resolved_at):
                     continue
-                event = self._set_status(row, CaseStatus.CLOSED, now, AuthorKind.SYSTEM, None,  # type: ignore[attr-defined]
-                                         AUTO_CLOSE_NOTE)
+                set_status = self._set_status  # type: ignore[attr-defined]
+                event = set_status(row, CaseStatus.CLOSED, now, AuthorKind.SYSTEM, None, AUTO_CLOSE_NOTE)
                 row.updated_at = now
                 s.flush()
                 if mail is not None:

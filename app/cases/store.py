@@ -205,16 +205,19 @@ class CaseStore(PortalMixin, ConversationMixin, ActivityMixin, RateLimitMixin):
         with self._read() as s:
             return _to_case(self._row(s, reference), events="all")
 
-    def reissue_token(self, reference: str, email: str, mail: Callable[[Session, Case, str], None] | None = None
-                      ) -> tuple[Case, str] | None:
-        """A new tracking token when reference and email match (old links stop working); else None."""
+    def reissue_token(self, reference: str, email: str,
+                      mail: Callable[[Session, Case, str | None], None] | None = None) -> tuple[Case, str | None] | None:
+        """A new tracking token when reference and email match (old links stop working); else None.
+        A case raised with an account keeps no usable token: its page needs the raiser's sign-in (token None)."""
         with self._write() as s:
             ref = normalise_reference(reference)
             row = s.scalars(select(CaseRow).where(CaseRow.reference == ref).with_for_update()).first() if ref else None
             if row is None or row.email.casefold() != (email or "").strip().casefold():
                 return None
-            token = secrets.token_urlsafe(32)
-            row.token_hash = hash_token(token)
+            token: str | None = None
+            if row.account_id is None:
+                token = secrets.token_urlsafe(32)
+                row.token_hash = hash_token(token)
             case = _to_case(row, events="public")
             if mail is not None:
                 mail(s, case, token)

@@ -5,12 +5,30 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Flask, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from app.accounts.store import CODE_TRIES, Account, InvalidAccount
 from app.cases.forms import is_valid_email, parse_bool
 from app.cases.portal import reopen_deadline
-from app.web.account_auth import current_account, end_session, safe_next, sign_in_first, signed_in_account, start_session
+from app.web.account_auth import (
+    current_account,
+    end_session,
+    safe_next,
+    sign_in_first,
+    signed_in_account,
+    start_session,
+)
 from app.web.cases import allowed, case_view
 from app.web.deps import services
 from app.web.ratelimit import rate_limit
@@ -95,7 +113,8 @@ def register():
     elif not values["party_id"]:
         errors["party_id"] = "Choose your organisation, or tick 'I do not have a Party ID'"
     elif org is None:
-        errors["party_id"] = "We do not know that Party ID. Search for your organisation, or tick 'I do not have a Party ID'"
+        errors["party_id"] = ("We do not know that Party ID. Search for your organisation, or tick "
+                              "'I do not have a Party ID'")
     if not values["accept"]:
         errors["accept"] = "Confirm you have read the privacy policy and accept the terms and conditions"
     if not values["code"]:
@@ -247,8 +266,6 @@ def terms():
 @bp.before_app_request
 def _start_worker() -> None:
     """A serving process delivers the outbox and closes expired resolutions in the background."""
-    from flask import current_app
-
     if not current_app.testing:
         services().start_worker()
 

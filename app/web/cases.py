@@ -24,7 +24,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from app.accounts.store import Account
 from app.cases import CaseClosed, CaseNotFound
-from app.cases.forms import FIELD_BY_NAME, FIELDS, validate_case_form
+from app.cases.forms import CHECKBOXES, FIELD_BY_NAME, FIELDS, validate_case_form
 from app.cases.portal import ReopenWindowClosed, can_reopen, reopen_deadline
 from app.cases.records import Case
 from app.cases.routing import SERVICE_USERS, derive_routing
@@ -187,7 +187,8 @@ def _prefill(data: Any) -> dict[str, Any]:
 
 def _handed_over(data: Any, account: Account) -> dict[str, Any]:
     """The form as the raiser first sees it: their profile, then anything typed or handed over on top."""
-    typed = {k: str(v) for k, v in data.items() if k in FIELD_BY_NAME and k not in PREFILL and str(v).strip()}
+    typed = {k: str(v) for k, v in data.items()
+             if (k in FIELD_BY_NAME or k in CHECKBOXES) and k not in PREFILL and str(v).strip()}
     handed = {k: v for k, v in _prefill(data).items() if v}
     return {**profile_values(account), **typed, **handed, "email": account.email}
 

@@ -99,7 +99,8 @@ def create():
     errors = schema_errors(data)
     if errors:
         return _error("Some fields need attention.", 400, errors)
-    clean, errors = validate_case_form({**data, "email": account.email}, services().model)  # the rules the schema cannot state alone
+    # The rules the schema cannot state alone; mail goes to the token's account, whose address was verified.
+    clean, errors = validate_case_form({**data, "email": account.email}, services().model)
     if errors:
         return _error("Some fields need attention.", 400, errors)
     if not allowed("case-create", CREATE_LIMIT):

@@ -55,7 +55,8 @@ def ask(page: Page, question: str) -> None:
 
 def mails_to(live_app, address: str) -> list[email.message.EmailMessage]:
     folder = Path(live_app.config["KB_OUTBOX_DIR"])
-    found = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in sorted(folder.glob("*.eml"))]
+    found = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+             for p in sorted(folder.glob("*.eml"))]
     return [m for m in found if m["To"] == address]  # type: ignore[misc]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -337,6 +337,26 @@ def test_an_old_tracking_link_still_opens_a_case_raised_before_accounts(app, cli
     r = client.post(f"/cases/{case.reference}/comments", data={"csrf_token": csrf, "token": token, "body": "Hi"})
     assert r.status_code == 303
     assert client.get(f"/cases/{case.reference}").status_code == 302  # no token, no session: sign in
+
+
+def test_a_case_link_without_a_session_signs_in_with_a_code_then_opens_the_case(app, client, csrf, raiser) -> None:
+    ref = raise_api(client)
+    anonymous = app.test_client()
+    with anonymous.session_transaction() as session:
+        session["_csrf"] = CSRF
+    r = anonymous.get(f"/cases/{ref}")
+    assert r.status_code == 302 and f"next=/cases/{ref}" in r.headers["Location"]
+    login(anonymous, CSRF, "get_code", email="ada@example.com")
+    r = login(anonymous, CSRF, email="ada@example.com", code=last_code(app, "ada@example.com"), next=f"/cases/{ref}")
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/cases/{ref}")
+    assert anonymous.get(f"/cases/{ref}").status_code == 200
+
+
+def test_track_a_case_sends_the_case_page_for_a_case_with_an_account(app, client, csrf, raiser) -> None:
+    ref = raise_api(client)
+    client.post("/cases/link", data={"csrf_token": csrf, "reference": ref, "email": "ada@example.com"})
+    mail = mails(app)[-1]
+    assert "Link to your case" in mail["Subject"] and "token=" not in mail.get_content()
 
 
 # -- tokens and the API -----------------------------------------------------------------------------------------

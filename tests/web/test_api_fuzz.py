@@ -20,7 +20,8 @@ app = create_app({
 app.test_cli_runner().invoke(args=["index", "build"])
 _accounts = app.extensions["kb"].accounts
 #: The case endpoints need a participant's token; with it the fuzzer reaches their input validation.
-AUTH = {"Authorization": "Bearer " + _accounts.create_token(_accounts.add("fuzz@example.com", "Fu", "Zz").id, "fuzz")[1]}
+_token = _accounts.create_token(_accounts.add("fuzz@example.com", "Fu", "Zz").id, "fuzz")[1]
+AUTH = {"Authorization": f"Bearer {_token}"}
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
 
 
