@@ -1,13 +1,12 @@
 """The composition root: builds every service from settings. No Flask here."""
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-
-import logging
-import threading
 
 from app import background
 from app.accounts.store import Accounts

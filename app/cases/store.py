@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.cases.activity import ActivityMixin, ConversationMixin, RateLimitMixin
 from app.cases.errors import CaseClosed, CaseNotFound, InvalidTransition
-from app.cases.portal import PortalMixin
 from app.cases.models import CaseEventRow, CaseRow, ConversationRow, CounterRow
+from app.cases.portal import PortalMixin
 from app.cases.records import (
     TRANSITIONS,
     AuthorKind,
