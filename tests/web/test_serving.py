@@ -32,6 +32,23 @@ def test_make_serve_runs_gunicorn_with_overridable_workers_threads_and_port() ->
     assert '"app:create_app()"' in line
 
 
+def test_make_run_mails_links_to_the_port_it_serves_on_unless_kb_base_url_is_set() -> None:
+    def run_line(env: dict[str, str]) -> str:
+        out = subprocess.run(["make", "-n", "run", "PORT=8123"], cwd=ROOT, capture_output=True, text=True,
+                             check=True, env=env).stdout
+        return next(x for x in out.splitlines() if "flask --app app run" in x)
+
+    env = {k: v for k, v in os.environ.items() if k != "KB_BASE_URL"}
+    line = run_line(env)
+    assert "--port 8123" in line
+    def base_url(env: dict[str, str]) -> str:  # what the server would see, running the line up to flask
+        shell = line.split(" .venv/")[0] + " printenv KB_BASE_URL"
+        return subprocess.run(["sh", "-c", shell], capture_output=True, text=True, env=env, check=True).stdout.strip()
+
+    assert base_url(env) == "http://127.0.0.1:8123"
+    assert base_url({**env, "KB_BASE_URL": "https://kb.example"}) == "https://kb.example"
+
+
 @pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed in this environment")
 def test_gunicorn_workers_boot_together_on_a_fresh_database_and_serve(tmp_path: Path) -> None:
     env = {
