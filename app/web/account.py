@@ -11,7 +11,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -235,10 +234,7 @@ def tokens():
     created = None
     if request.method == "POST":
         _, created = services().accounts.create_token(account.id, request.form.get("name") or "")
-    resp = make_response(render_template("account/tokens.html", tokens=services().accounts.tokens(account.id),
-                                         created=created))
-    resp.headers["Cache-Control"] = "no-store"  # the new token is shown once: never kept by a cache
-    return resp
+    return render_template("account/tokens.html", tokens=services().accounts.tokens(account.id), created=created)
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
@@ -261,6 +257,13 @@ def privacy():
 @bp.get("/terms")
 def terms():
     return render_template("account/terms.html")
+
+
+@bp.after_request
+def _no_store(resp):
+    """Account pages show personal data (and a new token once): never kept by a proxy or the browser's cache."""
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 @bp.before_app_request

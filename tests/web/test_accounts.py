@@ -369,7 +369,8 @@ def test_tokens_are_shown_once_stored_hashed_used_and_revoked(app, client, csrf)
     sign_in(client, account)
     html = client.post("/account/tokens", data={"csrf_token": csrf, "name": "nightly export"}).get_data(as_text=True)
     secret = re.search(r'<code class="token">(kb_[^<]+)</code>', html).group(1)
-    assert secret not in client.get("/account/tokens").get_data(as_text=True)
+    page = client.get("/account/tokens")
+    assert secret not in page.get_data(as_text=True) and page.headers["Cache-Control"] == "no-store"
     with kb(app).accounts._read() as s:
         stored = s.scalars(select(AccessTokenRow)).one()
     assert secret not in stored.token_hash and len(stored.token_hash) == 64
