@@ -1,19 +1,24 @@
 """The composition root: builds every service from settings. No Flask here."""
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from app import background
+from app.accounts.store import Accounts
 from app.assistant.conversations import conversation_log_for, rate_limiter_for
 from app.assistant.service import Assistant
 from app.cases.db import make_engine, upgrade_or_retry
 from app.cases.mail import Mailer
 from app.cases.notify import Notifier
+from app.cases.outbox import Outbox
 from app.cases.service import CaseService
 from app.cases.store import CaseStore
 from app.console.accounts import StaffAccounts
@@ -28,6 +33,12 @@ from app.search.semantic import DisabledSemantic, SemanticSearcher
 from app.search.service import SearchService
 from app.search.store import IndexStore
 from app.servicemodel import ServiceModel, load_service_model
+
+logger = logging.getLogger(__name__)
+
+#: Seconds between runs of the background worker (outbox delivery, auto-close).
+WORKER_SECONDS = 15.0
+_WORKER_LOCK = threading.Lock()
 
 
 @dataclass
@@ -46,7 +57,26 @@ class Services:
     console: ConsoleStore  # articles linked to case resolutions, knowledge requests
     views: ViewCounter  # article page views, for the articles report
     searches: SearchLog  # searches counted per normalised query and day, for the knowledge-gaps report
+    accounts: Accounts  # participant accounts, organisations, one-time codes, API tokens
+    outbox: Outbox  # case emails queued with the change they report, delivered with retries
+    _worker: threading.Thread | None = field(default=None, repr=False)
 
+    def start_worker(self, interval: float = WORKER_SECONDS) -> threading.Thread:
+        """The background worker of a serving process: delivers the outbox (what a crash or an SMTP outage left)
+        and closes cases resolved more than 10 business days ago. Safe with many workers: messages are claimed."""
+        def run() -> None:
+            while not background.stopping():
+                for job in (self.outbox.deliver, self.cases.close_expired_resolutions):
+                    try:
+                        job()
+                    except Exception:  # the database may be down for a while: try again next round
+                        logger.exception("background job %s failed", getattr(job, "__name__", job))
+                background.wait(interval)
+
+        with _WORKER_LOCK:
+            if self._worker is None:
+                self._worker = background.start(run, "kb-outbox")
+            return self._worker
 
     @cached_property
     def assistant(self) -> Assistant:
@@ -83,12 +113,14 @@ def build_services(config: dict[str, Any], embedder: Embedder | None = None) -> 
     upgrade_or_retry(engine)  # an unreachable database does not stop the site: pages needing it answer 503
     case_store = CaseStore(engine)
     mailer = Mailer(config.get("KB_SMTP_URL"), config["KB_OUTBOX_DIR"], config["KB_MAIL_FROM"])
-    cases = CaseService(case_store, Notifier(mailer, config["KB_BASE_URL"]))
+    outbox = Outbox(engine, mailer)
+    cases = CaseService(case_store, Notifier(config["KB_BASE_URL"]), outbox)
     return Services(config=config, model=load_service_model(), source=source,
                     history=ContentHistory(content_dir), index_store=store, search=search,
                     case_store=case_store, cases=cases, mailer=mailer, records=case_store,
                     staff=StaffAccounts(engine, notify=mailer.send), console=ConsoleStore(engine),
-                    views=ViewCounter(engine), searches=SearchLog(engine))
+                    views=ViewCounter(engine), searches=SearchLog(engine), accounts=Accounts(engine),
+                    outbox=outbox)
 
 
 def build_semantic_search(config: dict[str, Any], content: ContentSource, store: IndexStore,

@@ -105,6 +105,9 @@ class Case:
     resolved_at: datetime | None
     closed_at: datetime | None
     conversation_id: str | None
+    account_id: int | None = None  # the participant account that raised it (None: raised before accounts)
+    organisation_id: int | None = None
+    reopened_at: datetime | None = None
     events: tuple[CaseEvent, ...] = field(default=(), compare=False)
 
     def sla_state(self, now: datetime) -> SlaState:

@@ -6,6 +6,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from app.web import (
+        account,
         api,
         assistant,
         auth,
@@ -27,5 +28,6 @@ def register_blueprints(app: Flask) -> None:
     cli.init_app(app)
     for bp in (pages.bp, glossary.bp, search.bp, api.bp, cases.bp, cases_api.bp, assistant.bp):
         app.register_blueprint(bp)
+    account.init_app(app)
     auth.init_app(app)
     console.init_app(app)

@@ -91,4 +91,7 @@ def openapi_document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "MHHS Knowledge Base and Assistant API", "version": "1.0.0"},
         "paths": PATHS,
+        "components": {"securitySchemes": {"bearer": {
+            "type": "http", "scheme": "bearer",
+            "description": "A personal access token from /account/tokens (or `flask --app app account token EMAIL`)"}}},
     }

@@ -16,6 +16,8 @@ NAMES = {
     "case-token": "failed case reference and token checks (tracking pages, comments, GET /api/cases/<reference>)",
     "article-vote": "\"Was this helpful?\" votes recorded (more are thanked but not counted)",
     "search-log": "searches counted for the knowledge-gaps report (more are answered but not counted)",
+    "code-address": "one-time codes requested from one client address (registration and sign-in)",
+    "code-email": "one-time codes sent to one email address",
 }
 _ITEM = re.compile(r"^\s*([a-z-]+)\s*=\s*(\d+)\s*/\s*(\d+)\s*$")
 

@@ -168,7 +168,7 @@ def test_a_turn_this_server_does_not_remember_is_shown_from_its_record(client, a
     assert "My DIP message bounced back" in first and 'href="/articles/message-bounce-back"' in first
 
 
-def test_raise_this_case_posts_the_current_topic_to_a_prefilled_form(client, app):
+def test_raise_this_case_posts_the_current_topic_to_a_prefilled_form(client, app, raiser):
     token = csrf(client)
     question = "How do we get credentials for the DIP API for our new adaptor?"
     _, cid = say(client, token, "What is the DIP?")
@@ -188,7 +188,7 @@ def test_raise_this_case_posts_the_current_topic_to_a_prefilled_form(client, app
         assert services().case_store.list_cases().total == 0
 
 
-def test_no_records_the_feedback_and_posts_on_to_the_case_form(client, app):
+def test_no_records_the_feedback_and_posts_on_to_the_case_form(client, app, raiser):
     token = csrf(client)
     html, cid = say(client, token, "What is the DIP?")
     fields = hidden(html, "feedback")

@@ -18,6 +18,7 @@ from app.cases.forms import validate_case_form
 from app.cases.records import AuthorKind
 from app.cases.store import CaseStore
 from app.servicemodel import load_service_model
+from conftest import gen_account, use_token
 
 TABLES = ("cases", "case_events", "votes", "conversations", "counters", "search_counts")
 FORM = {
@@ -52,7 +53,9 @@ def raise_some(store: CaseStore, count: int, start: int = 0) -> list[tuple[str, 
 def test_online_backup_restores_every_case_event_and_vote(app, app_config, tmp_path: Path) -> None:
     kb = app.extensions["kb"]
     store: CaseStore = kb.case_store
-    api = app.test_client().post("/api/cases", json=FORM)  # one through the API, as raisers do
+    raiser = app.test_client()
+    use_token(app, raiser, gen_account(app))
+    api = raiser.post("/api/cases", json=FORM)  # one through the API, as raisers do
     assert api.status_code == 201
     before = raise_some(store, 12)
     acknowledged_before_backup = dict(before)

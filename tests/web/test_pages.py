@@ -103,7 +103,7 @@ def _raise_links(html: str) -> list[str]:
     return [h.replace("&amp;", "&") for h in re.findall(r'<a class="button-link" href="([^"]+)"[^>]*>Raise a case about this</a>', html)]
 
 
-def test_an_article_that_routes_to_a_case_opens_the_form_with_its_route_chosen(client):
+def test_an_article_that_routes_to_a_case_opens_the_form_with_its_route_chosen(client, raiser):
     html = client.get("/articles/message-bounce-back").get_data(as_text=True)
     box = html.split('id="raise-case"', 1)[1].split("</section>", 1)[0]
     # the routing comes from the service model at render time, with the SLA clock's wording of the target
@@ -114,7 +114,7 @@ def test_an_article_that_routes_to_a_case_opens_the_form_with_its_route_chosen(c
     assert '<option value="DIP – Send Message" selected>' in form
 
 
-def test_a_scenario_link_without_a_category_still_selects_the_scenarios_category(client):
+def test_a_scenario_link_without_a_category_still_selects_the_scenarios_category(client, raiser):
     form = client.get("/cases/form?scenario=DIP-RECV-03").get_data(as_text=True)
     assert '<option value="DIP – Receive Message" selected>' in form
 
