@@ -224,8 +224,9 @@ class Assistant:
                       message: str, routed_as: tuple[Evidence, Decision] | None = None,
                       alone: tuple[Evidence, Decision] | None = None, others: tuple[Choice, ...] = ()) -> Answer:
         """Route the current topic (its first message, or all its messages for a follow-up) and decide."""
-        assert state.topic is not None
         topic = state.topic
+        if topic is None:  # advance() always leaves a topic for a message with content
+            raise RuntimeError("no topic to decide on")
         if routed_as is not None:
             evidence, d = routed_as
         else:
@@ -256,8 +257,7 @@ class Assistant:
         return self._pinned(d, evidence, topic)
 
     def _pinned(self, d: Decision, evidence: Evidence, topic: Topic) -> Decision:
-        assert topic.id is not None and topic.kind is not None
-        if d.entity is not None and d.entity.id == topic.id:
+        if topic.id is None or topic.kind is None or (d.entity is not None and d.entity.id == topic.id):
             return d
         kept = next((c for c in evidence.entities if c.id == topic.id), None)
         if kept is None:
