@@ -26,7 +26,8 @@ _FIELD, _RECORD = "\x1f", "\x1e"
 #: A commit tells readers what changed in a "Reader-Summary:" trailer; its subject is written for developers.
 SUMMARY_TRAILER = "Reader-Summary"
 #: The subject comes last: the output is stripped, and Python strips the separators too (they count as whitespace).
-_FORMAT = _FIELD.join(("%H", "%aI", "%an", f"%(trailers:key={SUMMARY_TRAILER},valueonly,separator=%x20)", "%s")) + _RECORD
+_SUMMARY = f"%(trailers:key={SUMMARY_TRAILER},valueonly,separator=%x20)"
+_FORMAT = _FIELD.join(("%H", "%aI", "%an", _SUMMARY, "%s")) + _RECORD
 
 
 @dataclass(frozen=True)
