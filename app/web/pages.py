@@ -4,7 +4,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.cases.forms import trim
@@ -71,17 +81,16 @@ def case_routes(article: Article, model: ServiceModel) -> list[CaseRoute]:
     scenarios (not a support issue) get none: the article is the answer."""
     out = []
     for sid in (*article.scenarios, *article.service_requests):
-        if sid in model.scenarios:
-            category, label, params = model.scenarios[sid].category, model.scenarios[sid].description, {"scenario": sid}
-        elif sid in model.service_requests:
-            category, label, params = model.service_requests[sid].category, model.service_requests[sid].name, {"sr": sid}
-        else:
+        scenario, request_ = model.scenarios.get(sid), model.service_requests.get(sid)
+        if scenario is None and request_ is None:
             continue
+        category = (scenario or request_).category
         routing = derive_routing({"scenario_id": sid, "category": category}, model)
         if routing is None or routing.source == "category":
             continue
-        out.append(CaseRoute(sid, label, routing, target_for(routing.priority).text,
-                             url_for("cases.form", **params, category=category)))
+        label = scenario.description if scenario else request_.name
+        link = url_for("cases.form", **({"scenario": sid} if scenario else {"sr": sid}), category=category)
+        out.append(CaseRoute(sid, label, routing, target_for(routing.priority).text, link))
     return out
 
 

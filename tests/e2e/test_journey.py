@@ -86,8 +86,8 @@ def participant_signs_in(page: Page, base_url: str, live_app) -> str:
 
 def fill_requester(page: Page) -> None:
     page.get_by_label("Your name").fill("Grace Hopper")
-    page.get_by_label("Party ID", exact=True).fill("GRACEPWR")
-    page.get_by_label("Market Participant ID", exact=True).fill("GRAC")
+    page.get_by_role("textbox", name=re.compile(r"^Party ID \(required")).fill("GRACEPWR")
+    page.get_by_role("textbox", name=re.compile(r"^Market Participant ID \(required")).fill("GRAC")
     page.get_by_label("CRA Market Role").fill("Supplier")
 
 
