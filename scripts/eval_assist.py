@@ -42,8 +42,12 @@ def judge(item: dict[str, Any], got: dict[str, Any]) -> dict[str, bool | None]:
     scenario = (got.get("scenario") or {}).get("id")
     want = item.get("expect_scenario")
     scenario_ok = scenario == want or (scenario is not None and scenario in (item.get("also_acceptable") or []))
+    expect_case = item.get("expect_case") or {}
+    if want is None and scenario and scenario.startswith("IC-") and expect_case.get("type") == "Incident":
+        # The set predates incident ids in "scenario" (issue 14: outage answers carry IC-nn); its outage items
+        # name the category in expect_case instead, so the id counts when it is that category.
+        scenario_ok = (got.get("case_draft") or {}).get("subcategory") == expect_case.get("subcategory")
     case_ok = sub_ok = None
-    expect_case = item.get("expect_case")
     if expect_case:
         draft = got.get("case_draft") or {}
         priorities = item.get("accept_priorities") or [expect_case["priority"]]

@@ -65,7 +65,7 @@ AFFECTED_SEVERAL = _rx(r"several", r"multiple", r"many (?:users|participants|sup
                        r"some (?:other )?(?:users|participants|suppliers|ldsos|agents)", r"not (?:just|only) us",
                        r"others (?:too|as well|also)", r"(?:a few|a couple of) (?:other )?\w+", r"we all",
                        r"(?:most|some|lots) of (?:us|the market)", r"same (?:problem|issue) as us")
-AFFECTED_SELF = _rx(r"only (?:us|me|our \w+|my \w+)", r"just (?:us|me|our \w+|my \w+)", r"single user",
+AFFECTED_SELF = _rx(r"(?<!not )only (?:us|me|our \w+|my \w+)", r"(?<!not )just (?:us|me|our \w+|my \w+)", r"single user",
                     r"(?:other|the other) (?:\w+ )?(?:participants|suppliers|ldsos|agents|companies) (?:are|seem|look) "
                     r"(?:fine|ok|okay|unaffected|getting|receiving|working)",
                     r"(?:no one|nobody) else", r"only affect(?:s|ing)? (?:us|me)", r"it'?s (?:just|only) (?:us|me)")

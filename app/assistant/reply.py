@@ -13,7 +13,7 @@ from app.assistant.decide import Action, Decision, Thresholds
 from app.assistant.dialogue import Facts
 from app.assistant.evidence import Candidate
 from app.assistant.routing import CaseDraft
-from app.assistant.steps import StepList, article_steps, best_steps
+from app.assistant.steps import StepList, article_steps, article_tables, best_steps
 from app.assistant.text import Query, terms_of
 from app.content.repository import ContentRepository
 from app.search.passages import Passage, article_passages, glossary_passage
@@ -107,6 +107,7 @@ class ReplyBuilder:
         self.thresholds = thresholds or Thresholds()
         self.passages = lru_cache(maxsize=1024)(self._load_passages)
         self.steps = lru_cache(maxsize=1024)(self._load_steps)
+        self.tables = lru_cache(maxsize=1024)(self._load_tables)
 
     def _load_passages(self, kind: str, slug: str) -> tuple[Passage, ...]:
         if kind == "glossary":
@@ -123,13 +124,19 @@ class ReplyBuilder:
         article = self.repo.get_article(slug)
         return article_steps(article) if article else ()
 
+    def _load_tables(self, slug: str) -> dict[str, tuple[str, ...]]:
+        article = self.repo.get_article(slug)
+        return article_tables(article) if article else {}
+
     def best_quote(self, doc: Candidate, query: Query) -> Quote | None:
         """The passage of a document that covers most of the question, trimmed to its best sentences."""
         passages = self.passages(doc.kind, doc.id)
         if not passages:
             return None
         best = max(passages, key=lambda p: (score_text(p.text, query, self.protected), -passages.index(p)))
-        sentences = [s.strip() for s in _SENTENCE.split(best.text) if s.strip()]
+        rows = self.tables(doc.id).get(best.section or "", ()) if doc.kind == "article" else ()
+        # a table is quoted by its rows that fit the question, never as one flattened line
+        sentences = list(rows) if rows else [s.strip() for s in _SENTENCE.split(best.text) if s.strip()]
         ranked = sorted(range(len(sentences)), key=lambda i: (-score_text(sentences[i], query, self.protected), i))
         keep: list[int] = []
         words = 0
@@ -158,7 +165,21 @@ class ReplyBuilder:
         return Quote(steps.heading, title, f"{url}#{steps.anchor}", doc.kind, doc.id, steps.anchor)
 
     # the reply
-    def build(self, decision: Decision, query: Query, facts: Facts | None = None, first_turn: bool = True) -> Reply:
+    def _named_term(self, names: tuple[str, ...], quote: Quote | None) -> str:
+        """The first glossary term the question names (acronym or full name), defined in one sentence."""
+        for name in names:
+            term = self.repo.find_term(name)
+            if term is None or (quote is not None and quote.kind == "glossary" and quote.slug == term.slug):
+                continue
+            if len(term.term.split()) < 2 and not term.acronym:
+                continue  # one ordinary word ("Case"): naming it is not asking about it
+            first = _SENTENCE.split(term.definition.strip())[0]
+            label = f"{term.acronym} ({term.term})" if term.acronym and term.acronym != term.term else term.term
+            return f"{label}: {first}"
+        return ""
+
+    def build(self, decision: Decision, query: Query, facts: Facts | None = None, first_turn: bool = True,
+              named: tuple[str, ...] = ()) -> Reply:
         """The reply for a decision about the current topic (``facts``: what the user told us about it)."""
         d, a = decision, decision.action
         if d.reason in SMALL_TALK:
@@ -176,6 +197,8 @@ class ReplyBuilder:
         quote = self._steps_quote(doc, chosen) if chosen and doc is not None else (
             self.best_quote(doc, query) if doc is not None else None)
         lead = self._lead(d, quote if not chosen else None, facts, bool(chosen))
+        if d.reason == "question" and d.entity is None and (term := self._named_term(named, quote)):
+            lead = f"{term} {lead}"
         if (first_turn and d.confidence < self.thresholds.hedge_below and a is not Action.REDIRECT
                 and d.reason not in ("tried", "requested", "case_reference")):
             lead = f"I think this is what you mean, but tell me if not. {lead}"
@@ -198,7 +221,7 @@ class ReplyBuilder:
             if facts is not None and facts.breach:
                 return ("A suspected data breach is a priority 1 security incident. Raise it now, and keep any "
                         "evidence you have.")
-            what = (ic.subcategory.split("(")[0].strip().lower() if ic else "a failure of a central service")
+            what = _incident_words(ic.subcategory) if ic else "a failure of a central service"
             who = AFFECTED_PLAIN[facts.affected if facts else None]
             return f"This sounds like {what} affecting {who}. Please raise it now so the desk can respond."
         if a is Action.RAISE_CASE and e is not None and e.kind == "sr":
@@ -251,6 +274,15 @@ class ReplyBuilder:
         who = re.search(r"\(([^)]+)\)", sc.category)
         contact = f"your {who.group(1)}" if who else "the party responsible"
         return f"This one is for {contact} to sort out, not Elexon: please contact them directly."
+
+
+def _incident_words(subcategory: str) -> str:
+    """"DIP Service Failures (In Hours)" -> "a DIP service failure": acronyms kept, the rest in lower case."""
+    words = subcategory.split("(")[0].split()
+    words = [w if w.isupper() else w.lower() for w in words]
+    if words and words[-1] == "failures":
+        words[-1] = "failure"
+    return "a " + " ".join(words)
 
 
 def query_asks_how(query: Query) -> bool:

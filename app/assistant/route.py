@@ -181,7 +181,8 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
     runner_up = next((c.score for c in evidence.entities if c.id not in same_need), 0.0)
     gap = entity.score - runner_up
     sure = entity.score >= t.confident and gap >= t.ambiguous_gap
-    if not sure and not evidence.specific_anchors and evidence.information < t.vague_information:
+    reach = s.outage or s.many_users or s.security  # an outage report routes by its reach, not its topic words
+    if not sure and not evidence.specific_anchors and not reach and evidence.information < t.vague_information:
         # Too little said to tell one scenario from another: offer the case, do not guess its routing.
         docs = tuple(evidence.documents[:MAX_ARTICLES])
         return Decision(Action.RAISE_CASE, None, docs, None, _confidence(entity.score, gap),

@@ -237,8 +237,6 @@ class Assistant:
         """A follow-up stays on its topic's route, unless the topic was unrouted or now reaches many participants."""
         if topic.id is None or topic.kind not in ENTITY_KINDS:
             return d
-        if d.entity is not None and d.entity.id == topic.id:
-            return d
         facts = topic.facts
         if topic.kind in ("dip", "incident") and (facts.affected in ("several", "everyone") or facts.breach):
             # The same problem reaches many participants: an incident on the system the topic is about.
@@ -252,6 +250,8 @@ class Assistant:
 
     def _pinned(self, d: Decision, evidence: Evidence, topic: Topic) -> Decision:
         assert topic.id is not None and topic.kind is not None
+        if d.entity is not None and d.entity.id == topic.id:
+            return d
         kept = next((c for c in evidence.entities if c.id == topic.id), None)
         if kept is None:
             target = self.matcher.target(topic.kind, topic.id)
@@ -265,13 +265,13 @@ class Assistant:
     def _other_problems(self, body: str, d: Decision) -> tuple[Choice, ...]:
         """Further problems in the same message, each routed on its own, to be asked about one at a time."""
         parts = [p.strip() for p in _SEGMENT.split(body) if p and len(p.split()) >= 4]
-        if len(parts) < 2:
+        parts = [p for p in parts if (sig := read_signals(p)).problem or sig.request]
+        if len(parts) < 2:  # one problem (most messages): no more matching
             return ()
         main = d.entity.id if d.entity else None
         found: dict[str, Choice] = {}
-        for part in parts[:MAX_PROBLEMS + 1]:
-            reading = read_message(part)
-            if not (read_signals(part).problem or read_signals(part).request) or reading.tried:
+        for part in parts[:MAX_PROBLEMS]:
+            if read_message(part).tried:
                 continue
             routed_part = route(self.matcher.match(part), self.model, self.thresholds)
             e = routed_part.entity
@@ -285,12 +285,13 @@ class Assistant:
     def _finish(self, message: str, conversation_id: str | None, state: DialogueState, decision: Decision,
                 evidence: Evidence | None, *, record: bool, first_turn: bool,
                 others: tuple[Choice, ...] = ()) -> Answer:
-        replies = self._replies
         matcher = self.matcher
+        replies = self._replies
         if replies is None:  # built together with the matcher, so only a bug gets here
             raise RuntimeError("the assistant's reply builder was not built")
         query = matcher.query_terms(evidence.question if evidence else message)
-        reply = replies.build(decision, query, state.topic.facts if state.topic else None, first_turn)
+        reply = replies.build(decision, query, state.topic.facts if state.topic else None, first_turn,
+                              evidence.anchors if evidence else ())
         entity = decision.entity
         scenario = scenario_json(entity.kind, entity.id, self.model) if entity else None
         articles = tuple(self._article_json(matcher.repo, d, reply.quote) for d in decision.articles)

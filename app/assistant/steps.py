@@ -34,8 +34,11 @@ def plain(markdown: str) -> str:
     text = _EMPHASIS.sub(r"\2", _LINK.sub(r"\1", markdown)).strip()
     text = re.sub(r"\s+", " ", text)
     if len(text.split()) > STEP_WORDS:
-        first = _SENTENCE_END.split(text)
-        text = first[0] if len(first[0].split()) <= STEP_WORDS else " ".join(text.split()[:STEP_WORDS]) + " …"
+        sentences = _SENTENCE_END.split(text)
+        kept = sentences[0]
+        if len(kept.split()) < 8 and len(sentences) > 1:  # a short lead-in ("Is it just you?") needs what follows
+            kept = f"{kept} {sentences[1]}"
+        text = kept if len(kept.split()) <= STEP_WORDS else " ".join(kept.split()[:STEP_WORDS]) + " …"
     return text
 
 
@@ -78,3 +81,28 @@ def best_steps(lists: tuple[StepList, ...], query: Query, protected: frozenset[s
         return None
     return max(usable, key=lambda s: (s.doing, score(s.heading + " " + " ".join(s.items), query, protected),
                                       -usable.index(s)))
+
+
+_ROW = re.compile(r"^\s*\|(.+)\|\s*$")
+_RULE = re.compile(r"^[\s|:-]+$")
+
+
+def article_tables(article: Article) -> dict[str, tuple[str, ...]]:
+    """Each section's table rows as plain text ("Field: what to enter"), by section anchor; header rows left out."""
+    found: dict[str, list[str]] = {}
+    heading: str | None = None
+    header = True
+    for line in article.body.splitlines():
+        if m := _HEADING.match(line):
+            heading, header = m.group(1), True
+        elif (m := _ROW.match(line)) and heading:
+            if _RULE.match(line):
+                header = False
+                continue
+            if header:
+                continue
+            cells = [plain(c) for c in m.group(1).split("|") if c.strip()]
+            if cells:
+                found.setdefault(anchor_for(heading), []).append(
+                    cells[0] + (": " + "; ".join(cells[1:]) if len(cells) > 1 else ""))
+    return {k: tuple(v) for k, v in found.items()}

@@ -49,7 +49,7 @@ def _limit(name: str, limit: tuple[int, int]) -> None:
 
 
 def read_message(value: Any) -> str:
-    """The message as typed: required, at most 2,000 characters."""
+    """The message as typed: required, at most MAX_MESSAGE (8,000) characters."""
     if not isinstance(value, str) or not value.strip():
         raise FieldError("message", "Type a question or describe the problem.")
     if len(value) > MAX_MESSAGE:
@@ -81,6 +81,8 @@ def api_assist():
         raise FieldError("message", "Send a JSON object with a 'message'.")
     message = read_message(body.get("message"))
     conversation_id = read_conversation_id(body.get("conversation_id"))
+    if conversation_id is not None and assistant().conversation(conversation_id) is None:
+        raise FieldError("conversation_id", "Unknown conversation id: leave it out to start a new conversation.")
     return jsonify(assistant().answer(message, conversation_id).as_json())
 
 

@@ -41,7 +41,7 @@ def handle_http(exc: HTTPException):
 
 def handle_field(exc: FieldError):
     if _wants_json():
-        return jsonify({"error": exc.message, "field": exc.field}), exc.status
+        return jsonify({"error": exc.message, "field": exc.field, "fields": {exc.field: exc.message}}), exc.status
     return render_template("error.html", error=InternalServerError(exc.message), code=exc.status), exc.status
 
 

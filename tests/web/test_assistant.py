@@ -12,7 +12,8 @@ from app.assistant.conversations import ConversationRecord, TurnRecord
 from app.assistant.service import Answer
 from app.web.deps import services
 
-KEYS = {"conversation_id", "action", "reply", "scenario", "articles", "case_draft", "confidence", "why"}
+KEYS = {"conversation_id", "action", "reply", "scenario", "articles", "case_draft", "confidence", "why", "lead", "steps",
+        "if_not_solved", "source", "choices", "others", "topic"}
 
 
 def ask(client, message, conversation_id=None):
@@ -24,20 +25,24 @@ def csrf(client, path="/assist") -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
-def test_api_answers_a_support_scenario_with_a_case_draft(client):
+def test_api_answers_a_self_help_first_scenario_with_steps_and_the_case_ready(client):
     r = ask(client, "My DIP message bounced back instead of being delivered")
     assert r.status_code == 200
     body = r.get_json()
     assert set(body) == KEYS
-    assert body["action"] == "raise_case"
+    assert body["action"] == "self_help"  # "Self Help guidance via response codes and then escalate"
     assert body["scenario"] == {"id": "DIP-SEND-04", "category": "DIP – Send Message", "description": "Bounce Back"}
     assert body["articles"][0]["slug"] == "message-bounce-back"
     assert set(body["articles"][0]) >= {"slug", "title", "url", "section", "score"}
     draft = body["case_draft"]
     assert (draft["category"], draft["type"], draft["report_to"], draft["priority"]) == (
         "DIP – Send Message", "Incident", "Service Provider", "P3")
-    assert set(draft) == {"category", "subcategory", "type", "report_to", "priority", "channel", "steps", "reason"}
-    assert "/articles/message-bounce-back" in body["reply"]
+    assert set(draft) == {"category", "subcategory", "type", "report_to", "priority", "channel", "steps", "reason",
+                          "subject", "description"}
+    assert draft["subject"] == "My DIP message bounced back instead of being delivered"
+    assert body["source"]["url"].startswith("/articles/message-bounce-back")
+    assert body["steps"] and all(f"{i}. {step}" in body["reply"] for i, step in enumerate(body["steps"], 1))
+    assert "DIP-SEND-04" not in body["reply"] and "/articles/" not in body["reply"]
     assert 0 <= body["confidence"] <= 1 and body["why"]
 
 
@@ -55,7 +60,7 @@ def test_api_says_out_of_scope_politely(client):
 
 
 @pytest.mark.parametrize("payload", [
-    {"message": ""}, {"message": "   "}, {"message": "x" * 2001}, {}, {"message": 42}, {"message": None},
+    {"message": ""}, {"message": "   "}, {"message": "x" * 8001}, {}, {"message": 42}, {"message": None},
 ])
 def test_api_rejects_empty_or_long_messages(client, payload):
     r = client.post("/api/assist", json=payload)
@@ -63,8 +68,8 @@ def test_api_rejects_empty_or_long_messages(client, payload):
     assert r.get_json()["field"] == "message" and r.get_json()["error"]
 
 
-def test_api_accepts_exactly_2000_characters(client):
-    assert ask(client, "bounced " + "x" * 1992).status_code == 200
+def test_api_accepts_exactly_8000_characters(client):
+    assert ask(client, "bounced " + "x" * 7992).status_code == 200
 
 
 def test_api_rejects_a_body_that_is_not_json(client):
