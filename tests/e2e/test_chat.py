@@ -94,3 +94,18 @@ def test_a_whole_thread_is_accessible(axe_page: Page, base_url: str, axe):
         ask(page, text)
     page.locator(".exchange details.why summary").first.click()
     assert axe() == []
+
+
+def test_a_quick_answer_button_sends_its_message(page: Page, base_url: str):
+    page.goto(base_url + "/assist")
+    question = ask(page, "is the DIP down at the moment?")
+    expect(question.locator("h2")).to_have_text("A quick question first")
+    choices = page.locator("form.quick-answers button")
+    assert choices.count() >= 2
+    chosen = choices.last
+    said = chosen.get_attribute("value")
+    chosen.click()
+    expect(page.locator(".exchange")).to_have_count(2, timeout=ANSWER_WAIT)
+    expect(page.locator(".exchange .msg-text").last).to_have_text(said)
+    expect(page.locator(".exchange h2").last).to_be_focused()
+    expect(page.locator("form.quick-answers")).to_have_count(0)  # the question was answered
