@@ -32,6 +32,8 @@ def test_a_case_raised_from_the_third_topic_holds_only_that_topic(page: Page, ba
     third = ask(page, OUTAGE)
     expect(third.locator("h2")).to_be_focused()  # focus moves to the new answer
     expect(page.locator(".exchange .msg-text")).to_have_text([CERTIFICATE, NEW_USER, OUTAGE])  # the whole thread
+    page.reload()  # the address names the conversation, so a reload shows the same thread
+    expect(page.locator(".exchange .msg-text")).to_have_text([CERTIFICATE, NEW_USER, OUTAGE])
     expect(page.locator(".exchange details.why")).to_have_count(3)  # each answer whole, not only the last
     expect(page.locator("[name=action][value=prefill]")).to_have_count(1)  # only the latest answer hands over
 
