@@ -167,17 +167,21 @@ def decide(state: DialogueState, reading: Reading, d: Decision, model: ServiceMo
     if topic is None:
         return d
     facts = topic.facts
-    if reading.domestic and not facts.breach:
+    if reading.domestic:
         return replace(d, action=Action.OUT_OF_SCOPE, entity=None, articles=(), case_draft=None, reason="domestic",
                        why="A home energy customer's question (a bill, a home meter, gas): not a market participant's "
                            "DIP or MHHS question.")
-    if reading.case_reference and reading.escalate and (sr := _escalation(model)) is not None:
-        draft = _row_draft(sr, model)
-        return replace(d, action=Action.RAISE_CASE, entity=sr, case_draft=draft, sure=True, reason="case_reference",
-                       why=f"The message names case {reading.case_reference} and asks for it to be escalated: the "
-                           f"{sr.title} request.")
+    if facts.case_reference:
+        if facts.escalate and (sr := _escalation(model)) is not None:
+            return replace(d, action=Action.RAISE_CASE, entity=sr, case_draft=_row_draft(sr, model), sure=True,
+                           reason="case_reference",
+                           why=f"The message names case {facts.case_reference} and asks for it to be escalated: the "
+                               f"{sr.title} request.")
+        return replace(d, action=Action.SELF_HELP, entity=None, case_draft=None, sure=True, reason="track",
+                       why=f"The message names case {facts.case_reference}: its tracking page answers it.")
     if facts.breach and (ic := security_category(model)) is not None:
-        d = replace(d, entity=_entity("incident", ic.id, ic.subcategory, d.entity))
+        # a suspected or actual data breach is always the desk's: Priority 1, whatever else the words matched
+        d = replace(d, action=Action.RAISE_CASE, entity=_entity("incident", ic.id, ic.subcategory, d.entity))
     if d.action is Action.OUT_OF_SCOPE:
         return d
     if d.vague and not topic.asked:

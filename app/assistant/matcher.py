@@ -468,7 +468,9 @@ class Matcher:
         query = self._analyse(question)
         signals = read_signals(question)
         timing = OUT_OF_HOURS_TERM if signals.out_of_hours else IN_HOURS_TERM if signals.in_hours else None
-        if timing:
+        if timing and (signals.outage or signals.many_users):
+            # an outage's time tells the in-hours and out-of-hours incidents apart; any other message's time
+            # says nothing about its topic
             timing = terms_of(timing)[0]  # as the evidence's fields hold it (stemmed)
             query = replace(query, concepts=(*query.concepts, Concept(timing, TIMING_WEIGHT,
                                                                       (Alternative((timing,), 1.0, timing),), True)))

@@ -85,7 +85,10 @@ URGENCY_LOW = _rx(r"inconvenien\w*", r"minor", r"cosmetic", r"not urgent", r"no 
 #: a suspected or actual unauthorised data breach is Priority 1 (section 6.4)
 BREACH = _rx(r"(?:data|security) breach", r"breach(?:ed)?", r"unauthori[sz]ed (?:party|parties|access|person|"
              r"penetration|use|user)", r"hack(?:ed|ers?|ing)?", r"compromised", r"intrusion", r"ransomware",
-             r"malware", r"leak(?:ed)?", r"stolen", r"(?:someone|somebody) (?:has |have )?(?:got|gained) (?:in|access)")
+             r"malware", r"(?:data|information|credentials?|keys?) (?:was |were |has been |have been )?leak(?:ed)?",
+             r"leak(?:ed)? (?:data|information|credentials?|keys?)", r"stolen",
+             r"(?:someone|somebody|an? (?:outsider|attacker|third party)) (?:has |have )?(?:got|gained|broken) "
+             r"(?:in|into|access)", r"(?:downloaded|accessed|copied) data (?:they|he|she|it) (?:shouldn'?t|should not)")
 #: a home energy customer's question: a bill, a home smart meter, gas (MHHS settles electricity market data)
 DOMESTIC = _rx(r"my (?:home|house|flat|own) ", r"my (?:energy|electricity|gas|power) (?:bill|supplier|tariff|meter|"
                r"account|supply)", r"my (?:smart )?meter", r"my bill", r"(?:energy|electricity|gas) bill",
@@ -140,7 +143,7 @@ class Reading:
     breach: bool
     domestic: bool
     case_reference: str | None
-    escalate: bool
+    escalate: bool  # asks for something to be escalated or chased
     availability_question: bool
 
 

@@ -132,6 +132,13 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
                         + (f", meaning similarity {evidence.semantic_top:.2f})." if evidence.semantic_top is not None
                            else ")."))
 
+    reach = s.outage or s.many_users or s.security  # an outage report routes by its reach, not its topic words
+    if s.problem and not s.informational and not reach and not evidence.specific_anchors \
+            and evidence.information < t.vague_information:
+        # A fault reported in words that name no topic ("something is wrong with the hub"): do not guess.
+        return Decision(Action.RAISE_CASE, None, tuple(evidence.documents[:MAX_ARTICLES]), None,
+                        _confidence(best_cov, 0.0), "The message reports a problem but names nothing that tells "
+                        f"one scenario from another (known words {evidence.information:.1f}).", False)
     # Outage words and a central system's incident category close behind: an incident for many users.
     incident = _named_system(evidence, model) or evidence.best_entity(("incident",))
     fits = incident is not None and _incident_fits(incident, evidence)
@@ -181,7 +188,6 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
     runner_up = next((c.score for c in evidence.entities if c.id not in same_need), 0.0)
     gap = entity.score - runner_up
     sure = entity.score >= t.confident and gap >= t.ambiguous_gap
-    reach = s.outage or s.many_users or s.security  # an outage report routes by its reach, not its topic words
     if not sure and not evidence.specific_anchors and not reach and evidence.information < t.vague_information:
         # Too little said to tell one scenario from another: offer the case, do not guess its routing.
         docs = tuple(evidence.documents[:MAX_ARTICLES])

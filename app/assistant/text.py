@@ -18,6 +18,9 @@ _URL = re.compile(r"\bhttps?://\S+", re.I)
 _WHEN = re.compile(r"\b\d{1,2}(?:[:.]\d\d)?\s?(?:am|pm)\b|\b(?:(?:last|this|next|yesterday|every|each|over the)\s+)?"
                    r"(?:yesterday|today|tonight|tomorrow|overnight|midnight|lunchtime|(?:mon|tues|wednes|thurs|fri|"
                    r"satur|sun)days?|nights?|mornings?|afternoons?|evenings?|weekends?)\b", re.I)
+#: the priority matrix's words about a workaround say how urgent a problem is, never what it is about
+_WORKAROUND = re.compile(r"\b(?:(?:there is |there's |we have |we've got )?(?:no|a|any|without (?:a|any))\s+)?"
+                         r"work[- ]?arounds?\b", re.I)
 _HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|org|net|uk|io|eu|co|gov|info|biz)\b", re.I)
 #: General English function words and fillers, beyond the search tokenizer's stop list; they say nothing about a topic.
 FILLER = frozenset("""
@@ -25,7 +28,7 @@ a about above after again ago all also am an and any anyone anything are aren as
 between both but by can cannot could couldn did didn do does doesn doing don done during each else etc
 ever every few for from further get gets getting got had hadn has hasn have haven having he her here hers him
 his how however i if in into is isn it its itself just let lets like ll made make many may me might more most
-much must my myself need needs no nor not now of often on once one only or other others our ours ourselves
+much must my myself need needs never no nor not now of often on once one only or other others our ours ourselves
 out over own per please put quite rather re really s said same say says see seem seems shall she should since so
 some someone something still such sure t take than that the their theirs them themselves then there these they
 this those though through thus to too under until up upon us use used ve very via want wants was wasn way we
@@ -208,6 +211,7 @@ class Analyzer:
         text = _EMAIL.sub(" email address ", text)
         text = _URL.sub(" link ", text)
         text = _WHEN.sub(" ", text)
+        text = _WORKAROUND.sub(" ", text)
         return _HOST.sub(" domain ", text)
 
     def analyse(self, text: str) -> Query:

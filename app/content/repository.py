@@ -85,7 +85,7 @@ class ContentRepository:
     def glossary_page(self, letter: str | None, page: int, per_page: int | None) -> GlossaryPage:
         terms = [t for t in self.glossary if not letter or t.letter == letter]
         size = per_page or max(len(terms), 1)
-        page = max(1, page)
+        page = min(max(1, page), max(1, -(-len(terms) // size)))  # past the end shows the last page
         start = (page - 1) * size
         return GlossaryPage(tuple(terms[start : start + size]), len(terms), page, per_page)
 

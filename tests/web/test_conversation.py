@@ -47,3 +47,11 @@ def test_a_pasted_email_is_read_for_its_body(client):
     body = say(client, email)
     assert body["action"] == "self_help"
     assert "bounce" in body["scenario"]["description"].lower()
+
+
+def test_several_problems_in_one_message_answer_the_first_and_offer_the_rest(client):
+    body = say(client, "My DIP message bounced back instead of being delivered. "
+                       "Separately, our webhook is not receiving any DIP messages.")
+    assert "bounce" in body["scenario"]["description"].lower()
+    assert [o["message"] for o in body["others"]] == ["Separately, our webhook is not receiving any DIP messages."]
+    assert "webhook" not in body["case_draft"]["description"]

@@ -88,10 +88,22 @@ def test_home_energy_questions_are_never_a_case():
     assert d.action is Action.OUT_OF_SCOPE and d.case_draft is None
 
 
-def test_a_case_reference_with_a_chase_is_the_escalation_request():
-    d = decide(state(None, None), read_message("CS0000042 has had no update, please escalate"),
-               row("dip", "DIP-REG-01"), MODEL)
+def test_a_case_reference_gets_tracking_help_and_a_chase_the_escalation_request():
+    reading = read_message("what's the status of CS0000042?")
+    asked = advance(DialogueState(), reading, Move.NEW_TOPIC, "status?", clock_out_of_hours=False, question=True)
+    d = decide(asked, reading, row("dip", "DIP-REG-01"), MODEL)
+    assert d.action is Action.SELF_HELP and d.case_draft is None
+    chase = read_message("nothing for three weeks, please escalate it")
+    later = advance(asked, chase, Move.FOLLOW_UP, "escalate", clock_out_of_hours=False, question=False)
+    d = decide(later, chase, row("dip", "DIP-REG-01"), MODEL)
     assert d.action is Action.RAISE_CASE and d.entity.id == "SR-33" and d.case_draft.priority == "P4"
+
+
+def test_a_suspected_breach_is_priority_one_even_when_the_words_matched_nothing():
+    reading = read_message("we think someone has got into our account and downloaded data they shouldn't have")
+    s = advance(DialogueState(), reading, Move.NEW_TOPIC, "x", clock_out_of_hours=False, question=False)
+    d = decide(s, reading, Decision(Action.OUT_OF_SCOPE, None, (), None, 0.9, "nothing"), MODEL)
+    assert d.action is Action.RAISE_CASE and d.entity.id == "IC-11" and d.case_draft.priority == "P1"
 
 
 @pytest.mark.parametrize(("message", "alone", "move"), [
