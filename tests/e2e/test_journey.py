@@ -52,8 +52,8 @@ def ask(page: Page, question: str) -> None:
 def fill_requester(page: Page) -> None:
     page.get_by_label("Your name").fill("Grace Hopper")
     page.get_by_label("Email address").fill("grace@example.com")
-    page.get_by_label("Party ID", exact=True).fill("GRACEPWR")
-    page.get_by_label("Market Participant ID", exact=True).fill("GRAC")
+    page.get_by_label(re.compile(r"^Party ID")).fill("GRACEPWR")  # its label adds "(required, or tick ...)"
+    page.get_by_label(re.compile(r"^Market Participant ID")).fill("GRAC")
     page.get_by_label("CRA Market Role").fill("Supplier")
 
 
