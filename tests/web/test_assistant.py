@@ -188,6 +188,15 @@ def test_raise_this_case_posts_the_current_topic_to_a_prefilled_form(client, app
         assert services().case_store.list_cases().total == 0
 
 
+def test_an_outage_hands_over_its_impact_and_urgency_so_the_form_keeps_the_priority(client, raiser):
+    html, _ = say(client, csrf(client), "The DIP is down for everyone, nothing is flowing for any participant")
+    shown = re.search(r"<dt>Priority</dt><dd>(P[1-4])", html).group(1)
+    fields = hidden(html, "handover")
+    assert fields["impact"] in ("High", "Medium", "Low") and fields["urgency"] in ("High", "Medium", "Low")
+    form = client.post("/cases/form", data=fields).get_data(as_text=True)
+    assert re.search(r"<dt>Priority</dt><dd>(P[1-4])", form).group(1) == shown
+
+
 def test_no_records_the_feedback_and_posts_on_to_the_case_form(client, app, raiser):
     token = csrf(client)
     html, cid = say(client, token, "What is the DIP?")
