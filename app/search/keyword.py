@@ -195,6 +195,17 @@ class KeywordIndex:
     def terms(self, text: str) -> list[str]:
         return [t for m in WORD.finditer(text) for t in normalise_terms(m.group(0), self._tok.protected)]
 
+    def coverage(self, text: str) -> float:
+        """Share of the query's words that the index holds, exactly or within typo distance (0 with no words).
+
+        Part of the relevance floor (app.search.service): most words of a question about the service occur in
+        the articles, most words of one about the weather or a recipe do not.
+        """
+        terms = list(dict.fromkeys(self.terms(text)))
+        known = [t for t in terms if any(self._scorer.frequency(f, t) for f in SEARCH_FIELDS)
+                 or (len(t) >= 4 and t.isalpha() and self._near.within(t, _max_edits(t)))]
+        return len(known) / len(terms) if terms else 0.0
+
     def _build_query(self, text: str) -> tuple[Q.Query, dict[str, list[str]], list[str]]:
         parts: list[Q.Query] = []
         fuzzy: list[str] = []
@@ -247,7 +258,7 @@ class KeywordIndex:
             matched = {leaf for leaf, mask in leaves if mask[rank - 1]}
             hits.append(self._hit(int(doc), float(weighted[i]), rank, matched, expansions, fuzzy,
                                   explain and (snippets is None or rank <= snippets)))
-        suggestion = self._suggest(text) if explain and (fuzzy or not hits) else None
+        suggestion = self.suggestion(text) if explain and (fuzzy or not hits) else None
         return hits, suggestion
 
     def _resolve_fuzzy(self, q: Q.Query) -> Q.Query:
@@ -288,7 +299,7 @@ class KeywordIndex:
     def _terms_of(self, word: str) -> tuple[str, ...]:
         return cached_terms(word, self._tok.protected)
 
-    def _suggest(self, text: str) -> str | None:
+    def suggestion(self, text: str) -> str | None:
         """The text with each word the index does not know replaced by its closest known spelling: fewest edits
         (one for short words, two for long ones), then the most used; it shares the word's first letter (most
         typos keep it)."""

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, jsonify, request
 from app.content.models import Article, Status
 from app.web.deps import services
 from app.web.openapi import openapi_document
-from app.web.params import glossary_params, search_params
+from app.web.params import glossary_params, page_params, search_params
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -28,10 +28,12 @@ def article_json(a: Article, with_html: bool = False) -> dict:
 
 @bp.get("/search")
 def search():
-    q, mode, limit, category = search_params(request.args)
-    r = services().search.search(q, mode=mode, limit=limit, category=category)
+    q, mode, _, category = search_params(request.args)
+    page, per_page = page_params(request.args, 10)
+    r = services().search.search(q, mode=mode, limit=per_page, category=category, offset=(page - 1) * per_page)
     return jsonify({
         "query": r.query, "mode": r.mode, "results": [h.as_json() for h in r.hits], "suggestion": r.suggestion,
+        "total": r.total, "page": page, "per_page": per_page,
         "took_ms": round(r.took_ms, 2), "degraded": r.degraded, "notice": r.notice,
     })
 

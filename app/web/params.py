@@ -43,6 +43,18 @@ def glossary_params(args: Mapping[str, str]) -> tuple[str | None, int, int | Non
     return letter, page, per_page
 
 
+def page_params(args: Mapping[str, str], default_per_page: int) -> tuple[int, int]:
+    """(page, per_page) of a search: per_page 10, 20 or 50; `limit` (1-50), the older API parameter, stands for
+    per_page when per_page is not given."""
+    if args.get("per_page"):
+        per_page = int_param(args, "per_page", default_per_page, 1, 50)
+        if per_page not in PER_PAGE_CHOICES:
+            raise FieldError("per_page", "'per_page' must be 10, 20 or 50")
+    else:
+        per_page = int_param(args, "limit", default_per_page, 1, 50)
+    return int_param(args, "page", 1, 1, 1000), per_page
+
+
 def search_params(args: Mapping[str, str]) -> tuple[str, str, int, str | None]:
     q = (args.get("q") or "").strip()
     if not q:
