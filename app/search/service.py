@@ -13,6 +13,7 @@ from app.search.build import protected_terms
 from app.search.keyword import KeywordIndex
 from app.search.models import IndexUnavailable, SearchHit, SearchResponse
 from app.search.store import IndexStore
+from app.search.suggest import Suggestion, Suggestions
 from app.search.synonyms import Synonyms
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,11 @@ class SearchService:
         self._keyword: KeywordIndex | None = None
         self._version: float | None = None
         self._keyword_notice: str | None = None
+        self._suggestions = Suggestions()
+
+    def suggest(self, text: str) -> list[Suggestion]:
+        """Article titles and glossary terms for what is being typed (app.search.suggest)."""
+        return self._suggestions.for_content(self.repo).suggest(text[:MAX_QUERY])
 
     def keyword_index(self) -> tuple[KeywordIndex, str | None]:
         """The current keyword index, reopened when a new build is published; a RAM index if none is built."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 
 from app.content.models import Article, Status
+from app.search.service import MAX_QUERY
 from app.web.deps import services
+from app.web.errors import FieldError
 from app.web.openapi import openapi_document
-from app.web.params import glossary_params, page_params, search_params
+from app.web.params import glossary_params, glossary_query, page_params, search_params
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -38,6 +40,14 @@ def search():
     })
 
 
+@bp.get("/suggest")
+def suggest():
+    q = (request.args.get("q") or "").strip()
+    if len(q) > MAX_QUERY:
+        raise FieldError("q", f"The search is too long: at most {MAX_QUERY} characters.")
+    return jsonify({"suggestions": [s.as_json() for s in services().search.suggest(q)]})
+
+
 @bp.get("/articles")
 def articles():
     items = sorted(services().content.published(), key=lambda a: a.slug)
@@ -63,7 +73,7 @@ def article(slug: str):
 @bp.get("/glossary")
 def glossary():
     letter, page, per_page = glossary_params(request.args)
-    result = services().content.glossary_page(letter, page, per_page)
+    result = services().content.glossary_page(letter, page, per_page, glossary_query(request.args))
     return jsonify({
         "total": result.total, "page": result.page, "per_page": result.per_page or result.total,
         "terms": [{"term": t.term, "acronym": t.acronym, "slug": t.slug, "url": t.url, "definition": t.definition}

@@ -43,6 +43,14 @@ def glossary_params(args: Mapping[str, str]) -> tuple[str | None, int, int | Non
     return letter, page, per_page
 
 
+def glossary_query(args: Mapping[str, str]) -> str:
+    """The glossary filter: text a term, acronym or alias must hold."""
+    q = (args.get("q") or "").strip()
+    if len(q) > 100:
+        raise FieldError("q", "The filter is too long: at most 100 characters.")
+    return q
+
+
 def page_params(args: Mapping[str, str], default_per_page: int) -> tuple[int, int]:
     """(page, per_page) of a search: per_page 10, 20 or 50; `limit` (1-50), the older API parameter, stands for
     per_page when per_page is not given."""
