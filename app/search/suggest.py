@@ -69,8 +69,10 @@ class Suggester:
             elif near.intersection(e.words):
                 typos.append(e)
         found: dict[Suggestion, None] = {}
-        # names that begin with what was typed first, then articles before glossary terms; typos after
-        for e in sorted(exact, key=lambda e: (not e.words[0].startswith(typed[0]), e.rank)) + typos:
+        # names that begin with what was typed first, then articles before glossary terms; typos after, alike
+        exact.sort(key=lambda e: (not e.words[0].startswith(typed[0]), e.rank))
+        typos.sort(key=lambda e: (e.words[0] not in near, e.rank))
+        for e in exact + typos:
             found.setdefault(e.suggestion)
             if len(found) >= limit:
                 break
