@@ -28,6 +28,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_FROM", "MHHS Service Desk <no-reply@localhost>", "From: address of notification emails."),
     Setting("BASE_URL", "http://127.0.0.1:5000", "Public address used in links inside emails."),
     Setting("SEMANTIC", "on", "on | off: load the embedding model for semantic and hybrid search."),
+    Setting("NOW", None, "Pins the assistant's clock (ISO time, e.g. 2026-11-04T11:00:00+00:00) for tests, "
+            "`make eval` and benchmarks; unset, the server's clock decides in or out of support hours."),
     Setting("SESSION_MINUTES", 60, "Staff sessions expire after this many minutes of inactivity."),
     Setting("RATE_LIMITS", "", "Per-client limits overriding the defaults, as name=count/seconds, comma-separated: "
             "assist-api (30/60), assist-page (60/60), case-create (10/3600), case-comment (30/3600), "

@@ -1,10 +1,13 @@
 """The composition root: builds every service from settings. No Flask here."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from app.assistant.conversations import conversation_log_for, rate_limiter_for
 from app.assistant.service import Assistant
@@ -48,12 +51,25 @@ class Services:
         """The deflection assistant; conversations and rate limits go to the cases store when there is one."""
         store = getattr(self, "records", None)
         return Assistant(lambda: self.content, self.model, self.search,
-                         conversations=conversation_log_for(store), limiter=rate_limiter_for(store))
+                         conversations=conversation_log_for(store), limiter=rate_limiter_for(store),
+                         clock=clock_from(self.config.get("KB_NOW")))
 
     @property
     def content(self) -> ContentRepository:
         """The current articles and glossary; ask again per request, it changes when a new index is published."""
         return self.source.current()
+
+
+def clock_from(pinned: str | None) -> Callable[[], datetime]:
+    """The server's clock, or the fixed time KB_NOW gives (naive times are UK time)."""
+    if not pinned:
+        return lambda: datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(str(pinned))
+    except ValueError as exc:
+        raise ValueError(f"KB_NOW must be an ISO date and time, e.g. 2026-11-04T11:00:00: {pinned!r}") from exc
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Europe/London"))
+    return lambda: moment
 
 
 def build_services(config: dict[str, Any], embedder: Embedder | None = None) -> Services:

@@ -23,6 +23,7 @@ class TurnRecord:
     scenario_id: str | None = None
     articles: tuple[str, ...] = ()
     confidence: float | None = None
+    state: dict[str, Any] | None = None  # the dialogue state after this turn (app.assistant.dialogue)
 
 
 @dataclass(frozen=True)
@@ -89,14 +90,14 @@ class CaseStoreConversationLog:
         from app.cases.records import Turn  # the cases layer is optional at import time
 
         saved = self.store.save_turn(conversation_id, Turn(turn.question, turn.action, turn.scenario_id,
-                                                            turn.articles, turn.confidence))
+                                                            turn.articles, turn.confidence, turn.state))
         return saved.id
 
     def get(self, conversation_id: str) -> ConversationRecord | None:
         c = self.store.get_conversation(conversation_id)
         if c is None:
             return None
-        turns = tuple(TurnRecord(t.question, t.action, t.scenario_id, tuple(t.articles), t.confidence)
+        turns = tuple(TurnRecord(t.question, t.action, t.scenario_id, tuple(t.articles), t.confidence, t.state)
                       for t in c.turns)
         return ConversationRecord(c.id, turns, c.feedback)
 

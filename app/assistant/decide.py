@@ -1,24 +1,38 @@
-"""The decision, as a pure function of the evidence: answer, raise a case, redirect, or out of scope.
+"""What the assistant does next, as a pure function of the conversation's state: same state, same decision.
 
-Thresholds were calibrated on the development set's score distributions (scripts/eval_assist.py shows
-them); they compare shares of the question explained, so they do not depend on the corpus size.
+The route (``app.assistant.route``) says what the current topic is about; the topic's facts say what the user
+has tried, who is affected, when and how urgent. The service definition's rows say the rest: a self-help step
+first or not, a fixed priority or the impact x urgency matrix (section 6.3), in-hours and out-of-hours
+incident categories (appendix 20), and Priority 1 for a suspected data breach (section 6.4).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from app.assistant.evidence import Candidate, Evidence
+from app.assistant.evidence import Candidate
 from app.assistant.routing import (
     CaseDraft,
     draft_for_incident,
     draft_for_scenario,
     draft_for_service_request,
-    levels_for_outage,
+    incident_variant,
+    security_category,
 )
+from app.assistant.signals import Level
 from app.servicemodel import PriorityDerivation, ServiceModel
 
+if TYPE_CHECKING:
+    from app.assistant.dialogue import DialogueState, Facts
+    from app.assistant.reading import Reading
+
 MAX_ARTICLES = 3
+#: An outage reported without words about its reach is assumed to affect several users, and to stop work.
+ASSUMED_IMPACT, ASSUMED_URGENCY = "Medium", "High"
+IMPACT_BY_AFFECTED = {"everyone": "High", "several": "Medium", "self": "Low"}
+#: the catalogue request that escalates an existing case
+ESCALATION_REQUEST = "Issue Escalation"
 
 
 class Action(StrEnum):
@@ -26,11 +40,37 @@ class Action(StrEnum):
     RAISE_CASE = "raise_case"
     REDIRECT = "redirect"
     OUT_OF_SCOPE = "out_of_scope"
+    CLARIFY = "clarify"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A quick answer to a clarifying question: the label on the button and the message it sends."""
+
+    label: str
+    message: str
+
+
+#: "what kind of problem?" when a message names no scenario: one choice per kind of DIP trouble
+PROBLEM_KINDS = (
+    Choice("Sending messages", "We can't send messages through the DIP"),
+    Choice("Receiving messages", "We are not receiving messages from the DIP"),
+    Choice("Certificates or keys", "Our DIP certificate or keys are not working"),
+    Choice("Portal access or registration", "We can't get into the DIP portal or finish our registration"),
+    Choice("The DIP is down for everyone", "The DIP is down for everyone, nothing is flowing"),
+)
+#: "who is affected?" when an outage is asked about but its reach decides the priority
+SCOPES = (
+    Choice("Only us", "It's only us, other participants seem fine"),
+    Choice("Several participants", "Several other participants have the same problem"),
+    Choice("Everyone", "It's everyone, nothing is flowing for any participant"),
+)
 
 
 @dataclass(frozen=True)
 class Thresholds:
     floor: float = 0.30  # below this share explained, nothing here is about the question
+    anchored_floor: float = 0.20  # ... unless it names one of the service's own multi-word terms ("DIP invoices")
     unanchored: float = 0.35  # a question naming none of the service's own terms needs more than this ...
     unanchored_foreign: float = 0.50  # ... and this when it also uses words our texts never use ("canteen")
     min_information: float = 3.0  # "what's 2+2": too few known words to be about anything here
@@ -43,6 +83,7 @@ class Thresholds:
     ambiguous_gap: float = 0.06  # top two entities closer than this: say so
     specific_routing: float = 0.1  # a DIP scenario this close behind a catalogue request is the better route
     vague_information: float = 8.0  # fewer known words than this, ambiguous and unanchored: do not guess
+    hedge_below: float = 0.5  # a reply says it may have misread only below this confidence
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -58,157 +99,118 @@ class Decision:
     why: str
     sure: bool = True
     priority_hint: PriorityDerivation | None = None  # for "what priority would that be?" questions
+    choices: tuple[Choice, ...] = ()  # quick answers, for clarify
+    question: str = ""  # the clarifying question asked
+    reason: str = ""  # what led here, for the reply: "tried", "requested", "domestic", "greeting", ...
+
+    @property
+    def vague(self) -> bool:
+        """The route found several scenarios about equally likely and nothing to tell them apart."""
+        return self.action is Action.RAISE_CASE and self.entity is None and not self.sure
 
 
-def _confidence(score: float, gap: float) -> float:
-    """0..1 from how much of the question is explained and how far ahead of the runner-up."""
-    return round(min(1.0, score / 0.75) * (0.6 + 0.4 * min(1.0, max(gap, 0.0) / 0.15)), 3)
+def _levels(facts: Facts) -> tuple[Level, Level]:
+    """Impact from who is affected, urgency from whether primary functions work (section 6.3)."""
+    impact = (Level(IMPACT_BY_AFFECTED[facts.affected], f"{facts.affected} affected") if facts.affected
+              else Level(ASSUMED_IMPACT, "assumed: an outage affecting several users"))
+    urgency = (Level(facts.urgency, ", ".join(facts.urgency_words) or facts.urgency) if facts.urgency
+               else Level(ASSUMED_URGENCY, "assumed: the service is not working"))
+    return impact, urgency
 
 
-def _documents_for(entity: Candidate | None, evidence: Evidence) -> tuple[Candidate, ...]:
-    """The entity's own articles first (as scored for this question), then the best other documents."""
-    docs = {d.id: d for d in evidence.documents if d.kind == "article"}
-    chosen: list[Candidate] = []
-    if entity is not None:
-        for slug in entity.articles:
-            chosen.append(docs.get(slug) or Candidate("article", slug, slug, 0.0, articles=(slug,)))
-    for d in evidence.documents:
-        if len(chosen) >= MAX_ARTICLES:
-            break
-        if all(d.id != c.id for c in chosen):
-            chosen.append(d)
-    return tuple(chosen[:MAX_ARTICLES])
+def _entity(kind: str, ident: str, title: str, base: Candidate | None) -> Candidate:
+    """A route's entity replaced by another of the service model's (a variant or the escalation request)."""
+    return Candidate(kind, ident, title, base.score if base else 1.0, base.coverage if base else 1.0,
+                     articles=base.articles if base else ())
 
 
-def _draft(entity: Candidate, evidence: Evidence, model: ServiceModel) -> CaseDraft | None:
+def _incident(d: Decision, state: DialogueState, model: ServiceModel) -> Decision:
+    """An incident on a central service: the category for the time it happens, the priority from the facts."""
+    facts = state.topic.facts if state.topic else None
+    assert d.entity is not None and facts is not None
+    ic = model.incident_categories[d.entity.id]
+    if facts.breach:
+        ic = security_category(model) or ic
+        impact, urgency = Level("High", "a suspected or actual data breach"), Level("High", "Priority 1 (section 6.4)")
+    else:
+        ic = incident_variant(ic, bool(facts.out_of_hours), model)
+        impact, urgency = _levels(facts)
+    entity = _entity("incident", ic.id, ic.subcategory, d.entity)
+    draft = draft_for_incident(ic, model, impact, urgency)
+    return replace(d, action=Action.RAISE_CASE, entity=entity, case_draft=draft,
+                   why=f"{d.why} Incident on a central service: {ic.category} / {ic.subcategory}, {draft.priority} "
+                       f"from impact {impact.level} ({impact.reason}) and urgency {urgency.level} ({urgency.reason}).")
+
+
+def _row_draft(entity: Candidate, model: ServiceModel) -> CaseDraft | None:
     if entity.kind == "dip" and entity.id in model.scenarios:
         return draft_for_scenario(model.scenarios[entity.id])
     if entity.kind == "sr" and entity.id in model.service_requests:
         return draft_for_service_request(model.service_requests[entity.id])
-    if entity.kind == "incident" and entity.id in model.incident_categories:
-        impact, urgency = levels_for_outage(evidence.signals)
-        return draft_for_incident(model.incident_categories[entity.id], model, impact, urgency)
     return None
 
 
-def _priority_hint(evidence: Evidence, model: ServiceModel) -> PriorityDerivation | None:
-    s = evidence.signals
-    if s.priority_question and s.impact and s.urgency:
-        return model.derive_priority(s.impact.level, s.urgency.level)
-    return None
+def _clarify(d: Decision, question: str, choices: tuple[Choice, ...], why: str) -> Decision:
+    return replace(d, action=Action.CLARIFY, entity=None, case_draft=None, choices=choices, question=question,
+                   why=why, reason="clarify")
 
 
-def out_of_scope(evidence: Evidence, best_cov: float, t: Thresholds) -> bool:
-    """Nothing here is about the message: too little of it explained and none of the service's terms used."""
-    sem = evidence.semantic_top
-    if best_cov < t.floor and not (sem is not None and sem >= t.semantic_in_scope and evidence.anchors):
-        return True
-    if evidence.anchors:
-        return False
-    if sem is not None and sem >= t.semantic_in_scope:
-        return False
-    needed = t.unanchored if evidence.known_share >= 1.0 else t.unanchored_foreign
-    if sem is not None and sem < t.semantic_out_of_scope:
-        needed = max(needed, t.unanchored_foreign)  # far in meaning too: the words must explain much more
-    return evidence.information < t.min_information or best_cov <= needed
+def _escalation(model: ServiceModel) -> Candidate | None:
+    sr = next((s for s in model.service_requests.values() if s.name == ESCALATION_REQUEST), None)
+    return _entity("sr", sr.id, sr.name, None) if sr else None
 
 
-def _incident_fits(incident: Candidate, evidence: Evidence) -> bool:
-    """Outage or many-users words, or a fault named in terms only a central service's incidents use."""
-    s = evidence.signals
-    if s.informational:
-        return False
-    if s.outage or s.many_users or s.security:
-        return True
-    others: set[str] = set()
-    for c in [c for c in evidence.entities if c.kind != "incident"][:5]:
-        others.update(c.matched)
-    return s.problem and bool(set(incident.matched) - others)
-
-
-def _standing(entity: Candidate, evidence: Evidence) -> float:
-    """How well a scenario or request explains the question: its own score, or its own article's if better."""
-    return max([entity.score, *(d.score for d in evidence.documents if d.id in entity.articles)])
-
-
-def decide(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRESHOLDS) -> Decision:
-    """One action for one message; never raises for any evidence."""
-    s = evidence.signals
-    entity = evidence.best_entity()
-    doc = evidence.best_document
-    best_cov = max((c.coverage for c in (entity, doc) if c is not None), default=0.0)
-    if out_of_scope(evidence, best_cov, t):
-        return Decision(Action.OUT_OF_SCOPE, None, (), None, round(1 - best_cov, 3),
-                        f"Nothing in the knowledge base or the service definition explains this message "
-                        f"(best share explained {best_cov:.2f}"
-                        + (f", meaning similarity {evidence.semantic_top:.2f})." if evidence.semantic_top is not None
-                           else ")."))
-
-    # Outage words and a central system's incident category close behind: an incident for many users.
-    incident = evidence.best_entity(("incident",))
-    fits = incident is not None and _incident_fits(incident, evidence)
-    if (entity is not None and incident is not None and incident is not entity and fits
-            and (incident.score >= t.incident_ratio * entity.score
-                 or (s.security and entity.kind == "sr" and incident.coverage >= t.floor))):
-        # A security incident, or a suspected one, is priority 1 to 3 (section 6.4), never a P4 service request.
-        entity = incident
-    elif entity is not None and entity.kind == "incident" and not fits:
-        # Incident categories are for central services failing; otherwise the best scenario or request.
-        entity = evidence.best_entity(("dip", "sr")) or entity
-    margin = t.informational_margin if s.informational else t.document_margin
-    # A glossary entry says what a term means: it answers a question about the term, never a reported fault.
-    defines_only = doc is not None and doc.kind == "glossary" and s.problem and not s.informational
-    doc_led = doc is not None and not (entity is not None and entity.kind == "incident" and fits) and (
-        entity is None
-        or (doc.id not in entity.articles and doc.score >= _standing(entity, evidence) + margin and not defines_only)
-        or (entity.kind == "incident" and not fits)
-        or (s.informational and entity.kind == "sr" and doc.score >= entity.score - margin - t.document_margin)
-    )
-    if doc_led and doc is not None and doc.covers and not s.informational:
-        # The best article is a scenario's or request's own article: that entity is the route.
-        owner = next((c for c in evidence.entities if c.id in doc.covers), None)
-        if owner is not None:
-            entity, doc_led = owner, False
-    if doc_led and doc is not None:
-        others = tuple(d for d in evidence.documents if d.id != doc.id)
-        sure = doc.score >= t.confident
-        return Decision(Action.SELF_HELP, None, (doc, *others)[:MAX_ARTICLES], None,
-                        _confidence(doc.score, doc.score - (entity.score if entity else 0.0)),
-                        f"The {doc.kind} '{doc.title}' explains the question best ({doc.score:.2f}"
-                        + (f" against {entity.id} at {entity.score:.2f})." if entity else ")."),
-                        sure, _priority_hint(evidence, model))
-
-    if entity is None:  # no entity and no document: nothing to answer with
-        return Decision(Action.OUT_OF_SCOPE, None, (), None, 1.0, "No evidence at all.")
-    same_need = {entity.id}
-    if entity.kind == "sr":
-        # The catalogue is generic; a DIP scenario row close behind routes the same need more precisely.
-        dip = next((c for c in evidence.entities if c.kind == "dip" and not c.self_help_only
-                    and set(c.articles) & set(entity.articles)), None)
-        if dip is not None and dip.score >= entity.score - t.specific_routing:
-            entity = dip
-            same_need.add(dip.id)
-    runner_up = next((c.score for c in evidence.entities if c.id not in same_need), 0.0)
-    gap = entity.score - runner_up
-    sure = entity.score >= t.confident and gap >= t.ambiguous_gap
-    if not sure and not evidence.anchors and evidence.information < t.vague_information:
-        # Too little said to tell one scenario from another: offer the case, do not guess its routing.
-        docs = tuple(evidence.documents[:MAX_ARTICLES])
-        return Decision(Action.RAISE_CASE, None, docs, None, _confidence(entity.score, gap),
-                        f"The question matches several scenarios about equally ({entity.id} {entity.score:.2f}, "
-                        f"next {runner_up:.2f}) and names none of the service's terms.", False)
-    docs = _documents_for(entity, evidence)
-    confidence = _confidence(entity.score, gap)
-    basis = f"{entity.id} explains {entity.score:.2f} of the question (next best {runner_up:.2f})."
-    if entity.redirect:
-        return Decision(Action.REDIRECT, entity, docs, None, confidence,
-                        f"{basis} The service definition says this is not an Elexon Support responsibility.", sure)
-    if entity.self_help_only:
-        return Decision(Action.SELF_HELP, entity, docs, None, confidence,
-                        f"{basis} The service definition routes it to self-help, not to a case.", sure)
-    draft = _draft(entity, evidence, model)
+def decide(state: DialogueState, reading: Reading, d: Decision, model: ServiceModel,
+           t: Thresholds = DEFAULT_THRESHOLDS) -> Decision:
+    """The next action for the current topic, from its route ``d`` and what the user said about it."""
+    topic = state.topic
+    if topic is None:
+        return d
+    facts = topic.facts
+    if reading.domestic and not facts.breach:
+        return replace(d, action=Action.OUT_OF_SCOPE, entity=None, articles=(), case_draft=None, reason="domestic",
+                       why="A home energy customer's question (a bill, a home meter, gas): not a market participant's "
+                           "DIP or MHHS question.")
+    if reading.case_reference and reading.escalate and (sr := _escalation(model)) is not None:
+        draft = _row_draft(sr, model)
+        return replace(d, action=Action.RAISE_CASE, entity=sr, case_draft=draft, sure=True, reason="case_reference",
+                       why=f"The message names case {reading.case_reference} and asks for it to be escalated: the "
+                           f"{sr.title} request.")
+    if facts.breach and (ic := security_category(model)) is not None:
+        d = replace(d, entity=_entity("incident", ic.id, ic.subcategory, d.entity))
+    if d.action is Action.OUT_OF_SCOPE:
+        return d
+    if d.vague and not topic.asked:
+        return _clarify(d, "What kind of problem is it?", PROBLEM_KINDS,
+                        f"{d.why} One question tells the scenarios apart.")
+    entity = d.entity
+    if entity is not None and entity.kind == "incident":
+        if reading.availability_question and facts.affected is None and not topic.asked and not facts.breach:
+            return _clarify(d, "Is it only your organisation, or are other participants affected too?", SCOPES,
+                            f"{d.why} Who is affected decides whether this is an incident for many and its priority.")
+        if topic.question and not facts.breach:
+            return replace(d, action=Action.SELF_HELP, entity=None, case_draft=None, reason="question")
+        return _incident(d, state, model)
+    escalate = facts.tried_self_help or facts.wants_case
+    if entity is None:
+        if escalate and d.action is Action.SELF_HELP:
+            return replace(d, action=Action.RAISE_CASE, reason="tried" if facts.tried_self_help else "requested",
+                           why=f"{d.why} The user says the answer did not solve it: a case is the next step.")
+        return replace(d, reason="question") if topic.question and d.action is Action.SELF_HELP else d
+    if entity.redirect or entity.self_help_only:
+        return d
+    draft = d.case_draft or _row_draft(entity, model)
     if draft is None:
-        return Decision(Action.SELF_HELP, entity, docs, None, confidence, f"{basis} It has no case routing.", sure)
-    return Decision(Action.RAISE_CASE, entity, docs, draft, confidence,
-                    f"{basis} It is a support {'incident' if entity.kind == 'incident' else 'scenario'}: "
-                    f"self-help first, then a pre-categorised case.", sure)
+        return replace(d, action=Action.SELF_HELP)
+    if escalate:
+        return replace(d, action=Action.RAISE_CASE, case_draft=draft,
+                       reason="tried" if facts.tried_self_help else "requested",
+                       why=f"{d.why} The user has tried the guidance or asked for the case: raise it now.")
+    row = model.scenarios.get(entity.id) if entity.kind == "dip" else None
+    if topic.question or (row is not None and row.self_help_first):
+        # The guidance comes first; the case is drafted already, for "No, this didn't solve it".
+        return replace(d, action=Action.SELF_HELP, case_draft=draft,
+                       reason="question" if topic.question else "self_help_first",
+                       why=f"{d.why} Self-help guidance first, then escalate, as the service definition routes it."
+                       if row is not None and row.self_help_first else f"{d.why} The user asks how it works.")
+    return replace(d, action=Action.RAISE_CASE, case_draft=draft)

@@ -42,6 +42,7 @@ class Evidence:
     known_share: float  # weight share of the question's words the corpus uses at all
     domain_share: float  # weight share of the question's words that are the service's own vocabulary
     anchors: tuple[str, ...] = ()  # the service's own phrases found in the question (glossary names, tags)
+    specific_anchors: tuple[str, ...] = ()  # those that name a topic, not just the platform ("DIP")
     corrections: dict[str, str] = field(default_factory=dict)
     expansions: dict[str, list[str]] = field(default_factory=dict)
     degraded: bool = False  # search by meaning was unavailable

@@ -42,6 +42,8 @@ SEARCH_BONUS = 0.08
 #: score added per unit of cosine similarity above SEMANTIC_FLOOR, when embeddings are available
 SEMANTIC_WEIGHT, SEMANTIC_FLOOR = 0.25, 0.2
 SEARCH_LIMIT = 10
+#: a name in more than this share of our texts is the platform's own name, not a topic
+UBIQUITOUS_SHARE = 0.3
 #: weight of a topic explainer among a catalogue request's articles (its how-to article counts fully)
 TOPIC_FOR_REQUEST = 0.5
 #: timing words the major incident scenarios and incident subcategories use, as single terms
@@ -496,9 +498,15 @@ class Matcher:
             entities=best(self._entity, ENTITY_LIMIT), documents=best(~self._entity, DOCUMENT_LIMIT),
             information=round(sum(c.weight for c in query.concepts if c.known), 3),
             known_share=round(query.known_share, 4), domain_share=round(key / query.total_weight, 4),
-            anchors=anchors,
+            anchors=anchors, specific_anchors=tuple(a for a in anchors if not self._ubiquitous(a)),
             semantic_top=None if cosines is None else round(float(cosines.max()), 4),
             corrections=query.corrections, expansions=query.expansions, degraded=degraded)
+
+    def _ubiquitous(self, phrase: str) -> bool:
+        """A name so common in our texts ("DIP") that using it says nothing about which topic is meant."""
+        terms = terms_of(phrase, self.protected)
+        a = self.analyzer
+        return bool(terms) and all(a.df.get(t, 0) > UBIQUITOUS_SHARE * a.docs for t in terms)
 
     def _is_key(self, word: str, query: Query) -> bool:
         concept = next(c for c in query.concepts if c.word == word)

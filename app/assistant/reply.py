@@ -1,7 +1,7 @@
-"""The reply text, built only from article passages, glossary definitions and routing rows.
+"""The reply a person reads: one plain sentence, the article's steps as a list, what happens next, the source.
 
-Framing sentences say what the assistant did ("This matches ..."); every fact in a reply is quoted
-from a cited article or glossary entry, or read from a routing row of the service definition.
+Every fact comes from a cited article or glossary entry, or from a routing row of the service definition.
+Ids, section numbers and resolver-group names stay in the structured fields and "why", never in the text.
 """
 from __future__ import annotations
 
@@ -9,20 +9,34 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from app.assistant.decide import Action, Decision
+from app.assistant.decide import Action, Decision, Thresholds
+from app.assistant.dialogue import Facts
 from app.assistant.evidence import Candidate
-from app.assistant.routing import CaseDraft, derivation_text
+from app.assistant.routing import CaseDraft
+from app.assistant.steps import StepList, article_steps, article_tables, best_steps
 from app.assistant.text import Query, terms_of
 from app.content.repository import ContentRepository
 from app.search.passages import Passage, article_passages, glossary_passage
 from app.servicemodel import ServiceModel
 
-QUOTE_WORDS = 70
+QUOTE_WORDS = 60
 #: the question asks for a time; passages stating durations answer that kind of question
 _ASKS_DURATION = re.compile(r"\b(?:how (?:long|quickly|soon|fast)|timescales?|target times?|deadline|by when)\b", re.I)
 _DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:business |working )?(?:minutes?|hours?|days?|weeks?|months?)\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
-GENERAL_ENQUIRY_URL = "/cases/form?sr=SR-27"
+#: who a case goes to, in the words a participant uses
+REPORT_TO_PLAIN = {"Service Provider": "the DIP service provider", "DIP Manager via Elexon Portal": "the DIP Manager",
+                   "Elexon Service Portal": "the Elexon service desk"}
+AFFECTED_PLAIN = {"everyone": "every participant", "several": "several participants",
+                  "self": "only your organisation", None: "more than one participant"}
+SMALL_TALK = {
+    "greeting": "Hello! Ask me about the DIP, MHHS or the service desk, or tell me what is going wrong.",
+    "thanks": "You're welcome. If anything else comes up, just ask.",
+}
+OUT_OF_SCOPE = ("Sorry, I can only help with MHHS, the DIP and the Elexon service desk, and I couldn't find anything "
+                "about this. Try searching the knowledge base, or send the desk a general enquiry.")
+DOMESTIC = ("I can only help market participants with the DIP and MHHS. For a home energy bill, a smart meter at "
+            "home or gas, please contact your energy supplier.")
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,25 @@ class Quote:
     section: str | None
 
 
+@dataclass(frozen=True)
+class Reply:
+    lead: str
+    steps: tuple[str, ...]
+    if_not_solved: str
+    quote: Quote | None  # the source: where the steps or the answer come from
+
+    @property
+    def text(self) -> str:
+        parts = [self.lead]
+        if self.steps:
+            parts.append("\n".join(f"{i}. {s}" for i, s in enumerate(self.steps, 1)))
+        if self.if_not_solved:
+            parts.append(self.if_not_solved)
+        if self.quote is not None:
+            parts.append(f"Source: “{self.quote.title}”.")
+        return "\n".join(parts)
+
+
 @lru_cache(maxsize=8192)
 def _text_terms(text: str,
                 protected: frozenset[str]) -> tuple[frozenset[str], frozenset[tuple[str, str]], tuple[str, ...]]:
@@ -43,7 +76,7 @@ def _text_terms(text: str,
     return frozenset(seq), frozenset(zip(seq, seq[1:], strict=False)), seq
 
 
-def _score(text: str, query: Query, protected: frozenset[str]) -> float:
+def score_text(text: str, query: Query, protected: frozenset[str]) -> float:
     """Weight of the question's concepts the text contains, plus its word pairs kept together ("level 2")."""
     present, pairs, _ = _text_terms(text, protected)
     total = 0.0
@@ -61,12 +94,20 @@ def _score(text: str, query: Query, protected: frozenset[str]) -> float:
     return total
 
 
+def _priority_words(priority: str) -> str:
+    return f"priority {priority[1:]}" if priority[:1] == "P" and priority[1:].isdigit() else priority
+
+
 class ReplyBuilder:
-    def __init__(self, repo: ContentRepository, model: ServiceModel, protected: frozenset[str] = frozenset()) -> None:
+    def __init__(self, repo: ContentRepository, model: ServiceModel, protected: frozenset[str] = frozenset(),
+                 thresholds: Thresholds | None = None) -> None:
         self.repo = repo
         self.model = model
         self.protected = protected
+        self.thresholds = thresholds or Thresholds()
         self.passages = lru_cache(maxsize=1024)(self._load_passages)
+        self.steps = lru_cache(maxsize=1024)(self._load_steps)
+        self.tables = lru_cache(maxsize=1024)(self._load_tables)
 
     def _load_passages(self, kind: str, slug: str) -> tuple[Passage, ...]:
         if kind == "glossary":
@@ -79,14 +120,24 @@ class ReplyBuilder:
         return tuple(p for p in article_passages(article) if not p.id.endswith("#summary")) or tuple(
             article_passages(article))
 
+    def _load_steps(self, slug: str) -> tuple[StepList, ...]:
+        article = self.repo.get_article(slug)
+        return article_steps(article) if article else ()
+
+    def _load_tables(self, slug: str) -> dict[str, tuple[str, ...]]:
+        article = self.repo.get_article(slug)
+        return article_tables(article) if article else {}
+
     def best_quote(self, doc: Candidate, query: Query) -> Quote | None:
         """The passage of a document that covers most of the question, trimmed to its best sentences."""
         passages = self.passages(doc.kind, doc.id)
         if not passages:
             return None
-        best = max(passages, key=lambda p: (_score(p.text, query, self.protected), -passages.index(p)))
-        sentences = [s.strip() for s in _SENTENCE.split(best.text) if s.strip()]
-        ranked = sorted(range(len(sentences)), key=lambda i: (-_score(sentences[i], query, self.protected), i))
+        best = max(passages, key=lambda p: (score_text(p.text, query, self.protected), -passages.index(p)))
+        rows = self.tables(doc.id).get(best.section or "", ()) if doc.kind == "article" else ()
+        # a table is quoted by its rows that fit the question, never as one flattened line
+        sentences = list(rows) if rows else [s.strip() for s in _SENTENCE.split(best.text) if s.strip()]
+        ranked = sorted(range(len(sentences)), key=lambda i: (-score_text(sentences[i], query, self.protected), i))
         keep: list[int] = []
         words = 0
         for i in ranked:
@@ -96,115 +147,144 @@ class ReplyBuilder:
             keep.append(i)
             words += n
         text = " ".join(sentences[i] for i in sorted(keep))
-        if len(text.split()) > QUOTE_WORDS + 30:
-            text = " ".join(text.split()[:QUOTE_WORDS]) + " …"
+        if len(text.split()) > QUOTE_WORDS + 20:
+            text = " ".join(text.split()[:QUOTE_WORDS]).rstrip(",;:") + " …"
+        title, url = self._link(doc)
+        return Quote(text, title, url + (f"#{best.section}" if best.section and doc.kind == "article" else ""),
+                     doc.kind, doc.id, best.section)
+
+    def _link(self, doc: Candidate) -> tuple[str, str]:
         if doc.kind == "glossary":
             term = self.repo.get_term(doc.id)
-            title = term.term if term else doc.title
-            url = term.url if term else f"/glossary/{doc.id}"
-        else:
-            article = self.repo.get_article(doc.id)
-            title = article.title if article else doc.title
-            url = (article.url if article else f"/articles/{doc.id}") + (f"#{best.section}" if best.section else "")
-        return Quote(text, title, url, doc.kind, doc.id, best.section)
+            return (term.term, term.url) if term else (doc.title, f"/glossary/{doc.id}")
+        article = self.repo.get_article(doc.id)
+        return (article.title, article.url) if article else (doc.title, f"/articles/{doc.id}")
+
+    def _steps_quote(self, doc: Candidate, steps: StepList) -> Quote:
+        title, url = self._link(doc)
+        return Quote(steps.heading, title, f"{url}#{steps.anchor}", doc.kind, doc.id, steps.anchor)
 
     # the reply
-    def build(self, decision: Decision, query: Query, named: tuple[str, ...] = ()) -> tuple[str, Quote | None]:
-        """The reply and the quote it leads with; ``named`` are the service's terms the question used."""
-        quote = None
-        for doc in decision.articles:
-            quote = self.best_quote(doc, query)
-            if quote:
-                break
-        parts: list[str] = []
-        a = decision.action
-        if a is Action.OUT_OF_SCOPE:
-            parts.append("Sorry, I can only help with MHHS, the DIP and Elexon service desk questions, and nothing in "
-                         "the knowledge base covers this. You can search the knowledge base, or send a general "
-                         f"enquiry ({GENERAL_ENQUIRY_URL}).")
-            return " ".join(parts), None
-        if not decision.sure:
-            parts.append("I'm not sure I have understood, so please check this is the right topic.")
-        if a is Action.REDIRECT and decision.entity is not None:
-            parts.append(self._redirect(decision.entity.id))
-        elif a is Action.RAISE_CASE and decision.entity is not None:
-            parts.append(self._matched(decision.entity))
-        elif a is Action.SELF_HELP and decision.entity is not None and decision.entity.kind == "dip":
-            sc = self.model.scenarios.get(decision.entity.id)
-            if sc:
-                parts.append(f"This matches DIP scenario {sc.id} “{sc.description}” ({sc.category}), which the service "
-                             "definition answers with self-help guidance rather than a case.")
-        if a is Action.SELF_HELP and decision.entity is None:
-            parts += self._named_terms(named, quote)
-        if quote:
-            lead = "Try this first" if a is Action.RAISE_CASE else "From"
-            parts.append(f"{lead} “{quote.title}” ({quote.url}): “{quote.text}”")
-        if decision.priority_hint is not None:
-            parts.append(derivation_text(decision.priority_hint))
-        more = [d for d in decision.articles[1:] if not quote or d.id != quote.slug][:2]
-        if more:
-            parts.append("See also: " + "; ".join(self._title(d) for d in more) + ".")
-        if decision.case_draft is not None:
-            parts.append(self._case(decision.case_draft))
-        elif a is Action.SELF_HELP:
-            parts.append("If this does not solve it, you can raise a case.")
-        return " ".join(parts), quote
-
-    def _named_terms(self, names: tuple[str, ...], quote: Quote | None, limit: int = 2) -> list[str]:
-        """Glossary terms the question names (acronym or full name): their definition's first sentence."""
-        out: list[str] = []
-        seen: set[str] = set()
+    def _named_term(self, names: tuple[str, ...], quote: Quote | None) -> str:
+        """The first glossary term the question names (acronym or full name), defined in one sentence."""
         for name in names:
             term = self.repo.find_term(name)
-            if term is None or term.slug in seen or len(out) >= limit:
-                continue
-            seen.add(term.slug)
-            if quote and quote.kind == "glossary" and quote.slug == term.slug:
+            if term is None or (quote is not None and quote.kind == "glossary" and quote.slug == term.slug):
                 continue
             if len(term.term.split()) < 2 and not term.acronym:
                 continue  # one ordinary word ("Case"): naming it is not asking about it
             first = _SENTENCE.split(term.definition.strip())[0]
             label = f"{term.acronym} ({term.term})" if term.acronym and term.acronym != term.term else term.term
-            out.append(f"Glossary: {label}: “{first}” ({term.url}).")
-        return out
-
-    def _title(self, d: Candidate) -> str:
-        if d.kind == "glossary":
-            term = self.repo.get_term(d.id)
-            return f"{term.term} ({term.url})" if term else d.title
-        article = self.repo.get_article(d.id)
-        return f"{article.title} ({article.url})" if article else d.title
-
-    def _matched(self, e: Candidate) -> str:
-        if e.kind == "dip" and e.id in self.model.scenarios:
-            sc = self.model.scenarios[e.id]
-            return f"This matches DIP scenario {sc.id} “{sc.description}” ({sc.category})."
-        if e.kind == "sr" and e.id in self.model.service_requests:
-            sr = self.model.service_requests[e.id]
-            return f"This is service request {sr.id} “{sr.name}”: {sr.description}"
-        if e.kind == "incident" and e.id in self.model.incident_categories:
-            ic = self.model.incident_categories[e.id]
-            return (f"This looks like an incident affecting a central service: incident category {ic.category}, "
-                    f"subcategory {ic.subcategory}.")
+            return f"{label}: {first}"
         return ""
+
+    def build(self, decision: Decision, query: Query, facts: Facts | None = None, first_turn: bool = True,
+              named: tuple[str, ...] = ()) -> Reply:
+        """The reply for a decision about the current topic (``facts``: what the user told us about it)."""
+        d, a = decision, decision.action
+        if d.reason in SMALL_TALK:
+            return Reply(SMALL_TALK[d.reason], (), "", None)
+        if d.reason == "domestic":
+            return Reply(DOMESTIC, (), "", None)
+        if a is Action.OUT_OF_SCOPE:
+            return Reply(OUT_OF_SCOPE, (), "", None)
+        if a is Action.CLARIFY:
+            return Reply(d.question, (), "Or just tell me in your own words.", None)
+        doc = next(iter(d.articles), None)
+        steps = self.steps(doc.id) if doc is not None and doc.kind == "article" else ()
+        wants_steps = a is Action.SELF_HELP and not (d.reason == "question" and not query_asks_how(query))
+        chosen = best_steps(steps, query, self.protected, score_text) if wants_steps else None
+        quote = self._steps_quote(doc, chosen) if chosen and doc is not None else (
+            self.best_quote(doc, query) if doc is not None else None)
+        lead = self._lead(d, quote if not chosen else None, facts, bool(chosen))
+        if d.reason == "question" and d.entity is None and (term := self._named_term(named, quote)):
+            lead = f"{term} {lead}"
+        if (first_turn and d.confidence < self.thresholds.hedge_below and a is not Action.REDIRECT
+                and d.reason not in ("tried", "requested", "case_reference")):
+            lead = f"I think this is what you mean, but tell me if not. {lead}"
+        return Reply(lead, chosen.items if chosen else (), self._next(d), quote)
+
+    def _lead(self, d: Decision, quote: Quote | None, facts: Facts | None, has_steps: bool) -> str:
+        e, a = d.entity, d.action
+        said = f" From “{quote.title}”: {quote.text}" if quote is not None and quote.text else ""
+        if a is Action.REDIRECT and e is not None:
+            return self._redirect(e.id) + said
+        if d.reason == "tried":
+            return "Sorry those steps didn't fix it. The next step is a case, and I've filled it in with what you told me."
+        if d.reason == "requested":
+            return "OK. I've filled in the case for you to check and send."
+        if d.reason == "case_reference":
+            return ("You'd like an existing case escalated: that is an escalation request, and I've filled it in "
+                    "for you.")
+        if a is Action.RAISE_CASE and e is not None and e.kind == "incident":
+            ic = self.model.incident_categories.get(e.id)
+            if facts is not None and facts.breach:
+                return ("A suspected data breach is a priority 1 security incident. Raise it now, and keep any "
+                        "evidence you have.")
+            what = _incident_words(ic.subcategory) if ic else "a failure of a central service"
+            who = AFFECTED_PLAIN[facts.affected if facts else None]
+            return f"This sounds like {what} affecting {who}. Please raise it now so the desk can respond."
+        if a is Action.RAISE_CASE and e is not None and e.kind == "sr":
+            sr = self.model.service_requests.get(e.id)
+            name = sr.name.lower() if sr else "service"
+            return f"That's something the service desk does for you: a {name} request. I've filled in the form."
+        if a is Action.RAISE_CASE and e is not None:
+            return f"This needs the service desk: {self._topic_phrase(d)}. I've prepared the case for you.{said}"
+        if a is Action.RAISE_CASE:
+            return ("I couldn't match this to one scenario, so the best next step is a case: the desk will route "
+                    "it." if d.vague else "The next step is a case.") + said
+        if has_steps:
+            return f"This sounds like {self._topic_phrase(d)}. Try these steps first:"
+        return said.strip() or "Here is what the knowledge base says."
+
+    def _topic_phrase(self, d: Decision) -> str:
+        """What the topic is about, in the words of its article's title (the row's own wording is often terse)."""
+        doc = next((x for x in d.articles if x.kind == "article"), None)
+        if doc is not None:
+            title = self._link(doc)[0]
+            return f"the problem in “{title}”"
+        e = d.entity
+        sc = self.model.scenarios.get(e.id) if e is not None else None
+        return f"“{sc.description}”" if sc else "this"
+
+    def _next(self, d: Decision) -> str:
+        """What happens if the steps do not work, or what the case does."""
+        draft = d.case_draft
+        if d.action is Action.SELF_HELP and draft is not None:
+            return (f"Still not working? Tell me and I'll pass it to {self._who(draft)} as a "
+                    f"{self._case_words(draft)}.")
+        if d.action is Action.SELF_HELP:
+            return "If this doesn't answer it, tell me what's missing, or raise a case."
+        if d.action is Action.RAISE_CASE and draft is not None:
+            return f"The case goes to {self._who(draft)} as a {self._case_words(draft)}."
+        return ""
+
+    @staticmethod
+    def _who(draft: CaseDraft) -> str:
+        return REPORT_TO_PLAIN.get(draft.report_to, f"the {draft.report_to}")
+
+    def _case_words(self, draft: CaseDraft) -> str:
+        target = self.model.targets.get(draft.priority)
+        kind = "request" if draft.type.lower().startswith("service request") else draft.type.lower()
+        when = f", to be resolved within {target.text}" if target else ""
+        return f"{_priority_words(draft.priority)} {kind}{when}"
 
     def _redirect(self, scenario_id: str) -> str:
         sc = self.model.scenarios[scenario_id]
         who = re.search(r"\(([^)]+)\)", sc.category)
         contact = f"your {who.group(1)}" if who else "the party responsible"
-        return (f"This matches DIP scenario {sc.id} “{sc.description}” ({sc.category}). The service definition says "
-                f"it is not an Elexon Support responsibility, so contact {contact}.")
+        return f"This one is for {contact} to sort out, not Elexon: please contact them directly."
 
-    @staticmethod
-    def _case(d: CaseDraft) -> str:
-        fields = [f"category {d.category}"]
-        if d.subcategory:
-            fields.append(f"subcategory {d.subcategory}")
-        fields += [f"type {d.type}", f"report to {d.report_to}", f"priority {d.priority}"]
-        if d.channel:
-            fields.append(f"channel {d.channel}")
-        text = "If that does not solve it, raise a case with: " + ", ".join(fields) + "."
-        if d.derivation is not None:
-            text += " " + derivation_text(d.derivation)
-            text += f" (Impact from {d.impact_reason}; urgency from {d.urgency_reason}.)"
-        return text
+
+def _incident_words(subcategory: str) -> str:
+    """"DIP Service Failures (In Hours)" -> "a DIP service failure": acronyms kept, the rest in lower case."""
+    words = subcategory.split("(")[0].split()
+    words = [w if w.isupper() else w.lower() for w in words]
+    if words and words[-1] == "failures":
+        words[-1] = "failure"
+    return "a " + " ".join(words)
+
+
+def query_asks_how(query: Query) -> bool:
+    """"How do we renew ..." wants steps; "what is ..." wants the answer itself."""
+    return re.search(r"\bhow (?:do|can|should|would|to)\b|\bsteps\b|\bprocess\b", query.text, re.I) is not None

@@ -119,6 +119,25 @@ def draft_for_incident(ic: IncidentCategory, model: ServiceModel, impact: Level,
     )
 
 
+def _base(subcategory: str) -> str:
+    """"Registration Failures (Out of Hours)" -> "registration failures"."""
+    return subcategory.split("(")[0].strip().lower()
+
+
+def incident_variant(ic: IncidentCategory, out_of_hours: bool, model: ServiceModel) -> IncidentCategory:
+    """The same failure's in-hours or out-of-hours category where appendix 20 has both (IC-01 / IC-05)."""
+    siblings = [c for c in model.incident_categories.values() if _base(c.subcategory) == _base(ic.subcategory)]
+    if len(siblings) < 2:
+        return ic
+    fits = [c for c in siblings if ("out of hours" in c.subcategory.lower()) == out_of_hours]
+    return ic if ic in fits or not fits else fits[0]
+
+
+def security_category(model: ServiceModel) -> IncidentCategory | None:
+    """The incident category for security incidents (appendix 20: "DIP Security Incidents")."""
+    return next((c for c in model.incident_categories.values() if "security" in c.subcategory.lower()), None)
+
+
 def linked_major_incidents(ic: IncidentCategory, model: ServiceModel) -> list[MajorIncidentScenario]:
     """Major incident scenarios (section 18) that fall under an incident category (appendix 20).
 
@@ -145,11 +164,14 @@ def linked_major_incidents(ic: IncidentCategory, model: ServiceModel) -> list[Ma
 
 
 def scenario_json(kind: str, entity_id: str, model: ServiceModel) -> dict[str, str] | None:
-    """The API's "scenario" object for a DIP row or a catalogue request; None for anything else."""
+    """The API's "scenario" object for a DIP row, a catalogue request or an incident category; else None."""
     if kind == "dip" and entity_id in model.scenarios:
         sc = model.scenarios[entity_id]
         return {"id": sc.id, "category": sc.category, "description": sc.description}
     if kind == "sr" and entity_id in model.service_requests:
         sr = model.service_requests[entity_id]
         return {"id": sr.id, "category": sr.category, "description": f"{sr.name}: {sr.description}"}
+    if kind == "incident" and entity_id in model.incident_categories:
+        ic = model.incident_categories[entity_id]
+        return {"id": ic.id, "category": ic.category, "description": ic.subcategory}
     return None

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from app import background, heap
@@ -16,45 +18,89 @@ from app.assistant.conversations import (
     RateLimiter,
     TurnRecord,
 )
-from app.assistant.decide import DEFAULT_THRESHOLDS, Action, Decision, Thresholds, decide
-from app.assistant.evidence import Candidate, Evidence
+from app.assistant.decide import DEFAULT_THRESHOLDS, Action, Choice, Decision, Thresholds, decide
+from app.assistant.dialogue import Alone, DialogueState, Move, Topic, advance, classify, routed
+from app.assistant.evidence import ENTITY_KINDS, Candidate, Evidence
 from app.assistant.matcher import Matcher
-from app.assistant.reply import Quote, ReplyBuilder
+from app.assistant.reading import Act, Reading, message_body, out_of_hours_at, read_message
+from app.assistant.reply import Quote, Reply, ReplyBuilder
+from app.assistant.route import platform_incident, route, route_to
 from app.assistant.routing import scenario_json, service_request_steps
+from app.assistant.signals import read_signals
+from app.cases.sla import LONDON, is_business_day
 from app.content.repository import ContentRepository
 from app.search.service import SearchService
 from app.servicemodel import ServiceModel
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE = 2000
-#: a follow-up this weakly explained on its own is read together with the previous question
-FOLLOW_UP_BELOW = 0.45
+MAX_MESSAGE = 8000
+#: how much of a message is read for routing (a pasted email's body rarely needs more)
+MATCH_CHARS = 2000
+#: a topic's text read for a follow-up: its latest words matter most
+TOPIC_CHARS = 3000
+#: a message split into at most this many problems
+MAX_PROBLEMS = 3
+SUBJECT_CHARS = 80
+_SEGMENT = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?:also|and also|separately|another thing)[,:]?\s+", re.I)
+
+
+def shorten(text: str, limit: int = SUBJECT_CHARS) -> str:
+    """At most ``limit`` characters, cut at a word boundary and never mid-word."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit + 1].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    return (cut or text[:limit]) + "…"
 
 
 @dataclass(frozen=True)
 class Answer:
     conversation_id: str
     decision: Decision
-    reply: str
-    quote: Quote | None
+    reply: Reply
     scenario: dict[str, str] | None
     articles: tuple[dict[str, Any], ...]
-    evidence: Evidence = field(compare=False, repr=False)
+    evidence: Evidence | None = field(compare=False, repr=False)
+    state: DialogueState = DialogueState()
+    others: tuple[Choice, ...] = ()
 
     @property
     def action(self) -> str:
         return self.decision.action.value
 
+    @property
+    def quote(self) -> Quote | None:
+        return self.reply.quote
+
+    @property
+    def topic(self) -> Topic | None:
+        return self.state.topic
+
+    def case_fields(self) -> dict[str, str]:
+        """The case's subject and description: the current topic's first message and its turns, nothing earlier."""
+        topic = self.state.topic
+        if topic is None or not topic.messages:
+            return {"subject": "", "description": ""}
+        return {"subject": shorten(topic.messages[0]), "description": "\n\n".join(topic.messages)}
+
     def as_json(self) -> dict[str, Any]:
         draft = self.decision.case_draft
+        reply = self.reply
         return {
             "conversation_id": self.conversation_id,
             "action": self.action,
-            "reply": self.reply,
+            "reply": reply.text,
+            "lead": reply.lead,
+            "steps": list(reply.steps),
+            "if_not_solved": reply.if_not_solved,
+            "source": {"title": reply.quote.title, "url": reply.quote.url} if reply.quote else None,
             "scenario": self.scenario,
             "articles": [dict(a) for a in self.articles],
-            "case_draft": draft.as_json() if draft else None,
+            "case_draft": {**draft.as_json(), **self.case_fields()} if draft else None,
+            "choices": [{"label": c.label, "message": c.message} for c in self.decision.choices],
+            "others": [{"label": c.label, "message": c.message} for c in self.others],
+            "topic": self.topic.as_json() if self.topic else None,
             "confidence": self.decision.confidence,
             "why": self.decision.why,
         }
@@ -63,12 +109,14 @@ class Answer:
 class Assistant:
     def __init__(self, content: ContentRepository | Callable[[], ContentRepository], model: ServiceModel,
                  search: SearchService, conversations: ConversationLog | None = None,
-                 limiter: RateLimiter | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:
+                 limiter: RateLimiter | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._content = content if callable(content) else (lambda: content)
         self.model, self.search = model, search
         self.conversations = conversations or MemoryConversationLog()
         self.limiter = limiter or MemoryRateLimiter()
         self.thresholds = thresholds
+        self.clock = clock
         self._matcher: Matcher | None = None
         self._replies: ReplyBuilder | None = None
         self._lock = threading.Lock()
@@ -86,7 +134,7 @@ class Assistant:
             with self._lock:
                 if self._matcher is None or self._matcher.repo is not repo:
                     matcher = Matcher(repo, self.model, self.search)
-                    self._replies = ReplyBuilder(repo, self.model, matcher.protected)
+                    self._replies = ReplyBuilder(repo, self.model, matcher.protected, self.thresholds)
                     self._matcher = matcher
                     logger.info("assistant evidence built: %d pieces", len(matcher.targets))
         return self._matcher
@@ -115,53 +163,145 @@ class Assistant:
         except Exception:  # warming is an optimisation; requests build what they need anyway
             logger.exception("assistant warm-up failed")
 
-    def _decide(self, text: str) -> tuple[Evidence, Decision]:
-        evidence = self.matcher.match(text)
-        return evidence, decide(evidence, self.model, self.thresholds)
+    def out_of_hours_now(self) -> bool:
+        """Outside support hours by the server's clock in UK time (KB_NOW pins it for tests and evaluation)."""
+        return out_of_hours_at(self.clock().astimezone(LONDON), is_business_day)
 
     def answer(self, message: str, conversation_id: str | None = None) -> Answer:
-        """Decide, reply and record one message; a weak follow-up is read with the previous question."""
+        """Read a message in its conversation, decide, reply and record the turn with the new state."""
         previous = self.conversations.get(conversation_id) if conversation_id else None
-        context = previous.turns[-1].question if previous and previous.turns else None
-        return self._answer(message, conversation_id, record=True, context=context)
+        state = DialogueState.from_stored(previous.turns[-1].state) if previous and previous.turns else DialogueState()
+        return self._respond(message, conversation_id if previous else None, state, record=True)
 
     def last_answer(self, conversation_id: str) -> Answer | None:
-        """The latest turn's answer again, read with the turn before it as it was (for the raise-case step)."""
+        """The current topic's answer once the user says the guidance did not solve it (not recorded)."""
         conversation = self.conversations.get(conversation_id)
         if conversation is None or not conversation.turns:
             return None
-        turns = conversation.turns
-        context = turns[-2].question if len(turns) > 1 else None
-        return self._answer(turns[-1].question, conversation_id, record=False, context=context)
+        state = DialogueState.from_stored(conversation.turns[-1].state)
+        if state.topic is None:
+            return self._respond(conversation.turns[-1].question, conversation_id, DialogueState(), record=False)
+        topic = state.topic
+        tried = replace(state, topic=replace(topic, facts=replace(topic.facts, tried_self_help=True)))
+        return self._decide_topic(tried, read_message(topic.text), conversation_id, record=False, message="")
 
-    def preview(self, message: str, conversation_id: str | None = None) -> Answer:
-        """The answer a message gets on its own, without recording a turn."""
-        return self._answer(message, conversation_id, record=False)
+    def _alone(self, evidence: Evidence, d: Decision) -> Alone:
+        entity = d.entity or (d.articles[0] if d.articles and d.action is Action.SELF_HELP else None)
+        weak = d.action is Action.OUT_OF_SCOPE or d.vague or (
+            not d.sure and evidence.information < self.thresholds.vague_information)
+        strong = not weak and d.sure and d.confidence >= self.thresholds.confident
+        return Alone(entity.id if entity else None, entity.kind if entity else None, strong, weak)
 
-    def _answer(self, message: str, conversation_id: str | None, *, record: bool,
-                context: str | None = None) -> Answer:
-        message = message.strip()
+    def _respond(self, message: str, conversation_id: str | None, state: DialogueState, *,
+                 record: bool) -> Answer:
+        body = message_body(message.strip())
+        reading = read_message(body[:MATCH_CHARS])
+        if reading.act is not Act.MESSAGE:
+            d = Decision(Action.OUT_OF_SCOPE, None, (), None, 1.0, f"A {reading.act.value}: nothing to route.",
+                         reason=reading.act.value)
+            return self._finish(message, conversation_id, replace(state, last_action=d.action.value), d, None,
+                                record=record, first_turn=True)
+        evidence = self.matcher.match(body[:MATCH_CHARS])
+        alone = route(evidence, self.model, self.thresholds)
+        move = classify(state, reading, self._alone(evidence, alone))
+        state = advance(state, reading, move, body[:MATCH_CHARS], clock_out_of_hours=self.out_of_hours_now(),
+                        question=evidence.signals.informational)
+        if move is Move.NEW_TOPIC:
+            others = self._other_problems(body[:MATCH_CHARS], alone)
+            return self._decide_topic(state, reading, conversation_id, record=record, message=message,
+                                      routed_as=(evidence, alone), others=others)
+        return self._decide_topic(state, reading, conversation_id, record=record, message=message,
+                                  alone=(evidence, alone))
+
+    def _decide_topic(self, state: DialogueState, reading: Reading, conversation_id: str | None, *, record: bool,
+                      message: str, routed_as: tuple[Evidence, Decision] | None = None,
+                      alone: tuple[Evidence, Decision] | None = None, others: tuple[Choice, ...] = ()) -> Answer:
+        """Route the current topic (its first message, or all its messages for a follow-up) and decide."""
+        assert state.topic is not None
+        topic = state.topic
+        if routed_as is not None:
+            evidence, d = routed_as
+        else:
+            evidence = self.matcher.match(topic.text[-TOPIC_CHARS:])
+            d = self._keep_topic(route(evidence, self.model, self.thresholds), evidence, topic, alone)
+        decision = decide(state, reading, d, self.model, self.thresholds)
+        entity = decision.entity or (decision.articles[0] if decision.action is Action.SELF_HELP and decision.articles
+                                     else None)
+        state = routed(state, entity.id if entity else None, entity.kind if entity else None,
+                       asked=decision.action is Action.CLARIFY, action=decision.action.value)
+        return self._finish(message, conversation_id, state, decision, evidence, record=record,
+                            first_turn=len(topic.messages) == 1, others=others)
+
+    def _keep_topic(self, d: Decision, evidence: Evidence, topic: Topic,
+                    alone: tuple[Evidence, Decision] | None) -> Decision:
+        """A follow-up stays on its topic's route, unless the topic was unrouted or now reaches many participants."""
+        if topic.id is None or topic.kind not in ENTITY_KINDS:
+            return d
+        facts = topic.facts
+        if topic.kind in ("dip", "incident") and (facts.affected in ("several", "everyone") or facts.breach):
+            # The same problem reaches many participants: an incident on the system the topic is about.
+            if topic.kind == "incident":
+                return d if d.entity is not None and d.entity.kind == "incident" else self._pinned(d, evidence, topic)
+            incident = platform_incident(evidence, self.model)
+            if incident is not None:
+                return route_to(incident, evidence, self.model, d.confidence, d.sure,
+                                f"{incident.id}: the problem with {topic.id} reaches {facts.affected} participants.")
+        return self._pinned(d, evidence, topic)
+
+    def _pinned(self, d: Decision, evidence: Evidence, topic: Topic) -> Decision:
+        assert topic.id is not None and topic.kind is not None
+        if d.entity is not None and d.entity.id == topic.id:
+            return d
+        kept = next((c for c in evidence.entities if c.id == topic.id), None)
+        if kept is None:
+            target = self.matcher.target(topic.kind, topic.id)
+            if target is None:
+                return d
+            kept = Candidate(target.kind, target.id, target.title, 0.0, articles=target.articles,
+                             self_help_only=target.self_help_only, redirect=target.redirect)
+        return route_to(kept, evidence, self.model, max(d.confidence, 0.5), True,
+                        f"A follow-up about {topic.id}, the conversation's current topic.")
+
+    def _other_problems(self, body: str, d: Decision) -> tuple[Choice, ...]:
+        """Further problems in the same message, each routed on its own, to be asked about one at a time."""
+        parts = [p.strip() for p in _SEGMENT.split(body) if p and len(p.split()) >= 4]
+        parts = [p for p in parts if (sig := read_signals(p)).problem or sig.request]
+        if len(parts) < 2:  # one problem (most messages): no more matching
+            return ()
+        main = d.entity.id if d.entity else None
+        found: dict[str, Choice] = {}
+        for part in parts[:MAX_PROBLEMS]:
+            if read_message(part).tried:
+                continue
+            routed_part = route(self.matcher.match(part), self.model, self.thresholds)
+            e = routed_part.entity
+            if e is None or e.id == main or e.id in found or not routed_part.sure:
+                continue
+            if routed_part.confidence < self.thresholds.confident:
+                continue
+            found[e.id] = Choice(shorten(part, 60), part)
+        return tuple(found.values())[:MAX_PROBLEMS - 1]
+
+    def _finish(self, message: str, conversation_id: str | None, state: DialogueState, decision: Decision,
+                evidence: Evidence | None, *, record: bool, first_turn: bool,
+                others: tuple[Choice, ...] = ()) -> Answer:
         matcher = self.matcher
         replies = self._replies
-        evidence, decision = self._decide(message)
-        if context and (decision.action is Action.OUT_OF_SCOPE or not decision.sure
-                        or decision.confidence < FOLLOW_UP_BELOW):
-            combined = f"{context} {message}"[: MAX_MESSAGE * 2]
-            ev2, d2 = self._decide(combined)
-            if d2.action is not Action.OUT_OF_SCOPE and d2.confidence > decision.confidence:
-                evidence, decision = ev2, d2
         if replies is None:  # built together with the matcher, so only a bug gets here
             raise RuntimeError("the assistant's reply builder was not built")
-        reply, quote = replies.build(decision, matcher.query_terms(evidence.question), evidence.anchors)
+        query = matcher.query_terms(evidence.question if evidence else message)
+        reply = replies.build(decision, query, state.topic.facts if state.topic else None, first_turn,
+                              evidence.anchors if evidence else ())
         entity = decision.entity
         scenario = scenario_json(entity.kind, entity.id, self.model) if entity else None
-        articles = tuple(self._article_json(matcher.repo, d, quote) for d in decision.articles)
+        articles = tuple(self._article_json(matcher.repo, d, reply.quote) for d in decision.articles)
         turn = TurnRecord(message, decision.action.value, scenario["id"] if scenario else
-                          (entity.id if entity else None), tuple(a["slug"] for a in articles), decision.confidence)
+                          (entity.id if entity else None), tuple(a["slug"] for a in articles), decision.confidence,
+                          state.stored())
         cid = self.conversations.save_turn(conversation_id, turn) if record else (conversation_id or "")
         logger.info("assist: action=%s entity=%s confidence=%.2f", decision.action.value,
                     entity.id if entity else None, decision.confidence)
-        return Answer(cid, decision, reply, quote, scenario, articles, evidence)
+        return Answer(cid, decision, reply, scenario, articles, evidence, state, others)
 
     @staticmethod
     def _article_json(repo: ContentRepository, d: Candidate, quote: Quote | None) -> dict[str, Any]:

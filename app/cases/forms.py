@@ -40,7 +40,8 @@ class FieldSpec:
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("name", "Your name", 200),
     FieldSpec("email", "Email address", 254, hint="We send the case reference and updates here."),
-    FieldSpec("organisation", "Organisation name/Party ID", 200),
+    FieldSpec("organisation", "Organisation name/Party ID", 200,
+              hint="Your organisation's name, or its Party ID: a Party ID typed here fills Party ID."),
     FieldSpec("party_id", "Party ID", 40, hint="Your company's Party ID."),
     FieldSpec("unregistered_organisation", "Unregistered Organisation name", 200),
     FieldSpec("market_participant_id", "Market Participant ID", 40),
@@ -148,6 +149,12 @@ def _check_requester(clean: dict[str, Any], errors: dict[str, str]) -> None:
 
 
 def _check_organisation(clean: dict[str, Any], errors: dict[str, str]) -> None:
+    # "Organisation name/Party ID" holding a Party ID (one word in capitals or digits, like "BGAS" or
+    # "ELEX-01"), with the Party ID box left empty, fills it; an organisation's name ("Octopus Energy") does not.
+    organisation = clean["organisation"]
+    if not clean["party_id"] and not clean["no_party_id"] and len(organisation.split()) == 1 \
+            and _IDENT.match(organisation) and organisation == organisation.upper():
+        clean["party_id"] = organisation
     # A value typed wins over a tick left on: the tick means "I have none".
     if clean["party_id"]:
         clean["no_party_id"] = False

@@ -122,6 +122,7 @@ class Turn:
     scenario_id: str | None = None
     articles: tuple[str, ...] = ()
     confidence: float | None = None
+    state: dict[str, Any] | None = None  # the assistant's dialogue state after this turn
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -130,6 +131,7 @@ class Turn:
             "scenario_id": self.scenario_id,
             "articles": list(self.articles),
             "confidence": self.confidence,
+            "state": self.state,
         }
 
     @classmethod
@@ -141,6 +143,7 @@ class Turn:
             scenario_id=data.get("scenario_id"),
             articles=tuple(str(a) for a in data.get("articles") or ()),
             confidence=None if confidence is None else float(confidence),
+            state=data.get("state") if isinstance(data.get("state"), dict) else None,
         )
 
 

@@ -17,6 +17,7 @@ import yaml
 from app.content.frontmatter import split_document
 from app.content.loader import load_articles, load_categories, load_glossary
 from app.content.models import Article, ContentProblem, GlossaryTerm, Status
+from app.content.unconfirmed import problems as unconfirmed_problems
 
 ERROR, WARNING = "error", "warning"
 SUMMARY_MAX = 300
@@ -134,6 +135,7 @@ def _check_articles(articles: tuple[Article, ...], terms: tuple[GlossaryTerm, ..
             *_ids(a, src, known_ids),
             *_review(a, src, today),
             *_placeholders(a, src),
+            *_unconfirmed(a, src, today),
             *_unknown_acronyms(a, src, glossary_names),
         ]
         if len(a.summary) > SUMMARY_MAX:
@@ -250,6 +252,14 @@ def _placeholders(a: Article, src: _Source) -> Iterator[Finding]:
     line = next((n for n, text in src.body_lines() if PLACEHOLDER.search(text)), None)
     if line is not None:
         yield line, "published article still has a TODO placeholder", ERROR
+
+
+def _unconfirmed(a: Article, src: _Source, today: dt.date) -> Iterator[Finding]:
+    if a.status is Status.RETIRED:
+        return
+    for line_no, line in src.body_lines():
+        for message in unconfirmed_problems(line, today):
+            yield line_no, message, ERROR
 
 
 def _unknown_acronyms(a: Article, src: _Source, glossary_names: set[str]) -> Iterator[Finding]:

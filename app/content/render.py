@@ -10,6 +10,7 @@ import nh3
 from markdown.extensions.toc import slugify_unicode
 
 from app.content.models import Heading
+from app.content.unconfirmed import render_markers
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h2", "h3", "h4",
@@ -54,6 +55,7 @@ def render_markdown(source: str) -> Rendered:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
+    clean = render_markers(clean)
     headings = tuple(
         Heading(int(level), html.unescape(_TAG.sub("", inner)).strip(), anchor)
         for level, anchor, inner in _HEADING.findall(clean)

@@ -88,7 +88,7 @@ class ContentRepository:
         terms = [t for t in self.glossary if (not letter or t.letter == letter)
                  and (not wanted or any(wanted in n.casefold() for n in t.names()))]
         size = per_page or max(len(terms), 1)
-        page = max(1, page)
+        page = min(max(1, page), max(1, -(-len(terms) // size)))  # past the end shows the last page
         start = (page - 1) * size
         return GlossaryPage(tuple(terms[start : start + size]), len(terms), page, per_page)
 

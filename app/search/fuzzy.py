@@ -16,6 +16,11 @@ import numpy as np
 MAX_WORD = 40
 
 
+def max_edits(word: str) -> int:
+    """Edits a typo may hold: one in a short word, two in a long one."""
+    return 1 if len(word) < 7 else 2
+
+
 class Vocabulary:
     """An immutable word list; safe to share between threads."""
 

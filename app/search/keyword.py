@@ -22,7 +22,7 @@ from whoosh.analysis import Analyzer
 from app.content.models import Article, GlossaryTerm
 from app.search.analysis import KBTokenizer, SpellTokenizer, cached_terms, normalise_terms, WORD
 from app.search.bm25 import FieldGroup, PostingsScorer, save_postings
-from app.search.fuzzy import Vocabulary
+from app.search.fuzzy import Vocabulary, max_edits
 from app.search.models import IndexUnavailable, SearchHit
 from app.search.snippets import highlight
 from app.search.synonyms import Synonyms
@@ -203,7 +203,7 @@ class KeywordIndex:
         """
         terms = list(dict.fromkeys(self.terms(text)))
         known = [t for t in terms if any(self._scorer.frequency(f, t) for f in SEARCH_FIELDS)
-                 or (len(t) >= 4 and t.isalpha() and self._near.within(t, _max_edits(t)))]
+                 or (len(t) >= 4 and t.isalpha() and self._near.within(t, max_edits(t)))]
         return len(known) / len(terms) if terms else 0.0
 
     def _build_query(self, text: str) -> tuple[Q.Query, dict[str, list[str]], list[str]]:
@@ -212,7 +212,7 @@ class KeywordIndex:
         for term in dict.fromkeys(self.terms(text)):
             if not any(self._scorer.frequency(f, term) for f in SEARCH_FIELDS) and len(term) >= 4 and term.isalpha():
                 fields = [Q.Term(f, term) for f in SEARCH_FIELDS]
-                fields += [Q.FuzzyTerm(f, term, maxdist=_max_edits(term), prefixlength=1, boost=0.6)
+                fields += [Q.FuzzyTerm(f, term, maxdist=max_edits(term), prefixlength=1, boost=0.6)
                            for f in ("title", "tags", "summary", "body")]
                 parts.append(Q.Or(fields))
                 fuzzy.append(term)
@@ -308,16 +308,11 @@ class KeywordIndex:
             low = m.group(0).lower()
             if len(low) < 4 or not low.isalpha() or low in self._spelling:
                 return m.group(0)
-            near = self._speller.within(low, _max_edits(low))
+            near = self._speller.within(low, max_edits(low))
             return min(near, key=lambda wd: (wd[1], -self._spelling[wd[0]], wd[0]))[0] if near else m.group(0)
 
         fixed = WORD.sub(fix, text)
         return fixed if fixed != text else None
-
-
-def _max_edits(word: str) -> int:
-    """Edits a typo may hold: one in a short word, two in a long one."""
-    return 1 if len(word) < 7 else 2
 
 
 def _text(btext: bytes | str) -> str:

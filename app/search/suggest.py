@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 
 from app.content.repository import ContentRepository
-from app.search.fuzzy import Vocabulary
+from app.search.fuzzy import Vocabulary, max_edits
 
 WORDS = re.compile(r"[\w-]+")
 MAX_SUGGESTIONS = 8
@@ -38,10 +38,6 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(w.casefold() for w in WORDS.findall(text))
 
 
-def _max_edits(word: str) -> int:
-    return 0 if len(word) < 4 else 1 if len(word) < 7 else 2
-
-
 class Suggester:
     def __init__(self, repo: ContentRepository) -> None:
         entries = [_Entry(Suggestion("article", a.title, a.url), _words(a.title), 0)
@@ -58,7 +54,8 @@ class Suggester:
         if not typed:
             return []
         *done, last = typed
-        near = {w for w, _ in self._vocabulary.within(last, _max_edits(last))} if _max_edits(last) else set()
+        # a typo only in a word of four letters or more, as keyword search allows
+        near = {w for w, _ in self._vocabulary.within(last, max_edits(last))} if len(last) >= 4 else set()
         exact: list[_Entry] = []
         typos: list[_Entry] = []
         for e in self._entries:

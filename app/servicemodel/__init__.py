@@ -10,6 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import re
+
 import yaml
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -38,6 +40,17 @@ class Scenario:
     self_help_only: bool
     not_elexon_responsibility: bool
     source_text: str
+
+    @property
+    def self_help_first(self) -> bool:
+        """A routed row whose guidance puts a knowledge article before the case ("Self Help guidance and then
+        escalate", "KA initially Self Help", "Underpin with KA for self-serve option")."""
+        return (not self.self_help_only and not self.not_elexon_responsibility
+                and bool(self.type and self.report_to and self.priority)
+                and _SELF_HELP_GUIDANCE.search(self.guidance or "") is not None)
+
+
+_SELF_HELP_GUIDANCE = re.compile(r"self[ -]?(?:help|serve)|\bKA\b|knowledge article", re.I)
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import TooManyRequests
 
-from app.assistant.conversations import ConversationRecord
+from app.assistant.conversations import ConversationRecord, TurnRecord
 from app.assistant.decide import Action
 from app.assistant.service import MAX_MESSAGE, Answer, Assistant
+from app.web.assist_thread import AnswerMemory, handover_fields, routing_detail, thread
 from app.web.deps import services
 from app.web.errors import FieldError
 from app.web.openapi import ERROR, _json, register_paths
@@ -24,8 +24,13 @@ API_LIMIT = (30, 60)  # /api/assist calls per client per minute
 PAGE_LIMIT = (60, 60)
 MAX_CONVERSATION_ID = 100
 CASE_FORM = "/cases/form"
-SUBJECT_WORDS = 15
 HISTORY_SHOWN = 10
+#: asked by a button on the empty page: a how-to, a failure and a service request
+EXAMPLES = (
+    "How do we renew our DIP certificate before it runs out?",
+    "Messages we send to the DIP keep bouncing back",
+    "How do we get credentials for the DIP API for our new adaptor?",
+)
 
 
 def assistant() -> Assistant:
@@ -44,7 +49,7 @@ def _limit(name: str, limit: tuple[int, int]) -> None:
 
 
 def read_message(value: Any) -> str:
-    """The message as typed: required, at most 2,000 characters."""
+    """The message as typed: required, at most MAX_MESSAGE (8,000) characters."""
     if not isinstance(value, str) or not value.strip():
         raise FieldError("message", "Type a question or describe the problem.")
     if len(value) > MAX_MESSAGE:
@@ -76,69 +81,39 @@ def api_assist():
         raise FieldError("message", "Send a JSON object with a 'message'.")
     message = read_message(body.get("message"))
     conversation_id = read_conversation_id(body.get("conversation_id"))
+    if conversation_id is not None and assistant().conversation(conversation_id) is None:
+        raise FieldError("conversation_id", "Unknown conversation id: leave it out to start a new conversation.")
     return jsonify(assistant().answer(message, conversation_id).as_json())
 
 
 # The chat page
-def raise_case_link(answer: Answer | None, conversation: ConversationRecord | None) -> dict[str, Any]:
-    """The case form's query arguments: the draft's routing plus everything the user typed so far."""
-    typed = [t.question for t in conversation.turns] if conversation else []
-    first = typed[0] if typed else ""
-    words = first.split()
-    subject = " ".join(words[:SUBJECT_WORDS]) + (" …" if len(words) > SUBJECT_WORDS else "")
-    fields: dict[str, Any] = {"subject": subject, "description": "\n\n".join(typed),
-                              "conversation_id": conversation.id if conversation else ""}
-    decision = answer.decision if answer else None
-    entity = decision.entity if decision else None
-    draft = decision.case_draft if decision else None
-    model = services().model
-    if entity is not None and entity.kind == "dip" and entity.id in model.scenarios:
-        fields.update(category=model.scenarios[entity.id].category, scenario=entity.id)
-    elif entity is not None and entity.kind == "sr" and entity.id in model.service_requests:
-        sr = model.service_requests[entity.id]
-        fields.update(category=sr.category, subcategory=sr.name, sr=sr.id)
-    if draft is not None:
-        fields.update(category=draft.category, subcategory=draft.subcategory or fields.get("subcategory", ""))
-        if draft.derivation is not None:
-            fields.update(impact=draft.derivation.impact, urgency=draft.derivation.urgency)
-    return fields
+def answers() -> AnswerMemory:
+    return current_app.extensions["assist_answers"]
 
 
-def _page(answer: Answer | None, conversation: ConversationRecord | None, *, status: int = 200,
-          raise_step: bool = False, feedback: str | None = None, error: FieldError | None = None,
-          message: str = "") -> tuple[str, int]:
-    repo = services().content
-    history = []
-    turns = conversation.turns if conversation else ()
-    shown = turns[:-1] if answer is not None else turns
-    for t in shown[-HISTORY_SHOWN:]:
-        links = []
-        for slug in t.articles[:3]:
-            a = repo.get_article(slug)
-            g = repo.get_term(slug) if a is None else None
-            if a is not None:
-                links.append((a.title, a.url))
-            elif g is not None:
-                links.append((g.term, g.url))
-        history.append({"question": t.question, "action": t.action, "scenario_id": t.scenario_id, "links": links})
-    fields = raise_case_link(answer, conversation)
-    draft = answer.decision.case_draft if answer else None
+@bp.record_once
+def _answer_memory(state) -> None:
+    state.app.extensions.setdefault("assist_answers", AnswerMemory())
+
+
+def _levels(answer: Answer) -> tuple[str | None, str | None]:
+    """The impact and urgency behind the draft's priority, when the decision derived them."""
+    derivation = getattr(answer.decision.case_draft, "derivation", None)
+    return getattr(derivation, "impact", None), getattr(derivation, "urgency", None)
+
+
+def _page(conversation: ConversationRecord | None, *, status: int = 200, feedback: str | None = None,
+          error: FieldError | None = None, message: str = "") -> tuple[str, int]:
+    """The thread so far; the latest answer's quick answers, feedback and hand-over when it is remembered."""
+    items = thread(conversation, answers(), services().content, HISTORY_SHOWN)
+    latest = items[-1]["answer"] if items else None
     context = {
-        "answer": answer, "history": history, "conversation_id": conversation.id if conversation else "",
-        "raise_step": raise_step or (answer is not None and answer.decision.action is Action.RAISE_CASE),
-        "raise_fields": fields, "draft": draft, "feedback": feedback, "error": error, "message": message,
-        "case_form": CASE_FORM, "case_form_link": f"{CASE_FORM}?{urlencode({k: v for k, v in fields.items() if v})}",
-        "max_message": MAX_MESSAGE, "levels": ("High", "Medium", "Low"), "Action": Action,
-        "categories": _categories(),
+        "thread": items, "latest": latest, "conversation_id": conversation.id if conversation else "",
+        "feedback": feedback, "error": error,
+        "message": message, "case_form": CASE_FORM, "max_message": MAX_MESSAGE, "examples": EXAMPLES,
+        "routing_detail": routing_detail,
     }
     return render_template("assistant/chat.html", **context), status
-
-
-def _categories() -> list[str]:
-    model = services().model
-    incident = list(dict.fromkeys(c.category for c in model.incident_categories.values()))
-    service_users = list(dict.fromkeys(sr.category for sr in model.service_requests.values()))
-    return [*model.scenario_categories(), *incident, *service_users]
 
 
 def _conversation(value: Any) -> ConversationRecord | None:
@@ -151,7 +126,7 @@ def _conversation(value: Any) -> ConversationRecord | None:
 
 @bp.get("/assist")
 def chat():
-    return _page(None, _conversation(request.args.get("conversation_id")))
+    return _page(_conversation(request.args.get("conversation_id")))
 
 
 @bp.post("/assist")
@@ -161,25 +136,29 @@ def ask():
     try:
         message = read_message(request.form.get("message"))
     except FieldError as exc:
-        return _page(None, conversation, status=400, error=exc, message=request.form.get("message", "")[:MAX_MESSAGE])
+        return _page(conversation, status=400, error=exc, message=request.form.get("message", "")[:MAX_MESSAGE])
     answer = assistant().answer(message, conversation.id if conversation else None)
-    return _page(answer, assistant().conversation(answer.conversation_id))
+    conversation = assistant().conversation(answer.conversation_id)
+    if conversation is None or not conversation.turns:  # the log dropped it: show this answer alone
+        conversation = ConversationRecord(answer.conversation_id, (TurnRecord(message, answer.action),))
+    view = answer.as_json()
+    view["handover"] = handover_fields(view, conversation, services().model, _levels(answer))
+    answers().remember(conversation.id, len(conversation.turns) - 1, conversation.turns[-1].question, view)
+    return _page(conversation)
 
 
 @bp.post("/assist/feedback")
 def feedback():
+    """"Yes" thanks the user; "No" records it and re-posts the hand-over fields to the case form (307 keeps the
+    POST, so what the user typed never goes into a URL)."""
     conversation = _conversation(request.form.get("conversation_id"))
     solved = request.form.get("solved")
     if conversation is None or solved not in ("yes", "no") or not conversation.turns:
-        return _page(None, conversation, status=400)
+        return _page(conversation, status=400)
     assistant().feedback(conversation.id, solved == "yes")
-    conversation = assistant().conversation(conversation.id)
-    if solved == "yes":
-        return _page(None, conversation, feedback="yes")
-    # "No": show the raise-case step, pre-filled from the last question's decision.
-    _limit("assist-page", PAGE_LIMIT)
-    answer = assistant().last_answer(conversation.id) if conversation else None
-    return _page(answer, conversation, raise_step=True, feedback="no")
+    if solved == "no":
+        return redirect(url_for("cases.submit"), code=307)
+    return _page(assistant().conversation(conversation.id), feedback="yes")
 
 
 @bp.after_request

@@ -27,6 +27,8 @@ from app.cases.forms import FIELD_BY_NAME, FIELDS, validate_case_form
 from app.cases.records import Case
 from app.cases.routing import SERVICE_USERS, derive_routing
 from app.cases.sla import describe_due, target_for
+from app.search.matching import ListMatcher
+from app.search.synonyms import Synonyms
 from app.servicemodel import LEVELS, ServiceModel
 from app.web.deps import services
 from app.web.ratelimit import rate_limit
@@ -129,21 +131,33 @@ def _form_context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, A
     }
 
 
+_matchers: dict[int, tuple[Synonyms, ListMatcher]] = {}
+
+
+def _catalogue_matcher(model: ServiceModel, synonyms: Synonyms) -> ListMatcher:
+    """Service requests and routed DIP scenarios, matched with search's synonyms; rebuilt when those change."""
+    cached = _matchers.get(id(model))
+    if cached is None or cached[0] is not synonyms:
+        texts = {sr.id: f"{sr.id} {sr.name} {sr.description}" for sr in model.service_requests.values()}
+        texts |= {sc.id: f"{sc.id} {sc.category} {sc.description}" for sc in model.scenarios.values()
+                  if not sc.self_help_only}
+        cached = _matchers[id(model)] = (synonyms, ListMatcher(texts, synonyms))
+    return cached[1]
+
+
 @bp.get("/cases/new")
 def new():
     """The two doors: report a service issue, or request a service from the catalogue."""
-    model = services().model
+    s = services()
+    model = s.model
     q = (request.args.get("q") or "").strip()[:100]
-    words = q.casefold().split()
-    requests = [
-        sr
-        for sr in model.service_requests.values()
-        if all(w in f"{sr.id} {sr.name} {sr.description}".casefold() for w in words)
-    ]
+    found = _catalogue_matcher(model, s.search.synonyms).matches(q)
+    requests = [model.service_requests[i] for i in found if i in model.service_requests]
     return render_template(
         "cases/new.html",
         q=q,
         service_requests=requests,
+        scenarios=[model.scenarios[i] for i in found if i in model.scenarios] if q else [],
         total_requests=len(model.service_requests),
         category_groups=_category_groups(model)[:2],
         subcategory_groups=_subcategory_groups(model),
@@ -154,10 +168,8 @@ def new():
     )
 
 
-@bp.get("/cases/form")
-def form():
-    """The case form, pre-filled from the door chosen or the assistant's draft."""
-    args = request.args
+def _prefill(args: Any) -> dict[str, Any]:
+    """The form's starting values from the door chosen or the assistant's hand-over (trimmed, checked)."""
     values: dict[str, Any] = {
         name: (args.get(name) or "").strip()[: FIELD_BY_NAME[name].max_length]
         if name in FIELD_BY_NAME
@@ -167,20 +179,36 @@ def form():
     values["scenario_id"] = (
         (args.get("scenario") or args.get("sr") or args.get("scenario_id") or "").strip().upper()[:20]
     )
-    sr = services().model.service_requests.get(values["scenario_id"])
+    model = services().model
+    sr = model.service_requests.get(values["scenario_id"])
     if sr is not None:
         values["category"] = values["category"] or sr.category
         values["subject"] = values["subject"] or sr.name
+    scenario = model.scenarios.get(values["scenario_id"])
+    if scenario is not None:
+        values["category"] = values["category"] or scenario.category
     for level in ("impact", "urgency"):
         values[level] = values[level].capitalize() if values[level].capitalize() in LEVELS else ""
-    return render_template("cases/form.html", **_form_context(values, {}))
+    return values
+
+
+@bp.get("/cases/form")
+def form():
+    """The case form, pre-filled from the door chosen (or a link's query arguments)."""
+    return render_template("cases/form.html", **_form_context(_prefill(request.args), {}))
 
 
 @bp.post("/cases/form")
 def submit():
     form_data = request.form
+    if form_data.get("action") == "prefill":
+        # The assistant's hand-over: the form filled in from its draft, not submitted; posted, so what the user
+        # typed never goes into a URL.
+        return render_template("cases/form.html", **_form_context(_prefill(form_data), {}))
     clean, errors = validate_case_form(form_data, services().model)
     typed = {key: form_data.get(key, "") for key in form_data if key != "csrf_token"}
+    if clean.get("party_id") and not typed.get("party_id"):
+        typed["party_id"] = clean["party_id"]  # filled from "Organisation name/Party ID": show it
     if form_data.get("action") == "preview":
         # "Check priority" without JavaScript: show routing for what is chosen so far, no errors yet.
         preview = {**typed, "impact": clean.get("impact") or "", "urgency": clean.get("urgency") or ""}

@@ -17,6 +17,15 @@ DATABASE_UNAVAILABLE = ("The service desk database is not available right now, s
                         "tracked or updated. Articles, the glossary and search still work. Please try again "
                         "in a few minutes.")
 RETRY_AFTER_S = 30
+#: The site's own words for the errors a visitor meets, instead of Werkzeug's default descriptions.
+SITE_WORDING = {
+    400: "Something in the request was not right. Go back and check what you entered.",
+    404: "The page may have moved, or the address may be mistyped. Search for what you need below.",
+    405: "That page cannot be used that way. Go back and try again.",
+    410: "This page has been taken down. Search for what you need below.",
+    429: "Too many requests from your network. Please wait a minute and try again.",
+    500: "Something went wrong on our side. Please try again.",
+}
 
 
 class FieldError(Exception):
@@ -36,12 +45,23 @@ def handle_http(exc: HTTPException):
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     if _wants_json():
         return jsonify({"error": exc.description or exc.name, "status": exc.code}), exc.code, headers
-    return render_template("error.html", error=exc), exc.code, headers
+    message = exc.description if exc.description != type(exc).description else SITE_WORDING.get(exc.code)
+    return render_template("error.html", error=exc, message=message or exc.description,
+                           guess=_words_from_path() if exc.code in (404, 410) else ""), exc.code, headers
+
+
+def _words_from_path() -> str:
+    """A missing article, glossary term or category's address as search words: /articles/dip-bounce -> 'dip bounce'.
+    Nothing for other addresses (a case reference must not show up in the page)."""
+    if not request.path.startswith(("/articles/", "/glossary/", "/categories/")):
+        return ""
+    last = request.path.rstrip("/").rsplit("/", 1)[-1]
+    return " ".join(last.replace("-", " ").replace("_", " ").split())[:100]
 
 
 def handle_field(exc: FieldError):
     if _wants_json():
-        return jsonify({"error": exc.message, "field": exc.field}), exc.status
+        return jsonify({"error": exc.message, "field": exc.field, "fields": {exc.field: exc.message}}), exc.status
     return render_template("error.html", error=InternalServerError(exc.message), code=exc.status), exc.status
 
 

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, send_from_directory, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.cases.routing import Routing, derive_routing
+from app.cases.sla import target_for
 from app.content.models import Article, Status
 from app.content.repository import ContentRepository
+from app.servicemodel import ServiceModel
 from app.web import auth
 from app.web.cases import allowed
 from app.web.deps import services
@@ -17,6 +21,10 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("pages", __name__)
 
 REASON_MAX = 500
+#: The browser remembers which article versions it has voted on, so one reader gives one vote per version.
+VOTES_COOKIE = "kb_votes"
+VOTES_KEPT = 200
+VOTES_MAX_AGE = 365 * 24 * 3600
 VOTE_LIMIT = (30, 3600)  # per client address per hour
 #: Long articles get a contents list.
 TOC_MIN_HEADINGS = 3
@@ -38,11 +46,48 @@ def home():
                            useful=useful, total=len(published))
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says: answer with the site's icon, not a 404."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)
+
+
 @bp.get("/articles/")
 def article_index():
     s = services()
     groups = [(c, s.content.in_category(c.slug)) for c in s.content.categories.values()]
     return render_template("pages/articles.html", groups=groups)
+
+
+@dataclass(frozen=True)
+class CaseRoute:
+    """One way an article hands over to a case: the routing the service model gives it, and the form link."""
+
+    id: str
+    label: str
+    routing: Routing
+    target: str
+    url: str
+
+
+def case_routes(article: Article, model: ServiceModel) -> list[CaseRoute]:
+    """The routed DIP scenarios and service requests an article covers, in its own order. Self-help-only
+    scenarios (not a support issue) get none: the article is the answer."""
+    out = []
+    for sid in (*article.scenarios, *article.service_requests):
+        if sid in model.scenarios:
+            category, label, params = model.scenarios[sid].category, model.scenarios[sid].description, {"scenario": sid}
+        elif sid in model.service_requests:
+            category, label, params = model.service_requests[sid].category, model.service_requests[sid].name, {"sr": sid}
+        else:
+            continue
+        routing = derive_routing({"scenario_id": sid, "category": category}, model)
+        if routing is None or routing.source == "category":
+            continue
+        out.append(CaseRoute(sid, label, routing, target_for(routing.priority).text,
+                             url_for("cases.form", **params, category=category)))
+    return out
 
 
 def readable_article(repo: ContentRepository, slug: str) -> Article:
@@ -60,6 +105,14 @@ def readable_article(repo: ContentRepository, slug: str) -> Article:
     return a
 
 
+def _vote_key(article: Article, version: str | None) -> str:
+    return f"{article.slug}@{(version or 'unversioned')[:12]}"
+
+
+def _votes_given() -> list[str]:
+    return [v for v in (request.cookies.get(VOTES_COOKIE) or "").split("|") if v][-VOTES_KEPT:]
+
+
 def _private_if_draft(article: Article, html: str):
     """Staff-only pages must never be kept by a shared cache."""
     resp = make_response(html)
@@ -73,11 +126,15 @@ def article(slug: str):
     s = services()
     repo = s.content
     a = readable_article(repo, slug)
+    last_change = s.history.last_change(a.path, s.source.fingerprint)
+    voted = request.args.get("voted")
+    if voted not in ("yes", "no") and _vote_key(a, last_change.hash if last_change else None) in _votes_given():
+        voted = "before"
     return _private_if_draft(a, render_template(
         "pages/article.html", article=a, category=repo.categories.get(a.category),
-        related=repo.related(a), terms=repo.terms_in(a),
+        related=repo.related(a), terms=repo.terms_in(a), routes=case_routes(a, s.model),
         toc=[h for h in a.headings if h.level <= 3] if len(a.headings) >= TOC_MIN_HEADINGS else [],
-        voted=request.args.get("voted"), last_change=s.history.last_change(a.path, s.source.fingerprint),
+        voted=voted, asking_why=request.args.get("feedback") == "no", last_change=last_change,
     ))
 
 
@@ -101,16 +158,21 @@ def vote(slug: str):
     if helpful not in ("yes", "no"):
         abort(400, description="Choose yes or no.")
     reason = (request.form.get("reason") or "").strip()[:REASON_MAX] or None
+    last = s.history.last_change(a.path, s.source.fingerprint)  # so the helpful rate can be shown per version
+    key, given = _vote_key(a, last.hash if last else None), _votes_given()
     recorder = getattr(s, "records", None)
-    if recorder is not None:
-        last = s.history.last_change(a.path, s.source.fingerprint)  # so the helpful rate can be shown per version
+    if recorder is not None and key not in given:
         try:
             # Votes feed the helpful rate and the gaps report: a script must not be able to skew them.
             if allowed("article-vote", VOTE_LIMIT):
                 recorder.record_vote(slug, helpful == "yes", reason, last.hash if last else None)
         except SQLAlchemyError as exc:  # feedback is for reports: never turn it into an error page
             logger.warning("vote on %s not recorded (%s)", slug, type(exc).__name__)
-    return redirect(url_for("pages.article", slug=slug, voted=helpful) + "#feedback")
+    resp = redirect(url_for("pages.article", slug=slug, voted=helpful) + "#feedback")
+    if key not in given:
+        resp.set_cookie(VOTES_COOKIE, "|".join([*given, key][-VOTES_KEPT:]), max_age=VOTES_MAX_AGE,
+                        httponly=True, samesite="Lax", secure=request.is_secure)
+    return resp
 
 
 @bp.get("/categories/<slug>")

@@ -76,6 +76,27 @@ def test_service_catalogue_is_filtered_by_a_plain_get(client) -> None:
     assert "1 of 39 requests match" in html
 
 
+@pytest.mark.parametrize("q, expected", [
+    ("add user", "New User Access Request"),
+    ("new starter", "New User Access Request"),
+    ("password reset", "User Permissions Update"),
+    ("contact details", "Account Deactivation"),
+    ("trainng", "Training Session Request"),  # a typo
+])
+def test_the_catalogue_filter_understands_what_people_call_a_request(client, q, expected) -> None:
+    html = client.get("/cases/new", query_string={"q": q}).get_data(as_text=True)
+    requests = html.split('id="request"', 1)[1]
+    assert expected in requests and "0 of 39" not in requests
+    assert "Bulk Data Upload" not in requests
+
+
+def test_the_catalogue_filter_offers_matching_issues_when_no_request_fits(client) -> None:
+    html = client.get("/cases/new?q=certficate").get_data(as_text=True)  # misspelt, and no request covers it
+    assert "0 of 39 requests match" in html
+    issues = html.split('id="sc-h"', 1)[1]
+    assert "/cases/form?scenario=DIP-CERT-" in issues
+
+
 def test_form_is_prefilled_and_shows_routing_before_submitting(client) -> None:
     html = client.get(
         "/cases/form?category=Choreography&subcategory=DTN+Service+Failure&impact=high&urgency=High&subject=DTN+down"
@@ -299,3 +320,17 @@ def test_lost_link_answers_the_same_and_mails_only_the_raiser(client, app, csrf)
 def test_retry_mail_command_reports_what_it_sent(app, runner) -> None:
     result = runner.invoke(args=["cases", "retry-mail"])
     assert result.exit_code == 0 and "0 delivered, 0 still pending" in result.output
+
+
+def test_party_id_and_market_participant_id_are_marked_required_with_their_tick_boxes(client) -> None:
+    html = client.get("/cases/form?category=Choreography").get_data(as_text=True)
+    for label in ("Party ID", "Market Participant ID"):
+        assert f'{label} <span class="req">(required, or tick the box below)</span></label>' in html
+
+
+def test_a_party_id_typed_as_the_organisation_shows_in_party_id_when_the_form_comes_back(client) -> None:
+    html = client.get("/cases/form?category=Choreography").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    r = client.post("/cases/form", data={"csrf_token": token, "category": "Choreography", "organisation": "BGAS",
+                                         "action": "preview"})
+    assert 'id="f-party_id" name="party_id" type="text" maxlength="40" value="BGAS"' in r.get_data(as_text=True)

@@ -179,6 +179,8 @@ def test_every_post_form_carries_the_sessions_csrf_token(app, client, desk):
               f"/cases/{desk['case']}?token={desk['token']}", "/search?q=certificate", "/glossary/"]
     forms = _forms_on(client, public)
     forms["/assist (answered)"] = Page(conversation.get_data(as_text=True)).post_forms()
+    answered = client.post("/assist", data={"message": "What is the DIP?", "csrf_token": fresh_token(client, "/assist")})
+    forms["/assist (self-help answer)"] = Page(answered.get_data(as_text=True)).post_forms()
     staff = app.test_client()
     assert login(staff, desk["staff"][Role.ADMIN].email).status_code == 302
     forms |= {f"staff {p}": f for p, f in _forms_on(staff, [
@@ -428,7 +430,9 @@ def injected(tmp_path_factory):
     send(user, f"/articles/{ARTICLE}/vote", {"helpful": "no", "reason": XSS})
     pages["chat answer"] = send(user, "/assist", {"message": f"{XSS} my DIP certificate upload fails"})
     cid = Page(pages["chat answer"]).forms[-1]["fields"]["conversation_id"]
-    pages["chat raise step"] = send(user, "/assist/feedback", {"conversation_id": cid, "solved": "no"})
+    pages["chat raise step"] = send(user, "/cases/form", {  # the case form as the chat's hand-over posts it
+        "action": "prefill", "subject": XSS, "description": XSS, "category": XSS, "subcategory": XSS, "scenario": XSS,
+        "conversation_id": cid})
     pages["chat history"] = get(user, "/assist", conversation_id=cid)
     pages["case doors"] = get(user, "/cases/new", q=XSS)
     pages["case form prefilled"] = get(user, "/cases/form", subject=XSS, description=XSS, category=XSS,

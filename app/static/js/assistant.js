@@ -1,23 +1,39 @@
 // Progressive enhancement for /assist: ask and answer without reloading the page.
-// Without this file every form still works as a plain post.
+// Without this file every form still works as a plain post (the server renders the same thread).
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("assist-form");
-  if (!form || !document.getElementById("conversation") || !window.fetch || !window.DOMParser) return;
+  const thread = document.getElementById("thread");
+  if (!form || !thread || !window.fetch || !window.DOMParser) return;
   const message = form.querySelector("textarea[name=message]");
   const status = form.querySelector(".assist-status");
+  const conversationId = () => form.querySelector("input[name=conversation_id]").value;
+  // Parts of the page that belong to the latest answer and are replaced whole by the server's version.
+  const REGIONS = ["examples", "turn-actions", "chat-new"];
 
-  // Swap in the conversation and forms of a server-rendered page (the same HTML a plain post returns).
-  const swap = (html) => {
+  // Merge a server-rendered page: keep the answers already shown (this browser saw them whole), add the new
+  // ones, and take the latest answer's buttons and forms from the server.
+  const merge = (html) => {
     const page = new DOMParser().parseFromString(html, "text/html");
-    const fresh = page.getElementById("conversation");
+    const freshThread = page.getElementById("thread");
     const freshForm = page.getElementById("assist-form");
-    if (!fresh || !freshForm) return false;
-    document.getElementById("conversation").replaceWith(fresh);
-    form.querySelector("input[name=conversation_id]").value =
-      freshForm.querySelector("input[name=conversation_id]").value;
-    enhanceFeedback(fresh);
-    const heading = fresh.querySelector(".assist-answer h2, .assist-raise h2, .flash");
-    if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+    if (!freshThread || !freshForm) return false;
+    const freshId = freshForm.querySelector("input[name=conversation_id]").value;
+    if (freshId !== conversationId()) thread.replaceChildren();
+    const shown = new Set([...thread.children].map((li) => li.dataset.turn));
+    const added = [...freshThread.children].filter((li) => !shown.has(li.dataset.turn));
+    added.forEach((li) => thread.append(document.adoptNode(li)));
+    REGIONS.forEach((id) => {
+      const mine = document.getElementById(id);
+      const fresh = page.getElementById(id);
+      if (mine && fresh) mine.replaceWith(document.adoptNode(fresh));
+    });
+    form.querySelector("input[name=conversation_id]").value = freshId;
+    form.querySelector("label[for=assist-message]").textContent =
+      freshForm.querySelector("label[for=assist-message]").textContent;
+    enhance(document);
+    const focus = added.length ? added[added.length - 1].querySelector("h2")
+      : document.querySelector("#turn-actions .flash");
+    if (focus) { focus.setAttribute("tabindex", "-1"); focus.focus(); }
     return true;
   };
 
@@ -25,8 +41,7 @@ document.addEventListener("DOMContentLoaded", () => {
     status.textContent = "Thinking…";
     try {
       const resp = await fetch(target.action, { method: "POST", body, credentials: "same-origin" });
-      const html = await resp.text();
-      if (!swap(html)) { status.textContent = "Something went wrong. Please try again."; return false; }
+      if (!merge(await resp.text())) { status.textContent = "Something went wrong. Please try again."; return false; }
       status.textContent = "";
       return true;
     } catch (err) {
@@ -35,13 +50,19 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   };
 
-  const enhanceFeedback = (root) => {
-    root.querySelectorAll("form.feedback").forEach((fb) => {
-      fb.addEventListener("submit", (event) => {
+  // Buttons that ask (examples, quick answers, "Ask about this") and "Yes, that solved it" stay on the page;
+  // "No, this didn't solve it" and "Raise this case" go on to the case form as plain posts.
+  const enhance = (root) => {
+    root.querySelectorAll("form.ask-buttons, form.feedback").forEach((f) => {
+      if (f.dataset.enhanced) return;
+      f.dataset.enhanced = "1";
+      f.addEventListener("submit", (event) => {
+        const button = event.submitter;
+        if (f.classList.contains("feedback") && !(button && button.value === "yes")) return;
         event.preventDefault();
-        const data = new FormData(fb);
-        if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);
-        post(fb, data);
+        const data = new FormData(f);
+        if (button && button.name) data.append(button.name, button.value);
+        post(f, data);
       });
     });
   };
@@ -54,5 +75,5 @@ document.addEventListener("DOMContentLoaded", () => {
   message.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit();
   });
-  enhanceFeedback(document);
+  enhance(document);
 });

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.assistant.decide import Action, decide
+from app.assistant.decide import Action
+from app.assistant.route import route as decide
 from app.assistant.evidence import Candidate, Evidence
 from app.assistant.signals import actions_in, read_signals
 from app.servicemodel import load_service_model

@@ -97,7 +97,8 @@ def test_scenario_json_for_rows_and_requests():
     assert scenario_json("dip", "DIP-SEND-04", MODEL) == {
         "id": "DIP-SEND-04", "category": "DIP – Send Message", "description": "Bounce Back"}
     assert scenario_json("sr", "SR-04", MODEL)["category"] == "Service Users"
-    assert scenario_json("incident", "IC-01", MODEL) is None
+    assert scenario_json("incident", "IC-01", MODEL) == {
+        "id": "IC-01", "category": "Choreography", "description": "DIP Service Failures (In Hours)"}
 
 
 @pytest.mark.parametrize(("text", "out_of_hours"), [

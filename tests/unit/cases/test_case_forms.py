@@ -72,6 +72,15 @@ def test_a_typed_party_id_wins_over_a_stale_tick(gen_case_form: Callable[..., di
     assert errors == {} and clean["no_party_id"] is False
 
 
+def test_a_party_id_typed_as_the_organisation_fills_party_id(gen_case_form: Callable[..., dict[str, Any]]) -> None:
+    clean, errors = validate_case_form(gen_case_form(organisation="BGAS", party_id=""))
+    assert errors == {} and clean["party_id"] == "BGAS"
+    _, errors = validate_case_form(gen_case_form(organisation="Octopus Energy", party_id=""))
+    assert "party_id" in errors  # a name is not a Party ID
+    _, errors = validate_case_form(gen_case_form(organisation="Octopus", party_id=""))
+    assert "party_id" in errors
+
+
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://example.com/x", "http://", "https://exa mple.com"])
 def test_url_must_be_http_or_https(url: str, gen_case_form: Callable[..., dict[str, Any]]) -> None:
     _, errors = validate_case_form(gen_case_form(url=url))

@@ -183,6 +183,17 @@ def test_a_published_article_with_template_placeholders_is_an_error(root):
     ]
 
 
+def test_an_unconfirmed_claim_past_its_review_date_is_an_error(root):
+    body = ("Intro.\n\nThe record is reused at renewal {unconfirmed 2026-11-25}.\n"
+            "The admin creates DIP IDs {unconfirmed 2027-03-31}.\nAnother claim {unconfirmed soon}.\n")
+    article(root, "bounce", body=body)
+    assert only(root, "articles/bounce.md") == [
+        (16, "error", "unconfirmed claim was due for review on 2026-11-25: confirm it against the Operation Guides "
+                      "and remove the marker, or remove the claim"),
+        (18, "error", "'{unconfirmed soon}' needs a review date: {unconfirmed YYYY-MM-DD}"),
+    ]
+
+
 @pytest.mark.parametrize("second, acronym", [
     ("Data integration platform", ""),   # same term, any case
     ("DIP", ""),                         # one entry's acronym is another's term

@@ -29,3 +29,10 @@ def test_tables_and_lists_render():
     r = render_markdown("| a | b |\n|---|---|\n| 1 | 2 |\n\n1. one\n2. two\n")
     assert "<table>" in r.html and "<ol>" in r.html
     assert "one" in r.text
+
+
+def test_an_unconfirmed_claim_shows_the_same_visible_note_with_its_review_date():
+    r = render_markdown("The record is reused at renewal {unconfirmed 2027-03-31}.\n")
+    assert ('<span class="unconfirmed">(to be confirmed against the Operation Guides, review by 31 March 2027)'
+            '</span>') in r.html
+    assert "{unconfirmed" not in r.text and "to be confirmed against the Operation Guides" in r.text

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.assistant.decide import Action, Thresholds, decide
+from app.assistant.decide import Action, Thresholds
+from app.assistant.route import route as decide
 from app.assistant.evidence import Candidate, Evidence
 from app.assistant.signals import Level, Signals, read_signals
 from app.servicemodel import load_service_model

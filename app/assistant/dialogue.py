@@ -1,0 +1,167 @@
+"""The state of a conversation: its current topic, the facts the user gave about it, and what was asked.
+
+A reading of each message (``app.assistant.reading``) updates the state; ``decide()`` then acts on the state
+alone. The state is stored with every turn, so a conversation continues in any worker and after a restart.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+from app.assistant.reading import Act, Reading
+
+#: earlier topics remembered per conversation (their ids only)
+EARLIER_KEPT = 10
+
+
+class Move(StrEnum):
+    NEW_TOPIC = "new_topic"
+    FOLLOW_UP = "follow_up"  # adds facts to the current topic, or answers the question asked about it
+    SMALL_TALK = "small_talk"  # a greeting or thanks: the topic stays as it was
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the user said about the current topic, beyond its subject."""
+
+    tried_self_help: bool = False
+    affected: str | None = None  # self | several | everyone
+    started_at: str | None = None  # the user's words ("3am", "since 10am")
+    out_of_hours: bool | None = None  # from the stated time, else the clock when the topic began
+    urgency: str | None = None  # High | Medium | Low: whether primary functions work
+    urgency_words: tuple[str, ...] = ()
+    wants_case: bool = False  # confirmed the request, or pressed for it ("yes please", "really urgent")
+    breach: bool = False  # a suspected or actual unauthorised data breach
+
+    def updated(self, r: Reading, *, follow_up: bool, clock_out_of_hours: bool) -> Facts:
+        """These facts with a new message's; what the message states wins, flags once set stay set."""
+        time = r.time
+        return Facts(
+            tried_self_help=self.tried_self_help or (follow_up and r.tried),
+            affected=r.affected or self.affected,
+            started_at=time.words if time else self.started_at,
+            out_of_hours=time.out_of_hours if time else (self.out_of_hours if self.out_of_hours is not None
+                                                         else clock_out_of_hours),
+            urgency=r.urgency or self.urgency,
+            urgency_words=tuple(dict.fromkeys((*self.urgency_words, *r.urgency_words))),
+            wants_case=self.wants_case or (follow_up and (r.confirms or r.urgent)),
+            breach=self.breach or r.breach,
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {"tried_self_help": self.tried_self_help, "affected": self.affected, "started_at": self.started_at,
+                "urgency_words": list(self.urgency_words)}
+
+    def stored(self) -> dict[str, Any]:
+        return {**self.as_json(), "out_of_hours": self.out_of_hours, "urgency": self.urgency,
+                "wants_case": self.wants_case, "breach": self.breach}
+
+    @classmethod
+    def from_stored(cls, d: dict[str, Any]) -> Facts:
+        return cls(bool(d.get("tried_self_help")), d.get("affected"), d.get("started_at"), d.get("out_of_hours"),
+                   d.get("urgency"), tuple(d.get("urgency_words") or ()), bool(d.get("wants_case")),
+                   bool(d.get("breach")))
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One problem or question, from the message that raised it to the latest one about it."""
+
+    id: str | None  # DIP-.., SR-.., IC-.. or an article slug; None until routed
+    kind: str | None  # dip | sr | incident | article | glossary
+    messages: tuple[str, ...]  # the user's messages on this topic, first first
+    facts: Facts = Facts()
+    asked: bool = False  # a clarifying question was asked about it (at most one per topic)
+    question: bool = False  # it began as a question about how things work, not a fault or a request
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.messages)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "turns": len(self.messages), "facts": self.facts.as_json()}
+
+    def stored(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "messages": list(self.messages), "facts": self.facts.stored(),
+                "asked": self.asked, "question": self.question}
+
+    @classmethod
+    def from_stored(cls, d: dict[str, Any]) -> Topic:
+        return cls(d.get("id"), d.get("kind"), tuple(str(m) for m in d.get("messages") or ()),
+                   Facts.from_stored(d.get("facts") or {}), bool(d.get("asked")), bool(d.get("question")))
+
+
+@dataclass(frozen=True)
+class DialogueState:
+    topic: Topic | None = None
+    earlier: tuple[str, ...] = ()  # ids of closed topics, most recent last
+    last_action: str | None = None
+
+    def stored(self) -> dict[str, Any]:
+        return {"topic": self.topic.stored() if self.topic else None, "earlier": list(self.earlier),
+                "last_action": self.last_action}
+
+    @classmethod
+    def from_stored(cls, d: dict[str, Any] | None) -> DialogueState:
+        if not isinstance(d, dict):
+            return cls()
+        topic = d.get("topic")
+        return cls(Topic.from_stored(topic) if isinstance(topic, dict) else None,
+                   tuple(str(e) for e in d.get("earlier") or ()), d.get("last_action"))
+
+
+@dataclass(frozen=True)
+class Alone:
+    """How the message routes on its own, as the tracker needs it."""
+
+    entity_id: str | None
+    entity_kind: str | None
+    strong: bool  # a confident route of its own, not a vague or out-of-scope one
+    weak: bool  # says too little to be about anything by itself ("no luck", "it's 3am")
+
+
+def classify(state: DialogueState, r: Reading, alone: Alone) -> Move:
+    """Is this message about the current topic, a new one, or neither? (conversation.md: "Reading a message")"""
+    if r.act is not Act.MESSAGE:
+        return Move.SMALL_TALK
+    topic = state.topic
+    if topic is None or r.new_topic or r.case_reference or r.domestic:
+        return Move.NEW_TOPIC
+    if alone.weak or topic.id is None or alone.entity_id == topic.id:
+        return Move.FOLLOW_UP  # facts only, an answer to the question asked, or more about the same thing
+    if r.tried or (r.confirms and not alone.strong):
+        return Move.FOLLOW_UP
+    if r.back_reference and (r.affected or r.time or r.urgent):
+        return Move.FOLLOW_UP  # who is affected, when, how urgent: facts about the problem already raised
+    if alone.entity_kind == "incident" and topic.kind in ("dip", "incident") and r.back_reference and \
+            r.urgency == "High":
+        return Move.FOLLOW_UP  # the same problem, now stopping work
+    if alone.strong:
+        return Move.NEW_TOPIC
+    return Move.FOLLOW_UP if r.back_reference or r.affected or r.time or r.urgent else Move.NEW_TOPIC
+
+
+def advance(state: DialogueState, r: Reading, move: Move, message: str, *, clock_out_of_hours: bool,
+            question: bool) -> DialogueState:
+    """The state after a message, before it is routed (the route fills the topic's id)."""
+    if move is Move.SMALL_TALK:
+        return state
+    if move is Move.NEW_TOPIC or state.topic is None:
+        earlier = state.earlier
+        if state.topic is not None and state.topic.id:
+            earlier = (*earlier, state.topic.id)[-EARLIER_KEPT:]
+        facts = Facts().updated(r, follow_up=False, clock_out_of_hours=clock_out_of_hours)
+        return DialogueState(Topic(None, None, (message,), facts, question=question), earlier, state.last_action)
+    topic = state.topic
+    facts = topic.facts.updated(r, follow_up=True, clock_out_of_hours=clock_out_of_hours)
+    return replace(state, topic=replace(topic, messages=(*topic.messages, message), facts=facts))
+
+
+def routed(state: DialogueState, entity_id: str | None, kind: str | None, *, asked: bool,
+           action: str) -> DialogueState:
+    """The state once the topic's route and the reply's action are known."""
+    if state.topic is None:
+        return replace(state, last_action=action)
+    topic = replace(state.topic, id=entity_id, kind=kind, asked=state.topic.asked or asked)
+    return replace(state, topic=topic, last_action=action)

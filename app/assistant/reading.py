@@ -1,0 +1,231 @@
+"""Reading one message: what it is (a new problem, facts about the current one, a greeting...) and the facts it carries.
+
+Only general English cues live here (who is affected, when, how urgent, "still failing", "yes please"); nothing
+about any one topic. The dialogue tracker (``app.assistant.dialogue``) decides what the reading means for the
+conversation.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from app.assistant.signals import _rx
+
+#: Elexon's support hours (section 3: "working hours 9.00am till 5.00pm") on England and Wales business days
+SUPPORT_OPENS, SUPPORT_CLOSES = 9, 17
+
+
+class Act(StrEnum):
+    GREETING = "greeting"  # "hello", "good morning": nothing to route
+    THANKS = "thanks"  # "thanks", "that fixed it"
+    MESSAGE = "message"  # anything with content of its own
+
+
+GREETING_WORDS = frozenset("""hi hello hey hiya morning afternoon evening good there team all folks everyone
+yo greetings howdy""".split())
+THANKS = _rx(r"thanks?(?: you)?(?: (?:very|so) much)?", r"thank you", r"cheers", r"ta", r"much appreciated",
+             r"(?:that|it)(?:'s| has| is)? (?:fixed|solved|sorted|worked|resolved)(?: it)?", r"all sorted", r"perfect")
+#: the user tried the guidance, or says it did not help: "no luck", "still failing", "checked everything"
+TRIED = _rx(r"no luck", r"no joy", r"(?:did|does|do) ?n[o']t (?:work|help|fix|solve)\w*", r"(?:didn'?t|did not) work",
+            r"not (?:worked|helped|fixed|solved)", r"(?:that|it|this|which) (?:hasn'?t|has not|didn'?t) (?:helped|worked)",
+            r"still(?! (?:need|want|waiting for (?:an? )?(?:answer|reply)))", r"already (?:tried|checked|done|followed)",
+            r"tried (?:that|this|it|everything|all|the|those|these|your)", r"checked (?:everything|all|that|those|it)",
+            r"followed (?:the|your|those|these|that|it|all)", r"as (?:described|suggested|advised|instructed)",
+            r"(?:did|done|made) (?:the|that|it|those|these|all)\b.{0,40}(?:but|and still)",
+            r"same (?:error|problem|issue|result|thing|again)", r"again(?! and again)", r"not solved", r"no (?:change|difference)",
+            r"(?:none|neither) of (?:th(?:at|ose|ese)|it) (?:worked|helped)", r"nothing (?:worked|helped|changed)",
+            r"that didn'?t", r"doesn'?t help")
+#: the user confirms the suggested request or asks for the case: "yes please", "go ahead", "raise it"
+CONFIRM = _rx(r"yes(?: please)?", r"yeah", r"yep", r"please do", r"go ahead", r"do it", r"ok(?:ay)?", r"sure",
+              r"please (?:raise|request|log|open|submit|escalate) (?:it|that|this|one|a case)",
+              r"(?:raise|request|log|open|submit) (?:it|that|this|one)(?: for (?:me|us))?",
+              r"(?:i|we)(?:'d| would) like (?:to|that)", r"sounds good")
+#: words that point back to what was said before
+BACK_REFERENCE = _rx(r"still", r"same", r"again", r"also", r"too", r"as well", r"as described", r"the article",
+                     r"your (?:steps|advice|suggestion|answer)", r"those steps", r"these steps", r"that", r"this",
+                     r"it", r"they", r"them", r"turns out", r"actually", r"forgot to (?:mention|say)", r"update")
+#: a message that says it is about something else
+NEW_TOPIC = _rx(r"separately", r"another (?:question|thing|issue|problem|matter)", r"different (?:question|issue|problem|"
+                r"matter|topic)", r"unrelated", r"new (?:question|issue|problem|topic)", r"one more thing",
+                r"on another (?:note|matter)", r"something else", r"also,? (?:can|could|how|what|why|where|when|is|are|do|"
+                r"does|we|i|our)\b", r"while i(?:'m| am| have) (?:got )?you", r"a second (?:question|issue|problem)")
+#: the urgency a user expresses, without saying what works or not ("really urgent", "go live on Monday")
+URGENT = _rx(r"(?:really |very |extremely |quite )?urgent(?:ly)?", r"asap", r"as soon as possible", r"critical",
+             r"emergency", r"go(?:ing)? live", r"deadline", r"top priority", r"immediately", r"right now")
+
+AFFECTED_EVERYONE = _rx(r"every(?:one|body)", r"all (?:the )?(?:other )?(?:market )?(?:users|participants|suppliers|"
+                        r"ldsos|agents|companies|parties)", r"every (?:participant|supplier|user|ldso|company)",
+                        r"(?:the )?whole (?:dip|market|industry|platform|system|service)", r"market[- ]wide",
+                        r"industry[- ]wide", r"system[- ]wide", r"nobody can", r"no[- ]one can",
+                        r"all (?:of )?(?:the )?(?:market|industry)", r"for all")
+AFFECTED_SEVERAL = _rx(r"several", r"multiple", r"many (?:users|participants|suppliers|companies|ldsos|agents|of us)",
+                       r"other (?:participants|suppliers|companies|ldsos|agents|parties|users)",
+                       r"some (?:other )?(?:users|participants|suppliers|ldsos|agents)", r"not (?:just|only) us",
+                       r"others (?:too|as well|also)", r"(?:a few|a couple of) (?:other )?\w+", r"we all",
+                       r"(?:most|some|lots) of (?:us|the market)", r"same (?:problem|issue) as us")
+AFFECTED_SELF = _rx(r"(?<!not )only (?:us|me|our \w+|my \w+)", r"(?<!not )just (?:us|me|our \w+|my \w+)", r"single user",
+                    r"(?:other|the other) (?:\w+ )?(?:participants|suppliers|ldsos|agents|companies) (?:are|seem|look) "
+                    r"(?:fine|ok|okay|unaffected|getting|receiving|working)",
+                    r"(?:no one|nobody) else", r"only affect(?:s|ing)? (?:us|me)", r"it'?s (?:just|only) (?:us|me)")
+#: whether the service's primary functions work (section 6.3 urgency), read with negations
+URGENCY_HIGH = _rx(r"no (?:work[- ]?around|way round|alternative)", r"(?:without|haven'?t got|have no|don'?t have) "
+                   r"(?:a |any )?work[- ]?around", r"nothing (?:is |can be )?(?:flowing|working|moving|being (?:sent|"
+                   r"delivered|received))", r"nothing (?:can be |gets? |is )?(?:sent|delivered|received|through)",
+                   r"(?:cannot|can'?t|unable to) (?:send|receive|do) anything", r"completely", r"at all",
+                   r"totally", r"entirely", r"(?:is|are|went|gone|has gone) down", r"down for", r"outage",
+                   r"unavailable", r"stopped (?:working|flowing|sending|receiving)", r"primary functions?",
+                   r"not (?:coming|getting) through", r"no \w+ (?:at all|for|since)", r"all (?:our )?(?:messages|flows)")
+URGENCY_MEDIUM = _rx(r"(?:there is|there'?s|we have|we've got|using|got) (?:a )?work[- ]?around", r"degraded",
+                     r"slow(?:er)?", r"intermittent\w*", r"some (?:messages|flows)", r"partially", r"delayed",
+                     r"sometimes", r"now and then", r"occasional\w*")
+URGENCY_LOW = _rx(r"inconvenien\w*", r"minor", r"cosmetic", r"not urgent", r"no rush", r"low priority",
+                  r"when(?:ever)? you (?:can|get a chance)")
+#: a suspected or actual unauthorised data breach is Priority 1 (section 6.4)
+BREACH = _rx(r"(?:data|security) breach", r"breach(?:ed)?", r"unauthori[sz]ed (?:party|parties|access|person|"
+             r"penetration|use|user)", r"hack(?:ed|ers?|ing)?", r"compromised", r"intrusion", r"ransomware",
+             r"malware", r"leak(?:ed)?", r"stolen", r"(?:someone|somebody) (?:has |have )?(?:got|gained) (?:in|access)")
+#: a home energy customer's question: a bill, a home smart meter, gas (MHHS settles electricity market data)
+DOMESTIC = _rx(r"my (?:home|house|flat|own) ", r"my (?:energy|electricity|gas|power) (?:bill|supplier|tariff|meter|"
+               r"account|supply)", r"my (?:smart )?meter", r"my bill", r"(?:energy|electricity|gas) bill",
+               r"gas (?:meter|bill|supply|leak|boiler|safety)", r"boiler", r"fit (?:my|our|a) smart meter",
+               r"(?:engineer|installer) (?:never|didn'?t|did not) (?:turn|show|come)", r"direct debit",
+               r"my tariff", r"price cap", r"(?:switch|change) (?:my )?(?:energy )?supplier", r"prepayment meter",
+               r"top[- ]up (?:my )?meter", r"power cut")
+CASE_REFERENCE = re.compile(r"\bCS\s?0*\d{1,10}\b", re.I)
+#: asks for an existing case to be escalated or chased
+ESCALATE = _rx(r"escalat\w*", r"chas(?:e|ing)", r"no (?:update|response|reply|news)", r"not (?:heard|had) (?:back|"
+               r"anything)", r"overdue", r"complain\w*", r"(?:been )?waiting", r"no one has", r"nobody has")
+#: "is the DIP down?": availability asked about, not reported
+AVAILABILITY_QUESTION = _rx(r"is (?:the |there (?:an? )?)?(?:\w+ )?(?:down|outage|up|working|available|an issue|a problem)",
+                            r"(?:anyone|anybody) else", r"is it (?:just|only) us", r"are (?:you|others) seeing",
+                            r"known (?:issue|problem|outage)")
+
+_CLOCK = re.compile(r"\b(?P<h>[01]?\d|2[0-3])(?:[:.](?P<m>[0-5]\d))?\s?(?P<ap>am|pm)\b|\b(?P<h24>[01]\d|2[0-3])[:.]"
+                    r"(?P<m24>[0-5]\d)\b|\b(?P<word>midnight|midday|noon)\b", re.I)
+_OUT_OF_HOURS_WORDS = _rx(r"out of hours", r"out-of-hours", r"after hours", r"overnight", r"(?:last |in the |at )night",
+                          r"tonight", r"(?:the |this |over the |at the )?weekend", r"saturday", r"sunday",
+                          r"bank holiday", r"christmas day", r"new year'?s day", r"evening")
+_IN_HOURS_WORDS = _rx(r"in hours", r"working hours", r"office hours", r"business hours", r"this (?:morning|afternoon)",
+                      r"lunchtime", r"working day")
+_GREETING_LINE = re.compile(r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|morning|afternoon)\b[^\n]{0,40}$",
+                            re.I)
+_SIGN_OFF = re.compile(r"^\s*(?:(?:kind |best |warm |many )?regards|thanks(?: (?:in advance|again|very much))?|"
+                       r"thank you(?: (?:in advance|very much))?|many thanks|cheers|best wishes|sincerely|yours "
+                       r"(?:sincerely|faithfully)|sent from my \w+|--\s*)[,.!]?\s*$", re.I)
+_QUOTED_HISTORY = re.compile(r"^\s*(?:>|-{2,}\s*original message|_{5,}|from:\s.+|on .{5,80} wrote:\s*$)", re.I)
+
+
+@dataclass(frozen=True)
+class StatedTime:
+    words: str  # as the user wrote it ("3am", "since 10am", "over the weekend")
+    out_of_hours: bool
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one message says, apart from its topic words."""
+
+    act: Act
+    tried: bool  # tried the guidance, or it did not help
+    confirms: bool  # "yes please", "go ahead"
+    back_reference: bool
+    new_topic: bool  # says it is about something else
+    affected: str | None  # "self" | "several" | "everyone"
+    urgency: str | None  # High | Medium | Low: whether primary functions work
+    urgency_words: tuple[str, ...]  # what set it, and any "really urgent" the user added
+    urgent: bool  # the user stresses urgency without saying what fails
+    time: StatedTime | None
+    breach: bool
+    domestic: bool
+    case_reference: str | None
+    escalate: bool
+    availability_question: bool
+
+
+def _found(rx: re.Pattern[str], text: str) -> str | None:
+    m = rx.search(text)
+    return m.group(0) if m else None
+
+
+def _hour(m: re.Match[str]) -> int:
+    if m.group("word"):
+        return 0 if m.group("word").lower() == "midnight" else 12
+    if m.group("h24"):
+        return int(m.group("h24"))
+    hour = int(m.group("h")) % 12
+    return hour + 12 if m.group("ap").lower() == "pm" else hour
+
+
+def read_time(text: str) -> StatedTime | None:
+    """A time the user states: a clock time decides in or out of support hours; else words that say so."""
+    if m := _CLOCK.search(text):
+        hour = _hour(m)
+        start = max(0, m.start() - 6)
+        lead = re.search(r"(?:since|from|at|around|about)\s+$", text[start:m.start()], re.I)
+        words = (lead.group(0) if lead else "") + m.group(0)
+        return StatedTime(words.strip(), not SUPPORT_OPENS <= hour < SUPPORT_CLOSES)
+    if words := _found(_OUT_OF_HOURS_WORDS, text):
+        return StatedTime(words, True)
+    if words := _found(_IN_HOURS_WORDS, text):
+        return StatedTime(words, False)
+    return None
+
+
+def out_of_hours_at(now: datetime, is_business_day) -> bool:  # noqa: ANN001 - a date predicate
+    """Outside 9am-5pm on a business day, in UK time (``now`` already in Europe/London)."""
+    return not (is_business_day(now.date()) and SUPPORT_OPENS <= now.hour < SUPPORT_CLOSES)
+
+
+def _greeting_only(text: str) -> bool:
+    words = re.findall(r"[a-z']+", text.lower())
+    return bool(words) and len(words) <= 4 and all(w in GREETING_WORDS for w in words)
+
+
+def _thanks_only(text: str) -> bool:
+    rest = THANKS.sub(" ", text.lower())
+    rest = re.sub(r"\b(?:that|it|this|for|the|help|your|you|so|much|great|brilliant|lovely|all|now|ok|okay|"
+                  r"works?|worked|fine)\b", " ", rest)
+    return bool(THANKS.search(text)) and not re.search(r"[a-z]{3,}", rest)
+
+
+def read_message(text: str) -> Reading:
+    low = text.lower()
+    affected = ("everyone" if AFFECTED_EVERYONE.search(low) and not AFFECTED_SELF.search(low) else
+                "self" if AFFECTED_SELF.search(low) else
+                "several" if AFFECTED_SEVERAL.search(low) else None)
+    urgency = words = None
+    for level, rx in (("High", URGENCY_HIGH), ("Medium", URGENCY_MEDIUM), ("Low", URGENCY_LOW)):
+        if words := _found(rx, low):
+            urgency = level
+            break
+    urgent = _found(URGENT, low)
+    ref = CASE_REFERENCE.search(text)
+    act = Act.GREETING if _greeting_only(text) else Act.THANKS if _thanks_only(text) else Act.MESSAGE
+    return Reading(
+        act=act, tried=bool(TRIED.search(low)), confirms=bool(CONFIRM.search(low)),
+        back_reference=bool(BACK_REFERENCE.search(low)), new_topic=bool(NEW_TOPIC.search(low)),
+        affected=affected, urgency=urgency,
+        urgency_words=tuple(w for w in (words, urgent) if w), urgent=bool(urgent), time=read_time(text),
+        breach=bool(BREACH.search(low)), domestic=bool(DOMESTIC.search(low)),
+        case_reference=re.sub(r"\s", "", ref.group(0)).upper() if ref else None,
+        escalate=bool(ESCALATE.search(low)), availability_question=bool(AVAILABILITY_QUESTION.search(low)))
+
+
+def message_body(text: str) -> str:
+    """A pasted email's body: without greeting and sign-off lines, signatures and quoted history."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    if len(lines) == 1:
+        return text.strip()
+    body: list[str] = []
+    for line in lines:
+        if _QUOTED_HISTORY.match(line):
+            break  # everything after the first quoted line is the earlier thread
+        if _SIGN_OFF.match(line):
+            break  # the signature follows
+        if not body and (_GREETING_LINE.match(line) or not line.strip()):
+            continue
+        body.append(line)
+    cleaned = "\n".join(body).strip()
+    return cleaned or text.strip()

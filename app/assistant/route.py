@@ -1,0 +1,210 @@
+"""Routing one text, as a pure function of its evidence: the entity or article it is about, and the action that
+entity would take on its own (decide() then acts on the whole conversation).
+
+Thresholds were calibrated on the development set's score distributions (scripts/eval_assist.py shows
+them); they compare shares of the question explained, so they do not depend on the corpus size.
+"""
+from __future__ import annotations
+
+import re
+
+from app.assistant.decide import DEFAULT_THRESHOLDS, MAX_ARTICLES, Action, Decision, Thresholds
+from app.assistant.evidence import Candidate, Evidence
+from app.assistant.routing import (
+    CaseDraft,
+    draft_for_incident,
+    draft_for_scenario,
+    draft_for_service_request,
+    levels_for_outage,
+)
+from app.servicemodel import PriorityDerivation, ServiceModel
+
+def _confidence(score: float, gap: float) -> float:
+    """0..1 from how much of the question is explained and how far ahead of the runner-up."""
+    return round(min(1.0, score / 0.75) * (0.6 + 0.4 * min(1.0, max(gap, 0.0) / 0.15)), 3)
+
+
+def _documents_for(entity: Candidate | None, evidence: Evidence) -> tuple[Candidate, ...]:
+    """The entity's own articles first (as scored for this question), then the best other documents."""
+    docs = {d.id: d for d in evidence.documents if d.kind == "article"}
+    chosen: list[Candidate] = []
+    if entity is not None:
+        for slug in entity.articles:
+            chosen.append(docs.get(slug) or Candidate("article", slug, slug, 0.0, articles=(slug,)))
+    for d in evidence.documents:
+        if len(chosen) >= MAX_ARTICLES:
+            break
+        if all(d.id != c.id for c in chosen):
+            chosen.append(d)
+    return tuple(chosen[:MAX_ARTICLES])
+
+
+def _draft(entity: Candidate, evidence: Evidence, model: ServiceModel) -> CaseDraft | None:
+    if entity.kind == "dip" and entity.id in model.scenarios:
+        return draft_for_scenario(model.scenarios[entity.id])
+    if entity.kind == "sr" and entity.id in model.service_requests:
+        return draft_for_service_request(model.service_requests[entity.id])
+    if entity.kind == "incident" and entity.id in model.incident_categories:
+        impact, urgency = levels_for_outage(evidence.signals)
+        return draft_for_incident(model.incident_categories[entity.id], model, impact, urgency)
+    return None
+
+
+def _priority_hint(evidence: Evidence, model: ServiceModel) -> PriorityDerivation | None:
+    s = evidence.signals
+    if s.priority_question and s.impact and s.urgency:
+        return model.derive_priority(s.impact.level, s.urgency.level)
+    return None
+
+
+def out_of_scope(evidence: Evidence, best_cov: float, t: Thresholds) -> bool:
+    """Nothing here is about the message: too little of it explained and none of the service's terms used."""
+    sem = evidence.semantic_top
+    if best_cov < t.floor and not (sem is not None and sem >= t.semantic_in_scope and evidence.anchors) and not (
+            best_cov >= t.anchored_floor and any(len(a.split()) > 1 for a in evidence.specific_anchors)):
+        return True
+    if evidence.anchors:
+        return False
+    if sem is not None and sem >= t.semantic_in_scope:
+        return False
+    needed = t.unanchored if evidence.known_share >= 1.0 else t.unanchored_foreign
+    if sem is not None and sem < t.semantic_out_of_scope:
+        needed = max(needed, t.unanchored_foreign)  # far in meaning too: the words must explain much more
+    return evidence.information < t.min_information or best_cov <= needed
+
+
+def _named_system(evidence: Evidence, model: ServiceModel, share: float = 0.6) -> Candidate | None:
+    """Among the likely incident categories, the one whose system the message names ("the DIP is down")."""
+    incidents = [c for c in evidence.entities if c.kind == "incident"]
+    if not incidents:
+        return None
+    text = evidence.question.lower()
+    for c in incidents:
+        if c.score < share * incidents[0].score:
+            break
+        ic = model.incident_categories.get(c.id)
+        system = ic.subcategory.split()[0].lower() if ic else ""
+        if system and re.search(rf"\b{re.escape(system)}\b", text) and "security" not in ic.subcategory.lower():
+            return c
+    return None
+
+
+def platform_incident(evidence: Evidence, model: ServiceModel, platform: str = "DIP") -> Candidate | None:
+    """The incident category for the platform failing (DIP Service Failures): where a DIP scenario goes once
+    it reaches many participants. As scored for this text when it is among the evidence."""
+    ids = [ic.id for ic in model.incident_categories.values()
+           if ic.subcategory.split()[0] == platform and "security" not in ic.subcategory.lower()]
+    found = next((c for c in evidence.entities if c.id in ids), None)
+    if found is not None or not ids:
+        return found
+    ic = model.incident_categories[ids[0]]
+    return Candidate("incident", ic.id, ic.subcategory, 0.0)
+
+
+def _incident_fits(incident: Candidate, evidence: Evidence) -> bool:
+    """Outage or many-users words, or a fault named in terms only a central service's incidents use."""
+    s = evidence.signals
+    if s.informational:
+        return False
+    if s.outage or s.many_users or s.security:
+        return True
+    others: set[str] = set()
+    for c in [c for c in evidence.entities if c.kind != "incident"][:5]:
+        others.update(c.matched)
+    return s.problem and bool(set(incident.matched) - others)
+
+
+def _standing(entity: Candidate, evidence: Evidence) -> float:
+    """How well a scenario or request explains the question: its own score, or its own article's if better."""
+    return max([entity.score, *(d.score for d in evidence.documents if d.id in entity.articles)])
+
+
+def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRESHOLDS) -> Decision:
+    """One route for one text; never raises for any evidence."""
+    s = evidence.signals
+    entity = evidence.best_entity()
+    doc = evidence.best_document
+    best_cov = max((c.coverage for c in (entity, doc) if c is not None), default=0.0)
+    if out_of_scope(evidence, best_cov, t):
+        return Decision(Action.OUT_OF_SCOPE, None, (), None, round(1 - best_cov, 3),
+                        f"Nothing in the knowledge base or the service definition explains this message "
+                        f"(best share explained {best_cov:.2f}"
+                        + (f", meaning similarity {evidence.semantic_top:.2f})." if evidence.semantic_top is not None
+                           else ")."))
+
+    # Outage words and a central system's incident category close behind: an incident for many users.
+    incident = _named_system(evidence, model) or evidence.best_entity(("incident",))
+    fits = incident is not None and _incident_fits(incident, evidence)
+    if entity is not None and entity.kind == "incident" and incident is not None:
+        entity = incident  # the system the message names, among the likely categories
+    if (entity is not None and incident is not None and incident is not entity and fits
+            and (incident.score >= t.incident_ratio * entity.score
+                 or (s.security and entity.kind == "sr" and incident.coverage >= t.floor))):
+        # A security incident, or a suspected one, is priority 1 to 3 (section 6.4), never a P4 service request.
+        entity = incident
+    elif entity is not None and entity.kind == "incident" and not fits:
+        # Incident categories are for central services failing; otherwise the best scenario or request.
+        entity = evidence.best_entity(("dip", "sr")) or entity
+    margin = t.informational_margin if s.informational else t.document_margin
+    # A glossary entry says what a term means: it answers a question about the term, never a reported fault.
+    defines_only = doc is not None and doc.kind == "glossary" and s.problem and not s.informational
+    doc_led = doc is not None and not (entity is not None and entity.kind == "incident" and fits) and (
+        entity is None
+        or (doc.id not in entity.articles and doc.score >= _standing(entity, evidence) + margin and not defines_only)
+        or (entity.kind == "incident" and not fits)
+        or (s.informational and entity.kind == "sr" and doc.score >= entity.score - margin - t.document_margin)
+    )
+    if doc_led and doc is not None and doc.covers and not s.informational:
+        # The best article is a scenario's or request's own article: that entity is the route.
+        owner = next((c for c in evidence.entities if c.id in doc.covers), None)
+        if owner is not None:
+            entity, doc_led = owner, False
+    if doc_led and doc is not None:
+        others = tuple(d for d in evidence.documents if d.id != doc.id)
+        sure = doc.score >= t.confident
+        return Decision(Action.SELF_HELP, None, (doc, *others)[:MAX_ARTICLES], None,
+                        _confidence(doc.score, doc.score - (entity.score if entity else 0.0)),
+                        f"The {doc.kind} '{doc.title}' explains the question best ({doc.score:.2f}"
+                        + (f" against {entity.id} at {entity.score:.2f})." if entity else ")."),
+                        sure, _priority_hint(evidence, model))
+
+    if entity is None:  # no entity and no document: nothing to answer with
+        return Decision(Action.OUT_OF_SCOPE, None, (), None, 1.0, "No evidence at all.")
+    same_need = {entity.id}
+    if entity.kind == "sr":
+        # The catalogue is generic; a DIP scenario row close behind routes the same need more precisely.
+        dip = next((c for c in evidence.entities if c.kind == "dip" and not c.self_help_only
+                    and set(c.articles) & set(entity.articles)), None)
+        if dip is not None and dip.score >= entity.score - t.specific_routing:
+            entity = dip
+            same_need.add(dip.id)
+    runner_up = next((c.score for c in evidence.entities if c.id not in same_need), 0.0)
+    gap = entity.score - runner_up
+    sure = entity.score >= t.confident and gap >= t.ambiguous_gap
+    reach = s.outage or s.many_users or s.security  # an outage report routes by its reach, not its topic words
+    if not sure and not evidence.specific_anchors and not reach and evidence.information < t.vague_information:
+        # Too little said to tell one scenario from another: offer the case, do not guess its routing.
+        docs = tuple(evidence.documents[:MAX_ARTICLES])
+        return Decision(Action.RAISE_CASE, None, docs, None, _confidence(entity.score, gap),
+                        f"The question matches several scenarios about equally ({entity.id} {entity.score:.2f}, "
+                        f"next {runner_up:.2f}) and names none of the service's terms.", False)
+    return route_to(entity, evidence, model, _confidence(entity.score, gap), sure,
+                    f"{entity.id} explains {entity.score:.2f} of the question (next best {runner_up:.2f}).")
+
+
+def route_to(entity: Candidate, evidence: Evidence, model: ServiceModel, confidence: float, sure: bool,
+             basis: str) -> Decision:
+    """The decision for a chosen entity: also how a follow-up keeps its topic when its own words point elsewhere."""
+    docs = _documents_for(entity, evidence)
+    if entity.redirect:
+        return Decision(Action.REDIRECT, entity, docs, None, confidence,
+                        f"{basis} The service definition says this is not an Elexon Support responsibility.", sure)
+    if entity.self_help_only:
+        return Decision(Action.SELF_HELP, entity, docs, None, confidence,
+                        f"{basis} The service definition routes it to self-help, not to a case.", sure)
+    draft = _draft(entity, evidence, model)
+    if draft is None:
+        return Decision(Action.SELF_HELP, entity, docs, None, confidence, f"{basis} It has no case routing.", sure)
+    return Decision(Action.RAISE_CASE, entity, docs, draft, confidence,
+                    f"{basis} It is a support {'incident' if entity.kind == 'incident' else 'scenario'} with a "
+                    f"pre-categorised case.", sure)
