@@ -129,7 +129,11 @@ class SemanticSearcher:
     def build(self, force: bool = False, repo: ContentRepository | None = None) -> BuildReport:
         """`make index`: embeds only what changed (the embedder loads only if something must be embedded), from
         `repo` when given (the content the keyword index was just built from), else the published content."""
-        return build_semantic(repo or self.repo, self.store, self.embedder, force=force)
+        prepare = getattr(self.embedder, "prepare", None)
+        if prepare is not None:  # the ONNX export a server embeds queries with (app.search.onnx_embedder)
+            prepare()
+        builder = getattr(self.embedder, "for_building", self.embedder)  # sentence-transformers builds
+        return build_semantic(repo or self.repo, self.store, builder, force=force)
 
     def status(self) -> str | None:
         if not self._ready.is_set():
