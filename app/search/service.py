@@ -23,8 +23,8 @@ MAX_QUERY = 500
 #: results a search ranks at most (pages reach this far; `total` counts up to it).
 MAX_RESULTS = 100
 #: The relevance floor for hybrid search: a question has a match when search by meaning finds a passage at
-#: least app.search.semantic.RELEVANCE_FLOOR similar, or when at least this share of its words (typos included)
-#: occur in the index. Calibrated with scripts/eval_search.py on scripts/data/search-unrelated.yaml (weather,
+#: least as similar as the model's floor (app.search.embedder.RELEVANCE_FLOOR), or when at least this share of
+#: its words (typos included) occur in the index. Calibrated with scripts/eval_search.py on scripts/data/search-unrelated.yaml (weather,
 #: recipes, sport, gibberish) against the answerable sets: no answerable question loses its results.
 COVERAGE_FLOOR = 0.8
 

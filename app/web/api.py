@@ -4,11 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 
 from app.content.models import Article, Status
-from app.search.service import MAX_QUERY
 from app.web.deps import services
-from app.web.errors import FieldError
 from app.web.openapi import openapi_document
-from app.web.params import glossary_params, glossary_query, page_params, search_params
+from app.web.params import glossary_params, glossary_query, query_param, search_params
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -30,8 +28,7 @@ def article_json(a: Article, with_html: bool = False) -> dict:
 
 @bp.get("/search")
 def search():
-    q, mode, _, category = search_params(request.args)
-    page, per_page = page_params(request.args, 10)
+    q, mode, category, page, per_page = search_params(request.args)
     r = services().search.search(q, mode=mode, limit=per_page, category=category, offset=(page - 1) * per_page)
     return jsonify({
         "query": r.query, "mode": r.mode, "results": [h.as_json() for h in r.hits], "suggestion": r.suggestion,
@@ -42,9 +39,7 @@ def search():
 
 @bp.get("/suggest")
 def suggest():
-    q = (request.args.get("q") or "").strip()
-    if len(q) > MAX_QUERY:
-        raise FieldError("q", f"The search is too long: at most {MAX_QUERY} characters.")
+    q = query_param(request.args, required=False)
     return jsonify({"suggestions": [s.as_json() for s in services().search.suggest(q)]})
 
 

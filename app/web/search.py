@@ -11,7 +11,7 @@ from app.search.service import MODES
 from app.web.deps import services
 from app.web.errors import FieldError
 from app.web.pages import popular_articles
-from app.web.params import page_params, search_params
+from app.web.params import search_params
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +36,7 @@ def results():
     if not q:
         return render_template("search/results.html", **context)
     try:
-        q, mode, _, category = search_params(request.args)
-        page, per_page = page_params(request.args, 10)
+        q, mode, category, page, per_page = search_params(request.args)
     except FieldError as exc:
         context["error"] = exc
         return render_template("search/results.html", **context), 400
