@@ -52,7 +52,7 @@ def export_onnx(index_root: Path) -> Path | None:
     import torch
     from transformers import AutoModel
 
-    model = AutoModel.from_pretrained(str(model_path())).eval()
+    model = AutoModel.from_pretrained(str(model_path())).eval()  # nosec B615  # a local folder: no download
 
     class LastHiddenState(torch.nn.Module):
         def __init__(self) -> None:
@@ -117,7 +117,7 @@ class OnnxEmbedder:
 
             tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
             tokenizer.enable_truncation(MAX_TOKENS)
-            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+            tokenizer.enable_padding()  # the defaults are BERT's padding token, id 0, as this model's
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = self.threads
             options.inter_op_num_threads = 1
