@@ -33,6 +33,8 @@ class Facts:
     urgency_words: tuple[str, ...] = ()
     wants_case: bool = False  # confirmed the request, or pressed for it ("yes please", "really urgent")
     breach: bool = False  # a suspected or actual unauthorised data breach
+    case_reference: str | None = None  # an existing case the topic is about ("CS0000042")
+    escalate: bool = False  # asks for it to be escalated or chased
 
     def updated(self, r: Reading, *, follow_up: bool, clock_out_of_hours: bool) -> Facts:
         """These facts with a new message's; what the message states wins, flags once set stay set."""
@@ -47,6 +49,8 @@ class Facts:
             urgency_words=tuple(dict.fromkeys((*self.urgency_words, *r.urgency_words))),
             wants_case=self.wants_case or (follow_up and (r.confirms or r.urgent)),
             breach=self.breach or r.breach,
+            case_reference=r.case_reference or self.case_reference,
+            escalate=self.escalate or r.escalate,
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -55,13 +59,14 @@ class Facts:
 
     def stored(self) -> dict[str, Any]:
         return {**self.as_json(), "out_of_hours": self.out_of_hours, "urgency": self.urgency,
-                "wants_case": self.wants_case, "breach": self.breach}
+                "wants_case": self.wants_case, "breach": self.breach, "case_reference": self.case_reference,
+                "escalate": self.escalate}
 
     @classmethod
     def from_stored(cls, d: dict[str, Any]) -> Facts:
         return cls(bool(d.get("tried_self_help")), d.get("affected"), d.get("started_at"), d.get("out_of_hours"),
                    d.get("urgency"), tuple(d.get("urgency_words") or ()), bool(d.get("wants_case")),
-                   bool(d.get("breach")))
+                   bool(d.get("breach")), d.get("case_reference"), bool(d.get("escalate")))
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,7 @@ def classify(state: DialogueState, r: Reading, alone: Alone) -> Move:
         return Move.FOLLOW_UP  # the same problem, now stopping work
     if alone.strong:
         return Move.NEW_TOPIC
-    return Move.FOLLOW_UP if r.back_reference or r.affected or r.time or r.urgent else Move.NEW_TOPIC
+    return Move.FOLLOW_UP if r.back_reference else Move.NEW_TOPIC
 
 
 def advance(state: DialogueState, r: Reading, move: Move, message: str, *, clock_out_of_hours: bool,

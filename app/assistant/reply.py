@@ -20,6 +20,9 @@ from app.search.passages import Passage, article_passages, glossary_passage
 from app.servicemodel import ServiceModel
 
 QUOTE_WORDS = 60
+#: a reply says what this is in at most about this many words before its steps
+LEAD_WORDS = 75
+TERM_WORDS = 30
 #: the question asks for a time; passages stating durations answer that kind of question
 _ASKS_DURATION = re.compile(r"\b(?:how (?:long|quickly|soon|fast)|timescales?|target times?|deadline|by when)\b", re.I)
 _DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:business |working )?(?:minutes?|hours?|days?|weeks?|months?)\b", re.I)
@@ -192,15 +195,18 @@ class ReplyBuilder:
             return Reply(d.question, (), "Or just tell me in your own words.", None)
         doc = next(iter(d.articles), None)
         steps = self.steps(doc.id) if doc is not None and doc.kind == "article" else ()
-        wants_steps = a is Action.SELF_HELP and not (d.reason == "question" and not query_asks_how(query))
+        wants_steps = a is Action.SELF_HELP and d.reason != "track" and not (
+            d.reason == "question" and not query_asks_how(query))
         chosen = best_steps(steps, query, self.protected, score_text) if wants_steps else None
         quote = self._steps_quote(doc, chosen) if chosen and doc is not None else (
             self.best_quote(doc, query) if doc is not None else None)
         lead = self._lead(d, quote if not chosen else None, facts, bool(chosen))
         if d.reason == "question" and d.entity is None and (term := self._named_term(named, quote)):
-            lead = f"{term} {lead}"
-        if (first_turn and d.confidence < self.thresholds.hedge_below and a is not Action.REDIRECT
-                and d.reason not in ("tried", "requested", "case_reference")):
+            # a term the question names, defined in brief, then the answer
+            lead = f"{_within(term, TERM_WORDS)} {_within(lead, LEAD_WORDS - TERM_WORDS)}"
+        lead = _within(lead, LEAD_WORDS)
+        if (first_turn and not d.sure and d.confidence < self.thresholds.hedge_below and a is not Action.REDIRECT
+                and d.reason not in ("tried", "requested", "case_reference", "track")):
             lead = f"I think this is what you mean, but tell me if not. {lead}"
         return Reply(lead, chosen.items if chosen else (), self._next(d), quote)
 
@@ -210,9 +216,14 @@ class ReplyBuilder:
         if a is Action.REDIRECT and e is not None:
             return self._redirect(e.id) + said
         if d.reason == "tried":
-            return "Sorry those steps didn't fix it. The next step is a case, and I've filled it in with what you told me."
+            return ("Sorry those steps didn't fix it. The next step is a case, and I've filled it in with what you "
+                    "told me.")
         if d.reason == "requested":
             return "OK. I've filled in the case for you to check and send."
+        if d.reason == "track" and facts is not None and facts.case_reference:
+            return (f"You can follow case {facts.case_reference} from the link in its confirmation email, and reply "
+                    "there to add information. Lost the email? Ask for a new link on the Track a case page. If it "
+                    "needs escalating, tell me and I'll prepare the escalation request.")
         if d.reason == "case_reference":
             return ("You'd like an existing case escalated: that is an escalation request, and I've filled it in "
                     "for you.")
@@ -226,10 +237,10 @@ class ReplyBuilder:
             return f"This sounds like {what} affecting {who}. Please raise it now so the desk can respond."
         if a is Action.RAISE_CASE and e is not None and e.kind == "sr":
             sr = self.model.service_requests.get(e.id)
-            name = sr.name.lower() if sr else "service"
-            return f"That's something the service desk does for you: a {name} request. I've filled in the form."
+            return (f"That's something the service desk does for you: {_request_words(sr.name if sr else 'service')}. "
+                    "I've filled in the form.")
         if a is Action.RAISE_CASE and e is not None:
-            return f"This needs the service desk: {self._topic_phrase(d)}. I've prepared the case for you.{said}"
+            return f"This needs the service desk: {self._topic_phrase(d)}. I've prepared the case for you."
         if a is Action.RAISE_CASE:
             return ("I couldn't match this to one scenario, so the best next step is a case: the desk will route "
                     "it." if d.vague else "The next step is a case.") + said
@@ -274,6 +285,26 @@ class ReplyBuilder:
         who = re.search(r"\(([^)]+)\)", sc.category)
         contact = f"your {who.group(1)}" if who else "the party responsible"
         return f"This one is for {contact} to sort out, not Elexon: please contact them directly."
+
+
+def _within(text: str, limit: int) -> str:
+    """At most ``limit`` words: whole sentences where they fit, else cut at a word with an ellipsis."""
+    if len(text.split()) <= limit:
+        return text
+    kept = ""
+    for sentence in _SENTENCE.split(text):
+        if len((kept + " " + sentence).split()) > limit:
+            break
+        kept = f"{kept} {sentence}".strip()
+    return kept or " ".join(text.split()[:limit]).rstrip(",;:") + " …"
+
+
+def _request_words(name: str) -> str:
+    """"API Access Request" -> "an API access request"; acronyms kept, "request" said once."""
+    words = [w if w.isupper() else w.lower() for w in name.split()]
+    if words[-1] != "request":
+        words.append("request")
+    return ("an " if words[0][0].lower() in "aeiou" else "a ") + " ".join(words)
 
 
 def _incident_words(subcategory: str) -> str:

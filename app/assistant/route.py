@@ -10,14 +10,9 @@ import re
 
 from app.assistant.decide import DEFAULT_THRESHOLDS, MAX_ARTICLES, Action, Decision, Thresholds
 from app.assistant.evidence import Candidate, Evidence
-from app.assistant.routing import (
-    CaseDraft,
-    draft_for_incident,
-    draft_for_scenario,
-    draft_for_service_request,
-    levels_for_outage,
-)
+from app.assistant.routing import CaseDraft, draft_for, levels_for_outage
 from app.servicemodel import PriorityDerivation, ServiceModel
+
 
 def _confidence(score: float, gap: float) -> float:
     """0..1 from how much of the question is explained and how far ahead of the runner-up."""
@@ -40,14 +35,8 @@ def _documents_for(entity: Candidate | None, evidence: Evidence) -> tuple[Candid
 
 
 def _draft(entity: Candidate, evidence: Evidence, model: ServiceModel) -> CaseDraft | None:
-    if entity.kind == "dip" and entity.id in model.scenarios:
-        return draft_for_scenario(model.scenarios[entity.id])
-    if entity.kind == "sr" and entity.id in model.service_requests:
-        return draft_for_service_request(model.service_requests[entity.id])
-    if entity.kind == "incident" and entity.id in model.incident_categories:
-        impact, urgency = levels_for_outage(evidence.signals)
-        return draft_for_incident(model.incident_categories[entity.id], model, impact, urgency)
-    return None
+    impact, urgency = levels_for_outage(evidence.signals) if entity.kind == "incident" else (None, None)
+    return draft_for(entity.kind, entity.id, model, impact, urgency)
 
 
 def _priority_hint(evidence: Evidence, model: ServiceModel) -> PriorityDerivation | None:
@@ -132,6 +121,13 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
                         + (f", meaning similarity {evidence.semantic_top:.2f})." if evidence.semantic_top is not None
                            else ")."))
 
+    reach = s.outage or s.many_users or s.security  # an outage report routes by its reach, not its topic words
+    if s.problem and not s.informational and not reach and not evidence.specific_anchors \
+            and evidence.information < t.vague_information:
+        # A fault reported in words that name no topic ("something is wrong with the hub"): do not guess.
+        return Decision(Action.RAISE_CASE, None, tuple(evidence.documents[:MAX_ARTICLES]), None,
+                        _confidence(best_cov, 0.0), "The message reports a problem but names nothing that tells "
+                        f"one scenario from another (known words {evidence.information:.1f}).", False)
     # Outage words and a central system's incident category close behind: an incident for many users.
     incident = _named_system(evidence, model) or evidence.best_entity(("incident",))
     fits = incident is not None and _incident_fits(incident, evidence)
@@ -181,7 +177,6 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
     runner_up = next((c.score for c in evidence.entities if c.id not in same_need), 0.0)
     gap = entity.score - runner_up
     sure = entity.score >= t.confident and gap >= t.ambiguous_gap
-    reach = s.outage or s.many_users or s.security  # an outage report routes by its reach, not its topic words
     if not sure and not evidence.specific_anchors and not reach and evidence.information < t.vague_information:
         # Too little said to tell one scenario from another: offer the case, do not guess its routing.
         docs = tuple(evidence.documents[:MAX_ARTICLES])

@@ -25,7 +25,7 @@ from app.assistant.matcher import Matcher
 from app.assistant.reading import Act, Reading, message_body, out_of_hours_at, read_message
 from app.assistant.reply import Quote, Reply, ReplyBuilder
 from app.assistant.route import platform_incident, route, route_to
-from app.assistant.routing import scenario_json, service_request_steps
+from app.assistant.routing import scenario_json
 from app.assistant.signals import read_signals
 from app.cases.sla import LONDON, is_business_day
 from app.content.repository import ContentRepository
@@ -151,7 +151,6 @@ class Assistant:
         alongside, any of it."""
         try:
             matcher = self.matcher
-            service_request_steps()
             if self._replies is not None:
                 for a in matcher.repo.published():
                     self._replies.passages("article", a.slug)
@@ -189,7 +188,9 @@ class Assistant:
         entity = d.entity or (d.articles[0] if d.articles and d.action is Action.SELF_HELP else None)
         weak = d.action is Action.OUT_OF_SCOPE or d.vague or (
             not d.sure and evidence.information < self.thresholds.vague_information)
-        strong = not weak and d.sure and d.confidence >= self.thresholds.confident
+        s = evidence.signals
+        reach = d.entity is not None and d.entity.kind == "incident" and (s.outage or s.many_users or s.security)
+        strong = not weak and (reach or (d.sure and d.confidence >= self.thresholds.confident))
         return Alone(entity.id if entity else None, entity.kind if entity else None, strong, weak)
 
     def _respond(self, message: str, conversation_id: str | None, state: DialogueState, *,
@@ -201,13 +202,19 @@ class Assistant:
                          reason=reading.act.value)
             return self._finish(message, conversation_id, replace(state, last_action=d.action.value), d, None,
                                 record=record, first_turn=True)
-        evidence = self.matcher.match(body[:MATCH_CHARS])
+        text = body[:MATCH_CHARS]
+        evidence = self.matcher.match(text)
         alone = route(evidence, self.model, self.thresholds)
         move = classify(state, reading, self._alone(evidence, alone))
-        state = advance(state, reading, move, body[:MATCH_CHARS], clock_out_of_hours=self.out_of_hours_now(),
+        others: tuple[Choice, ...] = ()
+        if move is Move.NEW_TOPIC and (problems := self._problems(text)):
+            # several problems in one message: answer the first, offer the others one at a time
+            (text, evidence, alone), rest = problems[0], problems[1:]
+            reading = read_message(text)
+            others = tuple(Choice(shorten(part, 60), part) for part, _, _ in rest)
+        state = advance(state, reading, move, text, clock_out_of_hours=self.out_of_hours_now(),
                         question=evidence.signals.informational)
         if move is Move.NEW_TOPIC:
-            others = self._other_problems(body[:MATCH_CHARS], alone)
             return self._decide_topic(state, reading, conversation_id, record=record, message=message,
                                       routed_as=(evidence, alone), others=others)
         return self._decide_topic(state, reading, conversation_id, record=record, message=message,
@@ -262,25 +269,20 @@ class Assistant:
         return route_to(kept, evidence, self.model, max(d.confidence, 0.5), True,
                         f"A follow-up about {topic.id}, the conversation's current topic.")
 
-    def _other_problems(self, body: str, d: Decision) -> tuple[Choice, ...]:
-        """Further problems in the same message, each routed on its own, to be asked about one at a time."""
+    def _problems(self, body: str) -> list[tuple[str, Evidence, Decision]]:
+        """The separate problems in one message, each routed on its own: empty unless there are two or more."""
         parts = [p.strip() for p in _SEGMENT.split(body) if p and len(p.split()) >= 4]
         parts = [p for p in parts if (sig := read_signals(p)).problem or sig.request]
         if len(parts) < 2:  # one problem (most messages): no more matching
-            return ()
-        main = d.entity.id if d.entity else None
-        found: dict[str, Choice] = {}
+            return []
+        found: dict[str, tuple[str, Evidence, Decision]] = {}
         for part in parts[:MAX_PROBLEMS]:
-            if read_message(part).tried:
-                continue
-            routed_part = route(self.matcher.match(part), self.model, self.thresholds)
-            e = routed_part.entity
-            if e is None or e.id == main or e.id in found or not routed_part.sure:
-                continue
-            if routed_part.confidence < self.thresholds.confident:
-                continue
-            found[e.id] = Choice(shorten(part, 60), part)
-        return tuple(found.values())[:MAX_PROBLEMS - 1]
+            evidence = self.matcher.match(part)
+            d = route(evidence, self.model, self.thresholds)
+            e = d.entity
+            if e is not None and e.id not in found and not self._alone(evidence, d).weak:
+                found[e.id] = (part, evidence, d)
+        return list(found.values()) if len(found) >= 2 else []
 
     def _finish(self, message: str, conversation_id: str | None, state: DialogueState, decision: Decision,
                 evidence: Evidence | None, *, record: bool, first_turn: bool,

@@ -15,19 +15,24 @@ def _rx(*parts: str) -> re.Pattern[str]:
 
 DEFINITION = _rx(r"what(?:'?s| is| are| does| do)\b(?! (?:i|we|you) )", r"whats", r"who (?:is|are)",
                  r"how (?:does|do|is|are) (?:the |a |an )?(?!(?:i|we|you|my|our)\b)\w+",
-                 r"define", r"meaning of", r"stands? for", r"explain", r"tell me about", r"why (?:is|are|does|do)")
+                 r"define", r"meaning of", r"stands? for", r"explain", r"tell me about", r"why (?:is|are|does|do)",
+                 r"what (?:counts|qualifies) as", r"what happens (?:if|when|after|next)",
+                 r"what (?:will|would|do|does|should) (?:i|we) need", r"what (?:information|details) (?:do|does|will)",
+                 r"is (?:there|it) (?:a|an|any) (?:limit|charge|fee|deadline)", r"are weekends")
 HOW_TO = _rx(r"how (?:do|can|should|would) (?:i|we)", r"can (?:i|we)", r"is it possible", r"is that allowed",
              r"are we allowed", r"do (?:i|we) need")
 PROBLEM = _rx(r"errors?", r"erro\w*", r"fail\w*", r"reject\w*", r"not working", r"isn'?t working", r"aren'?t",
               r"isn'?t", r"won'?t", r"can'?t", r"cannot", r"couldn'?t", r"unable", r"stuck", r"hasn'?t",
               r"haven'?t", r"didn'?t", r"doesn'?t", r"never", r"missing", r"wrong", r"broken", r"down",
               r"bounc\w*", r"delay\w*", r"still", r"problem", r"issue", r"no longer", r"nothing", r"keeps?",
-              r"came back", r"stopped", r"outage", r"backing up", r"blank", r"disagree", r"not (?:been |yet )?\w+ed")
+              r"came back", r"stopped", r"outage", r"backing up", r"blank", r"disagree", r"not (?:been |yet )?\w+ed",
+              r"(?:is|are|was|were|keeps?) not \w+ing")
 REQUEST = _rx(r"can you", r"could you", r"would you", r"please", r"we'?d like", r"i'?d like", r"we need",
               r"i need", r"we want", r"i want", r"want to", r"request\w*", r"who do (?:i|we) (?:ask|contact)",
               r"how do (?:i|we) (?:get|request|arrange|subscribe|sign up|make)", r"let .{1,40} know")
 PRIORITY_QUESTION = _rx(r"what priority", r"which priority", r"priority would", r"how (?:long|quickly|fast)",
-                        r"resolution (?:time|target)", r"sla")
+                        r"resolution (?:time|target)", r"(?:what|which|how long)[^.?!]{0,30}\bsla\b",
+                        r"\bsla (?:for|on) (?:a |an )?(?:p[1-4]|priority)")
 OUTAGE = _rx(r"down", r"outage", r"broken", r"not coming through", r"aren'?t coming through", r"backing up",
              r"nothing (?:has )?(?:come|came|coming) through", r"at all", r"completely", r"no \w+ (?:for|since)",
              r"hasn'?t (?:given|sent|received|had) (?:us )?any", r"(?:haven'?t|have not) had any",

@@ -171,6 +171,8 @@ def _no_store(resp: Response) -> Response:
 ASSIST_REQUEST = {"type": "object", "required": ["message"], "properties": {
     "message": {"type": "string", "minLength": 1, "maxLength": MAX_MESSAGE, "pattern": "\\S"},
     "conversation_id": {"type": ["string", "null"], "maxLength": MAX_CONVERSATION_ID}}}
+CHOICE = {"type": "object", "required": ["label", "message"],
+          "properties": {"label": {"type": "string"}, "message": {"type": "string"}}}
 ASSIST_RESPONSE = {"type": "object", "required": [
     "conversation_id", "action", "reply", "scenario", "articles", "case_draft", "confidence", "why"], "properties": {
     "conversation_id": {"type": "string"},
@@ -191,13 +193,30 @@ ASSIST_RESPONSE = {"type": "object", "required": [
         "category": {"type": "string"}, "subcategory": {"type": ["string", "null"]}, "type": {"type": "string"},
         "report_to": {"type": "string"}, "priority": {"enum": ["P1", "P2", "P3", "P4"]},
         "channel": {"type": ["string", "null"]}, "steps": {"type": "array", "items": {"type": "string"}},
-        "reason": {"type": "string"}}}]},
+        "reason": {"type": "string"}, "subject": {"type": "string"}, "description": {"type": "string"}}}]},
     "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-    "why": {"type": "string"}}}
+    "why": {"type": "string"},
+    "lead": {"type": "string", "description": "One plain sentence saying what this is."},
+    "steps": {"type": "array", "items": {"type": "string"}, "description": "Self-help steps from the source."},
+    "if_not_solved": {"type": "string", "description": "What happens if the steps do not work."},
+    "source": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["title", "url"], "properties": {
+        "title": {"type": "string"}, "url": {"type": "string"}}}]},
+    "choices": {"type": "array", "description": "Quick answers to a clarifying question (action clarify).",
+                "items": CHOICE},
+    "others": {"type": "array", "description": "Other problems found in the same message, to ask about next.",
+               "items": CHOICE},
+    "topic": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["id", "turns", "facts"], "properties": {
+        "id": {"type": ["string", "null"]}, "turns": {"type": "integer", "minimum": 1},
+        "facts": {"type": "object", "properties": {
+            "tried_self_help": {"type": "boolean"},
+            "affected": {"enum": [None, "self", "several", "everyone"]},
+            "started_at": {"type": ["string", "null"]},
+            "urgency_words": {"type": "array", "items": {"type": "string"}}}}}}]}}}
 
 register_paths({"/api/assist": {"post": {
     "summary": "Ask the deflection assistant: an answer from the knowledge base, a pre-categorised case, "
                "a redirect, or out of scope",
     "requestBody": {"required": True, "content": {"application/json": {"schema": ASSIST_REQUEST}}},
-    "responses": {"200": _json(ASSIST_RESPONSE), "400": _json(ERROR, "Empty or too long message"),
+    "responses": {"200": _json(ASSIST_RESPONSE),
+                  "400": _json(ERROR, "Empty or too long message, or an unknown conversation id"),
                   "429": _json(ERROR, "Too many requests from this client")}}}})
