@@ -18,8 +18,10 @@ class Setting:
 
 #: name -> default and help text. Environment variable KB_<NAME> overrides; README documents each.
 SETTINGS: tuple[Setting, ...] = (
-    Setting("ENV", "development", "development | production; production refuses to start without KB_SECRET_KEY."),
-    Setting("SECRET_KEY", None, "Signs sessions and CSRF tokens. Required in production."),
+    Setting("ENV", "development", "development | production (anything else refuses to start); production refuses "
+            "to start without a KB_SECRET_KEY of at least 32 characters."),
+    Setting("SECRET_KEY", None, "Signs sessions and CSRF tokens. Required in production (32+ characters); in "
+            "development a generated one is kept in instance/secret_key, shared by every worker."),
     Setting("CONTENT_DIR", str(ROOT), "Folder holding articles/ and glossary/."),
     Setting("INDEX_DIR", str(ROOT / "index"), "Where `make index` writes the keyword and semantic indexes."),
     Setting("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'kb.sqlite3'}", "SQLAlchemy URL; SQLite by default, postgresql+psycopg://... in production."),
@@ -34,7 +36,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SESSION_MINUTES", 60, "Staff sessions expire after this many minutes of inactivity."),
     Setting("RATE_LIMITS", "", "Per-client limits overriding the defaults, as name=count/seconds, comma-separated: "
             "assist-api (30/60), assist-page (60/60), case-create (10/3600), case-comment (30/3600), "
-            "case-link (5/3600), article-vote (30/3600)."),
+            "case-link (5/3600), case-token (20/3600), article-vote (30/3600), search-log (60/3600)."),
     Setting("PROXY_FIX", 0, "How many reverse proxies in front of the app to trust for X-Forwarded-For and "
             "X-Forwarded-Proto (0: none, the socket's address is the client). Set it behind nginx or a load "
             "balancer so rate limits see each client, not the proxy."),

@@ -50,7 +50,8 @@ WARM_S = 1.0  # a request counts as warm when it answers within this
 WARM_UP_LIMIT_S = 300
 #: Every limit lifted far above what one run can reach (all clients share 127.0.0.1).
 RATE_LIMITS = ",".join(f"{name}=100000000/{window}" for name, window in (
-    ("assist-api", 60), ("assist-page", 60), ("case-create", 3600), ("case-comment", 3600), ("case-link", 3600)))
+    ("assist-api", 60), ("assist-page", 60), ("case-create", 3600), ("case-comment", 3600), ("case-link", 3600),
+    ("search-log", 3600)))
 SEARCHES = (
     "webhook not working", "message bounced back", "certificate upload failed", "how do I register for DIP",
     "DIP onboarding invitation", "MPAN not found", "what is an LDSO", "settlement timetable", "reset password",

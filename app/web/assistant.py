@@ -11,8 +11,10 @@ from app.assistant.conversations import ConversationRecord, TurnRecord
 from app.assistant.decide import Action
 from app.assistant.service import MAX_MESSAGE, Answer, Assistant
 from app.web.assist_thread import AnswerMemory, handover_fields, routing_detail, thread
+from app.web.conversation_access import remember_conversation, require_own_conversation
 from app.web.deps import services
 from app.web.errors import FieldError
+from app.web.jsonbody import json_object
 from app.web.openapi import ERROR, _json, register_paths
 from app.web.ratelimit import rate_limit
 
@@ -76,9 +78,7 @@ def _warm() -> None:
 @bp.post("/api/assist")
 def api_assist():
     _limit("assist-api", API_LIMIT)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise FieldError("message", "Send a JSON object with a 'message'.")
+    body = json_object("message", "Send a JSON object with a 'message'.")
     message = read_message(body.get("message"))
     conversation_id = read_conversation_id(body.get("conversation_id"))
     if conversation_id is not None and assistant().conversation(conversation_id) is None:
@@ -121,6 +121,7 @@ def _conversation(value: Any) -> ConversationRecord | None:
         cid = read_conversation_id(value)
     except FieldError:
         return None
+    require_own_conversation(cid)  # the page shows what was typed: only to the browser that typed it
     return assistant().conversation(cid) if cid else None
 
 
@@ -138,6 +139,7 @@ def ask():
     except FieldError as exc:
         return _page(conversation, status=400, error=exc, message=request.form.get("message", "")[:MAX_MESSAGE])
     answer = assistant().answer(message, conversation.id if conversation else None)
+    remember_conversation(answer.conversation_id)
     conversation = assistant().conversation(answer.conversation_id)
     if conversation is None or not conversation.turns:  # the log dropped it: show this answer alone
         conversation = ConversationRecord(answer.conversation_id, (TurnRecord(message, answer.action),))

@@ -23,7 +23,7 @@ from flask import (
 from werkzeug.exceptions import TooManyRequests
 
 from app.cases import CaseClosed, CaseNotFound
-from app.cases.forms import FIELD_BY_NAME, FIELDS, validate_case_form
+from app.cases.forms import FIELD_BY_NAME, FIELDS, trim, validate_case_form
 from app.cases.records import Case
 from app.cases.routing import SERVICE_USERS, derive_routing
 from app.cases.sla import describe_due, target_for
@@ -40,6 +40,7 @@ bp = Blueprint("cases", __name__)
 CREATE_LIMIT = (10, 3600)  # cases per client IP per hour
 COMMENT_LIMIT = (30, 3600)  # comments per client IP per hour
 LINK_LIMIT = (5, 3600)  # lost-link requests per client IP per hour
+TOKEN_LIMIT = (20, 3600)  # failed case reference/token checks per client IP per hour
 MAX_COMMENT = 5000
 PREFILL = ("category", "subcategory", "impact", "urgency", "subject", "description", "conversation_id")
 
@@ -64,6 +65,21 @@ def enforce(action: str, limit: tuple[int, int], message: str) -> None:
     """429 with Retry-After once this client has used up ``limit``."""
     if not allowed(action, limit):
         raise TooManyRequests(message, retry_after=retry_after(action, limit))
+
+
+def raisers_case(reference: str, token: str) -> Case:
+    """The case for the raiser holding its token. A wrong token counts against this client: once it has
+    failed TOKEN_LIMIT times in the window, every check answers 429 until the window ends."""
+    count, window = rate_limit("case-token", TOKEN_LIMIT)
+    store = services().case_store
+    if store.hits(client_key("case-token"), window) >= count:
+        raise TooManyRequests("Too many wrong case links from your network. Please try again later.",
+                              retry_after=retry_after("case-token", TOKEN_LIMIT))
+    try:
+        return store.get_case(reference, token)
+    except CaseNotFound:
+        allowed("case-token", TOKEN_LIMIT)
+        raise
 
 
 def case_view(case: Case) -> dict[str, Any]:
@@ -239,7 +255,7 @@ def confirmation():
 def track(reference: str):
     token = request.args.get("token", "")
     try:
-        case = services().case_store.get_case(reference, token)
+        case = raisers_case(reference, token)
     except CaseNotFound:
         abort(404, description="We could not find that case. Check the link in your confirmation email.")
     return private(
@@ -252,9 +268,9 @@ def track(reference: str):
 @bp.post("/cases/<reference>/comments")
 def comment(reference: str):
     token = request.form.get("token", "")
-    body = (request.form.get("body") or "").strip()
+    body = trim(request.form.get("body") or "")
     try:
-        case = services().case_store.get_case(reference, token)
+        case = raisers_case(reference, token)
     except CaseNotFound:
         abort(404, description="We could not find that case. Check the link in your confirmation email.")
     error = ""

@@ -13,7 +13,9 @@ NAMES = {
     "case-create": "cases raised (form and API together)",
     "case-comment": "comments added from tracking pages",
     "case-link": "lost-link requests",
+    "case-token": "failed case reference and token checks (tracking pages, comments, GET /api/cases/<reference>)",
     "article-vote": "\"Was this helpful?\" votes recorded (more are thanked but not counted)",
+    "search-log": "searches counted for the knowledge-gaps report (more are answered but not counted)",
 }
 _ITEM = re.compile(r"^\s*([a-z-]+)\s*=\s*(\d+)\s*/\s*(\d+)\s*$")
 
