@@ -82,6 +82,10 @@ document.addEventListener("DOMContentLoaded", () => {
     });
     input.addEventListener("keydown", (e) => {
       const all = options();
+      if ((e.key === "ArrowDown" || e.key === "ArrowUp") && all.length) {
+        clearTimeout(timer); // once choosing, the list stays as it is: no late answer redraws it
+        latest += 1;
+      }
       if (e.key === "ArrowDown" && all.length) {
         e.preventDefault();
         highlight((active + 1) % all.length);
