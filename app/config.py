@@ -29,7 +29,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBOX_DIR", str(ROOT / "outbox"), "Where mail goes when KB_SMTP_URL is unset."),
     Setting("MAIL_FROM", "MHHS Service Desk <no-reply@localhost>", "From: address of notification emails."),
     Setting("BASE_URL", "http://127.0.0.1:5000", "Public address used in links inside emails."),
-    Setting("SEMANTIC", "on", "on | off: load the embedding model for semantic and hybrid search."),
+    Setting("SEMANTIC", "on", "on | torch | off: load the embedding model for semantic and hybrid search (on: "
+            "onnxruntime, exported by `make index`; torch: sentence-transformers; off: keyword only)."),
     Setting("NOW", None, "Pins the assistant's clock (ISO time, e.g. 2026-11-04T11:00:00+00:00) for tests, "
             "`make eval` and benchmarks; unset, the server's clock decides in or out of support hours."),
     Setting("SESSION_MINUTES", 60, "Staff and participant sessions expire after this many minutes of inactivity."),

@@ -29,6 +29,7 @@ from app.content.history import ContentHistory
 from app.content.repository import ContentRepository
 from app.content.source import ContentSource
 from app.search.embedder import Embedder, SentenceTransformerEmbedder
+from app.search.onnx_embedder import OnnxEmbedder
 from app.search.semantic import DisabledSemantic, SemanticSearcher
 from app.search.service import SearchService
 from app.search.store import IndexStore
@@ -126,7 +127,12 @@ def build_services(config: dict[str, Any], embedder: Embedder | None = None) -> 
 def build_semantic_search(config: dict[str, Any], content: ContentSource, store: IndexStore,
                           embedder: Embedder | None = None) -> SemanticSearcher | DisabledSemantic:
     """KB_SEMANTIC=on: the model loads in the background from the server's first request (see app.web.search),
-    so keyword search serves meanwhile and CLI commands never import torch."""
-    if str(config.get("KB_SEMANTIC", "on")).strip().lower() not in ("on", "1", "true", "yes"):
+    so keyword search serves meanwhile; queries are embedded by onnxruntime, so a server never imports torch
+    (`make index` builds with sentence-transformers and exports the model). KB_SEMANTIC=torch embeds queries
+    with sentence-transformers too."""
+    setting = str(config.get("KB_SEMANTIC", "on")).strip().lower()
+    if setting == "torch":
+        return SemanticSearcher(content, store, embedder or SentenceTransformerEmbedder())
+    if setting not in ("on", "1", "true", "yes"):
         return DisabledSemantic()
-    return SemanticSearcher(content, store, embedder or SentenceTransformerEmbedder())
+    return SemanticSearcher(content, store, embedder or OnnxEmbedder(store.root))

@@ -16,6 +16,7 @@ def register_blueprints(app: Flask) -> None:
         console,
         errors,
         glossary,
+        health,
         pages,
         ratelimit,
         search,
@@ -26,7 +27,7 @@ def register_blueprints(app: Flask) -> None:
     ratelimit.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
-    for bp in (pages.bp, glossary.bp, search.bp, api.bp, cases.bp, cases_api.bp, assistant.bp):
+    for bp in (health.bp, pages.bp, glossary.bp, search.bp, api.bp, cases.bp, cases_api.bp, assistant.bp):
         app.register_blueprint(bp)
     account.init_app(app)
     auth.init_app(app)

@@ -41,12 +41,18 @@ VOTE_LIMIT = (30, 3600)  # per client address per hour
 TOC_MIN_HEADINGS = 3
 
 
+def popular_articles(published: list[Article], count: int = 8) -> list[Article]:
+    """The articles the home page leads with (and a search with no match offers): getting help first, then
+    those covering the most scenarios."""
+    return sorted(published, key=lambda a: (a.category != "getting-help", -len(a.scenarios), a.title))[:count]
+
+
 @bp.get("/")
 def home():
     s = services()
     published = s.content.published()
     counts = {c: len(s.content.in_category(c)) for c in s.content.categories}
-    useful = sorted(published, key=lambda a: (a.category != "getting-help", -len(a.scenarios), a.title))[:8]
+    useful = popular_articles(published)
     return render_template("pages/home.html", categories=s.content.categories.values(), counts=counts,
                            useful=useful, total=len(published))
 
