@@ -23,6 +23,10 @@ from app.console.views import ViewCounter
 from app.content.history import ContentHistory
 from app.content.repository import ContentRepository
 from app.content.source import ContentSource
+from app.incidents.catalogue import load_catalogue
+from app.incidents.notify import IncidentNotifier
+from app.incidents.service import IncidentService
+from app.incidents.store import IncidentStore
 from app.search.embedder import Embedder, SentenceTransformerEmbedder
 from app.search.semantic import DisabledSemantic, SemanticSearcher
 from app.search.service import SearchService
@@ -46,6 +50,7 @@ class Services:
     console: ConsoleStore  # articles linked to case resolutions, knowledge requests
     views: ViewCounter  # article page views, for the articles report
     searches: SearchLog  # searches counted per normalised query and day, for the knowledge-gaps report
+    incidents: IncidentService  # major incidents, their followers and linked cases
 
 
     @cached_property
@@ -84,11 +89,15 @@ def build_services(config: dict[str, Any], embedder: Embedder | None = None) -> 
     case_store = CaseStore(engine)
     mailer = Mailer(config.get("KB_SMTP_URL"), config["KB_OUTBOX_DIR"], config["KB_MAIL_FROM"])
     cases = CaseService(case_store, Notifier(mailer, config["KB_BASE_URL"]))
-    return Services(config=config, model=load_service_model(), source=source,
+    model = load_service_model()
+    incidents = IncidentService(IncidentStore(engine), case_store, model, load_catalogue(),
+                                IncidentNotifier(mailer, config["KB_BASE_URL"]))
+    return Services(config=config, model=model, source=source,
                     history=ContentHistory(content_dir), index_store=store, search=search,
                     case_store=case_store, cases=cases, mailer=mailer, records=case_store,
                     staff=StaffAccounts(engine, notify=mailer.send), console=ConsoleStore(engine),
-                    views=ViewCounter(engine), searches=SearchLog(engine))
+                    views=ViewCounter(engine), searches=SearchLog(engine),
+                    incidents=incidents)
 
 
 def build_semantic_search(config: dict[str, Any], content: ContentSource, store: IndexStore,

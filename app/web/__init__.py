@@ -19,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
         ratelimit,
         search,
         security,
+        status,
     )
 
     security.init_app(app)
@@ -29,3 +30,4 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     auth.init_app(app)
     console.init_app(app)
+    status.init_app(app)
