@@ -16,6 +16,7 @@ NAMES = {
     "case-token": "failed case reference and token checks (tracking pages, comments, GET /api/cases/<reference>)",
     "article-vote": "\"Was this helpful?\" votes recorded (more are thanked but not counted)",
     "search-log": "searches counted for the knowledge-gaps report (more are answered but not counted)",
+    "incident-follow": "requests to follow a major incident by email (each sends a confirmation link)",
 }
 _ITEM = re.compile(r"^\s*([a-z-]+)\s*=\s*(\d+)\s*/\s*(\d+)\s*$")
 

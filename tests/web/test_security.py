@@ -158,7 +158,13 @@ def desk(app):
     """One account per role and a case with its token."""
     people = {role: gen_staff(app, role) for role in Role}
     reference, token = raise_case(app)
-    return {"staff": people, "case": reference, "token": token}
+    incidents = kb(app).incidents
+    resolved = incidents.declare(title="DTN outage", impact="No D0010", severity="P2", scenario="SC18").reference
+    incidents.resolve(resolved, "Fixed")
+    open_mi = incidents.declare(title="DIP down", impact="No messages", severity="P1", scenario="SC1").reference
+    follower = incidents.follow_by_email(open_mi, "pat@example.com")
+    return {"staff": people, "case": reference, "token": token, "incident": open_mi, "resolved": resolved,
+            "follower": follower.token}
 
 
 # == CSRF =============================================================================================
@@ -176,7 +182,8 @@ def test_every_post_form_carries_the_sessions_csrf_token(app, client, desk):
                                                 "csrf_token": fresh_token(client, "/assist")})
     assert conversation.status_code == 200
     public = ["/", f"/articles/{ARTICLE}", "/assist", "/cases/new", "/cases/form", "/cases/link", "/console/login",
-              f"/cases/{desk['case']}?token={desk['token']}", "/search?q=certificate", "/glossary/"]
+              f"/cases/{desk['case']}?token={desk['token']}", "/search?q=certificate", "/glossary/",
+              f"/status/{desk['incident']}", f"/status/unfollow/{desk['follower']}"]
     forms = _forms_on(client, public)
     forms["/assist (answered)"] = Page(conversation.get_data(as_text=True)).post_forms()
     answered = client.post("/assist", data={"message": "What is the DIP?", "csrf_token": fresh_token(client, "/assist")})
@@ -185,7 +192,8 @@ def test_every_post_form_carries_the_sessions_csrf_token(app, client, desk):
     assert login(staff, desk["staff"][Role.ADMIN].email).status_code == 302
     forms |= {f"staff {p}": f for p, f in _forms_on(staff, [
         "/console/", f"/console/cases/{desk['case']}", "/console/staff", "/console/reports/",
-        "/console/reports/kcs", "/console/reports/gaps"]).items()}
+        "/console/reports/kcs", "/console/reports/gaps", "/console/incidents/new",
+        f"/console/incidents/{desk['incident']}?since=72", f"/console/incidents/{desk['resolved']}"]).items()}
 
     with client.session_transaction() as s:
         public_token = s["_csrf"]
@@ -226,6 +234,13 @@ def _bad_posts(app, desk) -> list[tuple[str, str, dict[str, Any]]]:
         ("admin", "/console/staff", {"email": "eve@example.com", "role": "admin", "password": PASSWORD,
                                      "confirm": PASSWORD}),
         ("admin", f"/console/staff/{agent.id}/active", {"active": "no"}),
+        ("anon", f"/status/{desk['incident']}/follow", {"email": "eve@example.com"}),
+        ("anon", f"/status/unfollow/{desk['follower']}", {}),
+        ("admin", "/console/incidents/", {"title": "T", "impact": "I", "severity": "P1", "scenario": "SC1"}),
+        ("admin", f"/console/incidents/{desk['incident']}/update", {"text": "update"}),
+        ("admin", f"/console/incidents/{desk['incident']}/link", {"case": ref}),
+        ("admin", f"/console/incidents/{desk['incident']}/resolve", {"resolution": "fixed"}),
+        ("admin", f"/console/incidents/{desk['resolved']}/close", {}),
     ]
 
 
