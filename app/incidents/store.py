@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.cases.models import CaseRow, CounterRow
@@ -156,11 +157,6 @@ class IncidentStore(StoreBase):
         with self._read() as s:
             return [_incident(r) for r in s.scalars(stmt)]
 
-    def has_open(self) -> bool:
-        with self._read() as s:
-            return s.scalar(select(IncidentRow.id).where(IncidentRow.state == IncidentState.OPEN.value).limit(1)) \
-                is not None
-
     def add_update(self, reference: str, text: str, *, internal_note: str | None = None, author: str | None = None,
                    next_steps: str | None = None) -> tuple[Incident, IncidentUpdate]:
         """A timed public update; refused on a closed incident. ``next_steps`` replaces the record's when given."""
@@ -203,7 +199,12 @@ class IncidentStore(StoreBase):
     # -- followers ---------------------------------------------------------------------------------
     def follow(self, reference: str, email: str, *, confirmed: bool = False) -> tuple[Follower, bool]:
         """Add a follower (or return the existing one: following twice is harmless); True when it is new."""
-        email = email.strip().lower()
+        try:
+            return self._follow(reference, email.strip().lower(), confirmed)
+        except IntegrityError:  # the same address followed in another request at the same moment
+            return self._follow(reference, email.strip().lower(), confirmed)
+
+    def _follow(self, reference: str, email: str, confirmed: bool) -> tuple[Follower, bool]:
         with self._write() as s:
             row = self._row(s, reference)
             existing = s.scalars(select(IncidentFollowerRow).where(
@@ -290,11 +291,6 @@ class IncidentStore(StoreBase):
         with self._read() as s:
             return [_summary(r) for r in s.scalars(stmt.order_by(CaseRow.created_at.desc(), CaseRow.id.desc())
                                                    .limit(limit))]
-
-    def incident_for_case(self, case_id: int) -> str | None:
-        with self._read() as s:
-            return s.scalar(select(IncidentRow.reference).join(
-                IncidentCaseRow, IncidentCaseRow.incident_id == IncidentRow.id).where(IncidentCaseRow.case_id == case_id))
 
     # -- the assistant and reports ---------------------------------------------------------------------
     def record_known_incident_answer(self, incident_id: int, conversation_id: str | None) -> None:

@@ -185,3 +185,26 @@ def test_cases_raised_during_the_incident_whose_routing_names_its_services_are_s
     suggested = [c.reference for c in incidents.suggested_cases(incident)]
     assert suggested == [dip.reference]
     assert before.reference not in suggested and elsewhere.reference not in suggested
+
+
+def test_the_report_counts_cases_answers_followers_and_times_against_the_sla(incidents, case_store, gen_case_form,
+                                                                           clock):
+    from app.incidents.reports import describe_duration, incident_report
+
+    incident = declare(incidents)
+    case = raise_case(case_store, gen_case_form)
+    incidents.link_cases(incident.reference, [case.reference])
+    incidents.store.record_known_incident_answer(incident.id, "c1")
+    incidents.store.record_known_incident_answer(incident.id, None)
+    incidents.follow_signed_in(incident.reference, "pat@example.com")  # the one-click path: confirmed at once
+    incidents.follow_by_email(incident.reference, "sam@example.com")  # not yet confirmed
+    clock.advance(minutes=25)
+    incidents.post_update(incident.reference, "Investigating.")
+    clock.advance(hours=6)
+    resolved = incidents.resolve(incident.reference, "Fixed.").incident
+    report = incident_report(resolved, incidents.store.counts(resolved.id), clock.now)
+    assert (report.linked_cases, report.known_incident_answers, report.followers, report.pending_followers) == (
+        1, 2, 1, 1)
+    assert describe_duration(report.time_to_first_update) == "25 min"
+    assert describe_duration(report.time_to_resolution) == "6 h 25 min"
+    assert describe_duration(report.sla_target) == "6 h 00 min" and report.sla_status is SlaState.BREACHED
