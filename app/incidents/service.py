@@ -6,13 +6,13 @@ Mail goes out after each transaction commits; a mail failure is logged and never
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from app.cases.errors import CaseError
+from app.cases.forms import is_valid_email
 from app.cases.records import AuthorKind, CaseStatus
 from app.cases.store import CaseStore
 from app.incidents.catalogue import Catalogue, terms
@@ -33,7 +33,6 @@ TITLE_MAX = 200
 TEXT_MAX = 10_000
 #: Section 7.2's point of contact, when the declaring staff member names nobody.
 DEFAULT_CONTACT = "Elexon Service Desk"
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -43,14 +42,14 @@ class Resolution:
     raisers_emailed: int
 
 
-def _text(field: str, value: str | None, *, required: bool, limit: int = TEXT_MAX, label: str = "") -> str | None:
+def _text(field: str, value: str | None, *, required: bool, limit: int = TEXT_MAX, label: str = "") -> str:
+    """The trimmed text ("" when empty and optional); InvalidIncident naming the field otherwise."""
     value = (value or "").strip()
-    if not value:
-        if required:
-            raise InvalidIncident(field, f"Enter the {label or field.replace('_', ' ')}.")
-        return None
+    name = label or field.replace("_", " ")
+    if not value and required:
+        raise InvalidIncident(field, f"Enter the {name}.")
     if len(value) > limit:
-        raise InvalidIncident(field, f"The {label or field.replace('_', ' ')} is too long: at most {limit} characters.")
+        raise InvalidIncident(field, f"The {name} is too long: at most {limit} characters.")
     return value
 
 
@@ -98,13 +97,13 @@ class IncidentService:
         if not chosen:
             raise InvalidIncident("services", "Choose at least one affected service.")
         new = NewIncident(
-            title=_text("title", title, required=True, limit=TITLE_MAX),  # type: ignore[arg-type]
-            impact=_text("impact", impact, required=True, label="impact statement"),  # type: ignore[arg-type]
+            title=_text("title", title, required=True, limit=TITLE_MAX),
+            impact=_text("impact", impact, required=True, label="impact statement"),
             reported=_text("reported", reported, required=False, label="summary of what has been reported")
             or (str(sc.raw.get("who_raises") or "") if sc else ""),
             severity=severity, services=chosen, scenario_id=scenario_id,
             contact_name=_text("contact_name", contact_name, required=False, limit=TITLE_MAX) or DEFAULT_CONTACT,
-            next_steps=_text("next_steps", next_steps, required=False), started_at=started_at,
+            next_steps=_text("next_steps", next_steps, required=False) or None, started_at=started_at,
         )
         return self.store.declare(new, author)
 
@@ -114,16 +113,15 @@ class IncidentService:
         """A public update, emailed to every confirmed follower. IncidentClosed on a closed incident."""
         body = _text("text", text, required=True, label="update")
         note = _text("internal_note", internal_note, required=False, label="internal note")
-        steps = None if next_steps is None else (_text("next_steps", next_steps, required=False) or "")
-        incident, update = self.store.add_update(reference, body, internal_note=note, author=author,  # type: ignore[arg-type]
-                                                 next_steps=steps)
+        steps = None if next_steps is None else _text("next_steps", next_steps, required=False)
+        incident, update = self.store.add_update(reference, body, internal_note=note, author=author, next_steps=steps)
         self._tell_followers(incident, update, lambda n, f: n.update(incident, update, f))
         return incident
 
     def resolve(self, reference: str, text: str, *, author: str | None = None) -> Resolution:
         """Resolve the incident and every open linked case with its note; each raiser is emailed once."""
         note = _text("text", text, required=True, label="resolution note")
-        incident, update = self.store.resolve(reference, note, author=author)  # type: ignore[arg-type]
+        incident, update = self.store.resolve(reference, note, author=author)
         self._tell_followers(incident, update, lambda n, f: n.resolved(incident, update, f))
         resolved: list[CaseSummary] = []
         for case in self.store.linked_cases(incident.id):
@@ -147,14 +145,14 @@ class IncidentService:
         return Resolution(incident, tuple(c.reference for c in resolved), len(by_raiser))
 
     def close(self, reference: str, *, text: str | None = None, author: str | None = None) -> Incident:
-        return self.store.close(reference, text=_text("text", text, required=False) or "", author=author)
+        return self.store.close(reference, text=_text("text", text, required=False), author=author)
 
     # -- following ---------------------------------------------------------------------------------------
     def follow_by_email(self, reference: str, email: str) -> Follower:
         """Ask to follow: a confirmation link is emailed (again, while unconfirmed); nothing else until clicked.
         Following again once confirmed changes nothing and sends nothing."""
         email = (email or "").strip()
-        if not _EMAIL.match(email) or len(email) > 254:
+        if len(email) > 254 or not is_valid_email(email):
             raise InvalidIncident("email", "Enter a valid email address, like name@example.com.")
         incident = self.store.get(reference)
         follower, _ = self.store.follow(incident.reference, email)

@@ -174,7 +174,8 @@ class IncidentStore(StoreBase):
         with self._write() as s:
             row = self._row(s, reference, lock=True)
             if row.state != IncidentState.OPEN:
-                raise InvalidIncidentTransition(f"{row.reference} is {row.state}: only an open incident can be resolved")
+                raise InvalidIncidentTransition(
+                    f"{row.reference} is {row.state}: only an open incident can be resolved")
             row.state = IncidentState.RESOLVED.value
             row.resolved_at = self.now()
             event = self._log(row, UpdateKind.RESOLVED, text, author)
@@ -234,7 +235,8 @@ class IncidentStore(StoreBase):
             row = self._follower_row(s, token)
             if row is None:
                 return None
-            return _follower(row), _incident(s.get(IncidentRow, row.incident_id), with_updates=False)  # type: ignore[arg-type]
+            incident = s.get(IncidentRow, row.incident_id)
+            return _follower(row), _incident(incident, with_updates=False)  # type: ignore[arg-type]
 
     def unfollow(self, token: str) -> bool:
         with self._write() as s:

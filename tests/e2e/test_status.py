@@ -101,7 +101,8 @@ def test_declare_ask_follow_update_resolve(page: Page, browser: Browser, base_ur
     page.goto(base_url + "/status")
     expect(page.locator(".incident-banner")).to_have_count(0)
     expect(page.locator(".lead")).to_contain_text("All services are operating normally")
-    resolved = page.locator("h2", has_text="Resolved in the last 30 days").locator("xpath=following-sibling::article[1]")
+    resolved = page.locator("h2", has_text="Resolved in the last 30 days").locator(
+        "xpath=following-sibling::article[1]")
     expect(resolved).to_contain_text(reference)
     expect(resolved).to_contain_text("resolved")
     expect(page.get_by_role("row", name=re.compile("Data Integration Platform"))).to_contain_text("Operational")

@@ -181,7 +181,8 @@ def test_cases_raised_during_the_incident_whose_routing_names_its_services_are_s
     clock.advance(minutes=5)
     dip = raise_case(case_store, gen_case_form)  # "DIP – Registration / General Portal"
     elsewhere = raise_case(case_store, gen_case_form, category="Service Provider Definition of Impact",
-                           subcategory="EES Service Failure", subject="EES enquiries fail", scenario_id=None, impact="High", urgency="High")
+                           subcategory="EES Service Failure", subject="EES enquiries fail", scenario_id=None,
+                           impact="High", urgency="High")
     suggested = [c.reference for c in incidents.suggested_cases(incident)]
     assert suggested == [dip.reference]
     assert before.reference not in suggested and elsewhere.reference not in suggested
