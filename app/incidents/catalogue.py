@@ -14,7 +14,10 @@ from app.servicemodel import MajorIncidentScenario
 DATA = Path(__file__).parent / "data" / "services.yaml"
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 #: Negations the search tokenizer drops as stop words; here they change the meaning ("not working").
-_KEPT = frozenset({"no", "not", "cannot", "can't", "won't", "isn't", "doesn't", "don't", "nothing"})
+NEGATIONS = frozenset({"no", "not", "never", "nothing", "cannot", "can't", "won't", "isn't", "aren't", "doesn't",
+                       "don't", "hasn't", "haven't", "didn't", "wasn't", "weren't"})
+#: How many words from a service's keyword a negation may be and still say the service is not working.
+NEGATION_REACH = 2
 
 Phrase = tuple[str, ...]
 
@@ -24,7 +27,7 @@ def terms(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for m in _WORD.finditer(text):
         word = m.group(0).replace("\u2019", "'")
-        out += [word.lower()] if word.lower() in _KEPT else normalise_terms(word)
+        out += [word.lower()] if word.lower() in NEGATIONS else normalise_terms(word)
     return tuple(out)
 
 
@@ -51,8 +54,18 @@ class Catalogue:
         hits = {s.id: sum(contains(words, k) for k in s.keywords) for s in self.services.values()}
         return {sid: n for sid, n in hits.items() if n}
 
-    def symptom_count(self, words: tuple[str, ...]) -> int:
-        return sum(contains(words, p) for p in self.symptoms)
+    def has_symptom(self, words: tuple[str, ...], services: tuple[str, ...] = ()) -> bool:
+        """A symptom phrase, or a negation within NEGATION_REACH words of one of ``services``' keywords."""
+        if any(contains(words, p) for p in self.symptoms):
+            return True
+        negated = [i for i, w in enumerate(words) if w in NEGATIONS]
+        for sid in services:
+            for phrase in self.services[sid].keywords:
+                n = len(phrase)
+                for start in (i for i in range(len(words) - n + 1) if words[i : i + n] == phrase):
+                    if any(start - NEGATION_REACH <= i < start + n + NEGATION_REACH for i in negated):
+                        return True
+        return False
 
     def resolve(self, name: str) -> str | None:
         """The service id for an id typed in any case ('dip' -> 'DIP'), else None."""

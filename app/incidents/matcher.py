@@ -1,8 +1,9 @@
 """Is a participant's message about a major incident we already know of? Plain keyword logic, no model.
 
 A message matches an open incident when it names one of the incident's services (data/services.yaml
-keywords: "DIP", "webhook", "REP003"...) and says something is wrong ("down", "nothing sending",
-"not receiving"...), or when it quotes the incident's reference. Among several open incidents the one
+keywords: "DIP", "webhook", "REP003"...) and says the service is not working ("down", "nothing sending",
+"not receiving", "no PUB responses"...), or when it quotes the incident's reference. Everyday faults
+("rejected", "an error", "cannot upload") are not enough: those route as usual. Among several open incidents the one
 whose services the message names most wins (then P1 before P2, then the newest).
 """
 from __future__ import annotations
@@ -38,7 +39,7 @@ def _best(message: str, incidents: Iterable[Incident], catalogue: Catalogue, *,
             return IncidentMatch(incident, ())
     words = terms(message)
     named = catalogue.mentioned(words)
-    if not named or (need_symptom and not catalogue.symptom_count(words)):
+    if not named or (need_symptom and not catalogue.has_symptom(words, tuple(named))):
         return None
     best: tuple[tuple, IncidentMatch] | None = None
     for incident in candidates:

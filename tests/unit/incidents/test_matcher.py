@@ -31,6 +31,7 @@ DIP = gen_incident()
     "Getting HTTP 503 errors from the Data Integration Platform",
     "dip outage?",
     "What is happening with MI0000001?",
+    "Is anyone else having trouble with the DIP?",
 ])
 def test_messages_reporting_the_incidents_service_and_a_symptom_match(message):
     match = match_open_incident(message, [DIP], CATALOGUE)
@@ -42,9 +43,24 @@ def test_messages_reporting_the_incidents_service_and_a_symptom_match(message):
     "Everything is down",  # a symptom, but no service
     "REP003 report missing",  # another service's symptom
     "What does LDSO stand for?",
+    # everyday DIP faults: one message, one upload, one invitation, not the service
+    "The DIP portal throws 'Domain creation failed' when we add a second domain",
+    "Recipient returned a level 3 business rejection for a flow we sent through DIP",
+    "Our DIP onboarding was acknowledged but nothing has come through yet",
+    "We can't find our connection provider when nominating on the DIP",
 ])
 def test_messages_not_about_the_incident_do_not_match(message):
     assert match_open_incident(message, [DIP], CATALOGUE) is None
+
+
+@pytest.mark.parametrize("message, services", [
+    ("Saturday night and no PUB responses from one LDSO for two hours", ("Registration",)),
+    ("Callisto hasn't sent us any actual data for two days", ("SDS",)),
+    ("We haven't received D0010 flows since this morning", ("DTN",)),
+])
+def test_a_negation_next_to_the_service_is_a_symptom(message, services):
+    incident = gen_incident("MI0000003", services=services)
+    assert match_open_incident(message, [incident], CATALOGUE).incident is incident
 
 
 def test_only_open_incidents_match_and_the_service_named_most_wins():
@@ -53,7 +69,7 @@ def test_only_open_incidents_match_and_the_service_named_most_wins():
     vas = gen_incident("MI0000002", services=("VAS",), severity="P2")
     both = [DIP, vas]
     assert match_open_incident("no receipt of REP003 reports from VAS", both, CATALOGUE).incident is vas
-    match = match_open_incident("DIP webhook failing", both, CATALOGUE)
+    match = match_open_incident("DIP webhook not working", both, CATALOGUE)
     assert match.incident is DIP and match.services == ("DIP",)
 
 
