@@ -37,7 +37,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATE_LIMITS", "", "Per-client limits overriding the defaults, as name=count/seconds, comma-separated: "
             "assist-api (30/60), assist-page (60/60), case-create (10/3600), case-comment (30/3600), "
             "case-link (5/3600), case-token (20/3600), article-vote (30/3600), search-log (60/3600), "
-            "code-address (20/3600), code-email (5/3600)."),
+            "code-address (20/3600), code-email (5/3600), incident-follow (10/3600)."),
     Setting("PROXY_FIX", 0, "How many reverse proxies in front of the app to trust for X-Forwarded-For and "
             "X-Forwarded-Proto (0: none, the socket's address is the client). Set it behind nginx or a load "
             "balancer so rate limits see each client, not the proxy."),

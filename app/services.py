@@ -28,6 +28,10 @@ from app.console.views import ViewCounter
 from app.content.history import ContentHistory
 from app.content.repository import ContentRepository
 from app.content.source import ContentSource
+from app.incidents.catalogue import load_catalogue
+from app.incidents.notify import IncidentNotifier
+from app.incidents.service import IncidentService
+from app.incidents.store import IncidentStore
 from app.search.embedder import Embedder, SentenceTransformerEmbedder
 from app.search.onnx_embedder import OnnxEmbedder
 from app.search.semantic import DisabledSemantic, SemanticSearcher
@@ -60,6 +64,7 @@ class Services:
     searches: SearchLog  # searches counted per normalised query and day, for the knowledge-gaps report
     accounts: Accounts  # participant accounts, organisations, one-time codes, API tokens
     outbox: Outbox  # case emails queued with the change they report, delivered with retries
+    incidents: IncidentService  # major incidents, their followers and linked cases
     _worker: threading.Thread | None = field(default=None, repr=False)
 
     def start_worker(self, interval: float = WORKER_SECONDS) -> threading.Thread:
@@ -116,12 +121,15 @@ def build_services(config: dict[str, Any], embedder: Embedder | None = None) -> 
     mailer = Mailer(config.get("KB_SMTP_URL"), config["KB_OUTBOX_DIR"], config["KB_MAIL_FROM"])
     outbox = Outbox(engine, mailer)
     cases = CaseService(case_store, Notifier(config["KB_BASE_URL"]), outbox)
-    return Services(config=config, model=load_service_model(), source=source,
+    model = load_service_model()
+    incidents = IncidentService(IncidentStore(engine), case_store, model, load_catalogue(),
+                                IncidentNotifier(mailer, config["KB_BASE_URL"]))
+    return Services(config=config, model=model, source=source,
                     history=ContentHistory(content_dir), index_store=store, search=search,
                     case_store=case_store, cases=cases, mailer=mailer, records=case_store,
                     staff=StaffAccounts(engine, notify=mailer.send), console=ConsoleStore(engine),
                     views=ViewCounter(engine), searches=SearchLog(engine), accounts=Accounts(engine),
-                    outbox=outbox)
+                    outbox=outbox, incidents=incidents)
 
 
 def build_semantic_search(config: dict[str, Any], content: ContentSource, store: IndexStore,

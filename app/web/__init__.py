@@ -21,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
         ratelimit,
         search,
         security,
+        status,
     )
 
     security.init_app(app)
@@ -32,3 +33,4 @@ def register_blueprints(app: Flask) -> None:
     account.init_app(app)
     auth.init_app(app)
     console.init_app(app)
+    status.init_app(app)

@@ -10,6 +10,7 @@ from werkzeug.exceptions import TooManyRequests
 from app.assistant.conversations import ConversationRecord, TurnRecord
 from app.assistant.decide import Action
 from app.assistant.service import MAX_MESSAGE, Answer, Assistant
+from app.web import known_incident
 from app.web.assist_thread import AnswerMemory, handover_fields, routing_detail, thread
 from app.web.conversation_access import remember_conversation, require_own_conversation
 from app.web.deps import services
@@ -83,7 +84,9 @@ def api_assist():
     conversation_id = read_conversation_id(body.get("conversation_id"))
     if conversation_id is not None and assistant().conversation(conversation_id) is None:
         raise FieldError("conversation_id", "Unknown conversation id: leave it out to start a new conversation.")
-    return jsonify(assistant().answer(message, conversation_id).as_json())
+    ignore_incident = known_incident.read_ignore(body)
+    reply = assistant().answer(message, conversation_id).as_json()
+    return jsonify(known_incident.apply(reply, message, ignore=ignore_incident))
 
 
 # The chat page
@@ -143,7 +146,7 @@ def ask():
     conversation = assistant().conversation(answer.conversation_id)
     if conversation is None or not conversation.turns:  # the log dropped it: show this answer alone
         conversation = ConversationRecord(answer.conversation_id, (TurnRecord(message, answer.action),))
-    view = answer.as_json()
+    view = known_incident.apply(answer.as_json(), message, ignore=request.form.get("ignore_incident") == "1")
     view["handover"] = handover_fields(view, conversation, services().model, _levels(answer))
     answers().remember(conversation.id, len(conversation.turns) - 1, conversation.turns[-1].question, view)
     return _page(conversation)
@@ -172,13 +175,15 @@ def _no_store(resp: Response) -> Response:
 
 ASSIST_REQUEST = {"type": "object", "required": ["message"], "properties": {
     "message": {"type": "string", "minLength": 1, "maxLength": MAX_MESSAGE, "pattern": "\\S"},
-    "conversation_id": {"type": ["string", "null"], "maxLength": MAX_CONVERSATION_ID}}}
+    "conversation_id": {"type": ["string", "null"], "maxLength": MAX_CONVERSATION_ID},
+    "ignore_incident": {"type": "boolean", "description": "I am affected differently: route as usual even while "
+                                                          "a matching major incident is open"}}}
 CHOICE = {"type": "object", "required": ["label", "message"],
           "properties": {"label": {"type": "string"}, "message": {"type": "string"}}}
 ASSIST_RESPONSE = {"type": "object", "required": [
     "conversation_id", "action", "reply", "scenario", "articles", "case_draft", "confidence", "why"], "properties": {
     "conversation_id": {"type": "string"},
-    "action": {"enum": [a.value for a in Action]},
+    "action": {"enum": [*(a.value for a in Action), known_incident.ACTION]},
     "reply": {"type": "string"},
     "scenario": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["id", "category", "description"],
                                                "properties": {"id": {"type": "string"},
@@ -213,7 +218,8 @@ ASSIST_RESPONSE = {"type": "object", "required": [
             "tried_self_help": {"type": "boolean"},
             "affected": {"enum": [None, "self", "several", "everyone"]},
             "started_at": {"type": ["string", "null"]},
-            "urgency_words": {"type": "array", "items": {"type": "string"}}}}}}]}}}
+            "urgency_words": {"type": "array", "items": {"type": "string"}}}}}}]},
+    "incident": known_incident.INCIDENT_SCHEMA}}
 
 register_paths({"/api/assist": {"post": {
     "summary": "Ask the deflection assistant: an answer from the knowledge base, a pre-categorised case, "

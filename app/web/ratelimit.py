@@ -18,6 +18,7 @@ NAMES = {
     "search-log": "searches counted for the knowledge-gaps report (more are answered but not counted)",
     "code-address": "one-time codes requested from one client address (registration and sign-in)",
     "code-email": "one-time codes sent to one email address",
+    "incident-follow": "requests to follow a major incident by email (each sends a confirmation link)",
 }
 _ITEM = re.compile(r"^\s*([a-z-]+)\s*=\s*(\d+)\s*/\s*(\d+)\s*$")
 

@@ -98,7 +98,7 @@ def test_online_backup_restores_every_case_event_and_vote(app, app_config, tmp_p
     snapshot = rows(copy.engine)
     cases = {r[0] for r in snapshot["cases"]}
     assert {r[1] for r in snapshot["case_events"]} == cases
-    assert snapshot["counters"] == [("case", len(cases))]
+    assert ("case", len(cases)) in snapshot["counters"]
     assert len(snapshot["votes"]) >= len(before)
 
     # Once writes stop, a second backup and restore is identical, row for row, in every table.

@@ -160,7 +160,13 @@ def desk(app):
     people = {role: gen_staff(app, role) for role in Role}
     reference, token = raise_case(app)
     participant = participant_with_a_resolved_case(app, app.test_client())
-    return {"staff": people, "case": reference, "token": token, "participant": participant}
+    incidents = kb(app).incidents
+    resolved = incidents.declare(title="DTN outage", impact="No D0010", severity="P2", scenario="SC18").reference
+    incidents.resolve(resolved, "Fixed")
+    open_mi = incidents.declare(title="DIP down", impact="No messages", severity="P1", scenario="SC1").reference
+    follower = incidents.follow_by_email(open_mi, "pat@example.com")
+    return {"staff": people, "case": reference, "token": token, "participant": participant, "incident": open_mi,
+            "resolved": resolved, "follower": follower.token}
 
 
 # == CSRF =============================================================================================
@@ -179,7 +185,8 @@ def test_every_post_form_carries_the_sessions_csrf_token(app, client, desk):
     assert conversation.status_code == 200
     public = ["/", f"/articles/{ARTICLE}", "/assist", "/cases/new", "/cases/link", "/console/login",
               f"/cases/{desk['case']}?token={desk['token']}", "/search?q=certificate", "/glossary/",
-              "/account/login", "/account/register"]
+              "/account/login", "/account/register", f"/status/{desk['incident']}",
+              f"/status/unfollow/{desk['follower']}"]
     forms = _forms_on(client, public)
     participant = app.test_client()
     participant.get("/cases/link")  # the session's CSRF token
@@ -195,7 +202,8 @@ def test_every_post_form_carries_the_sessions_csrf_token(app, client, desk):
     assert login(staff, desk["staff"][Role.ADMIN].email).status_code == 302
     forms |= {f"staff {p}": f for p, f in _forms_on(staff, [
         "/console/", f"/console/cases/{desk['case']}", "/console/staff", "/console/reports/",
-        "/console/reports/kcs", "/console/reports/gaps"]).items()}
+        "/console/reports/kcs", "/console/reports/gaps", "/console/incidents/new",
+        f"/console/incidents/{desk['incident']}?since=72", f"/console/incidents/{desk['resolved']}"]).items()}
 
     tokens = {}
     for who, c in (("public", client), ("staff", staff), ("participant", participant)):
@@ -258,6 +266,13 @@ def _bad_posts(app, desk) -> list[tuple[str, str, dict[str, Any]]]:
         ("admin", "/console/staff", {"email": "eve@example.com", "role": "admin", "password": PASSWORD,
                                      "confirm": PASSWORD}),
         ("admin", f"/console/staff/{agent.id}/active", {"active": "no"}),
+        ("anon", f"/status/{desk['incident']}/follow", {"email": "eve@example.com"}),
+        ("anon", f"/status/unfollow/{desk['follower']}", {}),
+        ("admin", "/console/incidents/", {"title": "T", "impact": "I", "severity": "P1", "scenario": "SC1"}),
+        ("admin", f"/console/incidents/{desk['incident']}/update", {"text": "update"}),
+        ("admin", f"/console/incidents/{desk['incident']}/link", {"case": ref}),
+        ("admin", f"/console/incidents/{desk['incident']}/resolve", {"resolution": "fixed"}),
+        ("admin", f"/console/incidents/{desk['resolved']}/close", {}),
     ]
 
 

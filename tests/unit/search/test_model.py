@@ -168,3 +168,33 @@ def test_a_server_searches_by_meaning_without_importing_torch(onnx_index, tmp_pa
     found = json.loads(run.stdout.strip().splitlines()[-1])
     assert found == {"ready": {"ready": True, "waiting": []}, "degraded": False, "top": "message-bounce-back",
                      "torch": False}
+
+
+def test_the_assistant_names_an_open_major_incident_with_the_real_model(embedder, tmp_path, monkeypatch):
+    """Issue 15: with KB_SEMANTIC=on and this model, known_incident comes only while the incident is open."""
+    import app.services as composition
+    from app import create_app
+
+    monkeypatch.setattr(composition, "SentenceTransformerEmbedder", lambda: embedder)
+    flask_app = create_app({
+        "TESTING": True, "KB_CONTENT_DIR": str(FIXTURES), "KB_INDEX_DIR": str(tmp_path / "index"),
+        "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "KB_SEMANTIC": "on", "KB_SECRET_KEY": "test"})
+    with network_blocked():
+        assert flask_app.test_cli_runner().invoke(args=["index", "build"]).exit_code == 0
+        client = flask_app.test_client()
+        semantic = flask_app.extensions["kb"].search.semantic
+        client.get("/")  # the first request starts the model's loading
+        assert semantic.wait_ready(60)
+
+        def action(message: str) -> str:
+            return client.post("/api/assist", json={"message": message}).json["action"]
+
+        question = "is the DIP down? nothing sending"
+        usual = action(question)
+        incidents = flask_app.extensions["kb"].incidents
+        reference = incidents.declare(title="DIP down", impact="No messages", severity="P1", scenario="SC1").reference
+        assert action(question) == "known_incident"
+        assert action("the cert won't upload") != "known_incident"
+        incidents.resolve(reference, "Fixed")
+        assert action(question) == usual != "known_incident"
