@@ -36,9 +36,11 @@ class CaseDraft:
     urgency_reason: str | None = None
 
     def as_json(self) -> dict[str, Any]:
+        d = self.derivation
         return {"category": self.category, "subcategory": self.subcategory, "type": self.type,
                 "report_to": self.report_to, "priority": self.priority, "channel": self.channel,
-                "steps": list(self.steps), "reason": self.reason}
+                "steps": list(self.steps), "reason": self.reason,
+                **({"impact": d.impact, "urgency": d.urgency} if d is not None else {})}
 
 
 def draft_for(kind: str, ident: str, model: ServiceModel, impact: Level | None = None,

@@ -297,13 +297,16 @@ class Assistant:
         entity = decision.entity
         scenario = scenario_json(entity.kind, entity.id, self.model) if entity else None
         articles = tuple(self._article_json(matcher.repo, d, reply.quote) for d in decision.articles)
-        turn = TurnRecord(message, decision.action.value, scenario["id"] if scenario else
-                          (entity.id if entity else None), tuple(a["slug"] for a in articles), decision.confidence,
-                          state.stored())
-        cid = self.conversations.save_turn(conversation_id, turn) if record else (conversation_id or "")
+        answer = Answer(conversation_id or "", decision, reply, scenario, articles, evidence, state, others)
+        if record:
+            view = {k: v for k, v in answer.as_json().items() if k != "conversation_id"}
+            turn = TurnRecord(message, decision.action.value, scenario["id"] if scenario else
+                              (entity.id if entity else None), tuple(a["slug"] for a in articles),
+                              decision.confidence, state.stored(), view)
+            answer = replace(answer, conversation_id=self.conversations.save_turn(conversation_id, turn))
         logger.info("assist: action=%s entity=%s confidence=%.2f", decision.action.value,
                     entity.id if entity else None, decision.confidence)
-        return Answer(cid, decision, reply, scenario, articles, evidence, state, others)
+        return answer
 
     @staticmethod
     def _article_json(repo: ContentRepository, d: Candidate, quote: Quote | None) -> dict[str, Any]:

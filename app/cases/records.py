@@ -126,6 +126,7 @@ class Turn:
     articles: tuple[str, ...] = ()
     confidence: float | None = None
     state: dict[str, Any] | None = None  # the assistant's dialogue state after this turn
+    answer: dict[str, Any] | None = None  # the answer as the API gave it, so any worker can show the thread
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -135,6 +136,7 @@ class Turn:
             "articles": list(self.articles),
             "confidence": self.confidence,
             "state": self.state,
+            "answer": self.answer,
         }
 
     @classmethod
@@ -147,6 +149,7 @@ class Turn:
             articles=tuple(str(a) for a in data.get("articles") or ()),
             confidence=None if confidence is None else float(confidence),
             state=data.get("state") if isinstance(data.get("state"), dict) else None,
+            answer=data.get("answer") if isinstance(data.get("answer"), dict) else None,
         )
 
 

@@ -9,9 +9,9 @@ from werkzeug.exceptions import TooManyRequests
 
 from app.assistant.conversations import ConversationRecord, TurnRecord
 from app.assistant.decide import Action
-from app.assistant.service import MAX_MESSAGE, Answer, Assistant
+from app.assistant.service import MAX_MESSAGE, Assistant
 from app.web import known_incident
-from app.web.assist_thread import AnswerMemory, handover_fields, routing_detail, thread
+from app.web.assist_thread import handover_fields, routing_detail, thread
 from app.web.conversation_access import remember_conversation, require_own_conversation
 from app.web.deps import services
 from app.web.errors import FieldError
@@ -90,26 +90,16 @@ def api_assist():
 
 
 # The chat page
-def answers() -> AnswerMemory:
-    return current_app.extensions["assist_answers"]
-
-
-@bp.record_once
-def _answer_memory(state) -> None:
-    state.app.extensions.setdefault("assist_answers", AnswerMemory())
-
-
-def _levels(answer: Answer) -> tuple[str | None, str | None]:
-    """The impact and urgency behind the draft's priority, when the decision derived them."""
-    derivation = getattr(answer.decision.case_draft, "derivation", None)
-    return getattr(derivation, "impact", None), getattr(derivation, "urgency", None)
-
-
 def _page(conversation: ConversationRecord | None, *, status: int = 200, feedback: str | None = None,
-          error: FieldError | None = None, message: str = "") -> tuple[str, int]:
-    """The thread so far; the latest answer's quick answers, feedback and hand-over when it is remembered."""
-    items = thread(conversation, answers(), services().content, HISTORY_SHOWN)
+          error: FieldError | None = None, message: str = "", latest: dict[str, Any] | None = None) -> tuple[str, int]:
+    """The thread so far (``latest``: the answer just given, as shown); the latest answer's quick answers,
+    feedback and hand-over."""
+    items = thread(conversation, services().content, HISTORY_SHOWN)
+    if items and latest is not None:
+        items[-1]["answer"] = latest
     latest = items[-1]["answer"] if items else None
+    if latest is not None:
+        latest = items[-1]["answer"] = {**latest, "handover": handover_fields(latest, conversation, services().model)}
     context = {
         "thread": items, "latest": latest, "conversation_id": conversation.id if conversation else "",
         "feedback": feedback, "error": error,
@@ -147,9 +137,7 @@ def ask():
     if conversation is None or not conversation.turns:  # the log dropped it: show this answer alone
         conversation = ConversationRecord(answer.conversation_id, (TurnRecord(message, answer.action),))
     view = known_incident.apply(answer.as_json(), message, ignore=request.form.get("ignore_incident") == "1")
-    view["handover"] = handover_fields(view, conversation, services().model, _levels(answer))
-    answers().remember(conversation.id, len(conversation.turns) - 1, conversation.turns[-1].question, view)
-    return _page(conversation)
+    return _page(conversation, latest=view)
 
 
 @bp.post("/assist/feedback")
