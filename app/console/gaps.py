@@ -184,11 +184,6 @@ def _markdown_escape(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>|~&])", r"\\\1", line)
 
 
-def slugify(text: str, limit: int = 60) -> str:
-    slug = "-".join(_WORD.findall(text.lower()))[:limit].strip("-")
-    return slug or "knowledge-request"
-
-
 def article_stub(group: GapGroup, *, category: str, owner: str = "", today: date,
                  review_months: int = 6, max_examples: int = 15) -> str:
     """A draft article (front matter plus headed sections) an author can edit and commit."""
