@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import make_url, text  # noqa: E402
 
 from app.cases.db import make_engine  # noqa: E402
+from app.config import RATE_LIMITS as DEFAULT_RATE_LIMITS  # noqa: E402
 
 HOST = "127.0.0.1"
 MIX = (("search", 50), ("article", 25), ("assist", 15), ("case", 10))
@@ -49,8 +50,7 @@ EXPECTED = {"search": 200, "article": 200, "assist": 200, "case": 201}
 WARM_S = 1.0  # a request counts as warm when it answers within this
 WARM_UP_LIMIT_S = 300
 #: Every limit lifted far above what one run can reach (all clients share 127.0.0.1).
-RATE_LIMITS = ",".join(f"{name}=100000000/{window}" for name, window in (
-    ("assist-api", 60), ("assist-page", 60), ("case-create", 3600), ("case-comment", 3600), ("case-link", 3600)))
+RATE_LIMITS = ",".join(f"{name}=100000000/{limit.seconds}" for name, limit in DEFAULT_RATE_LIMITS.items())
 SEARCHES = (
     "webhook not working", "message bounced back", "certificate upload failed", "how do I register for DIP",
     "DIP onboarding invitation", "MPAN not found", "what is an LDSO", "settlement timetable", "reset password",

@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 REFERENCE_PREFIX = "CS"
 REFERENCE_DIGITS = 7
 _REFERENCE = re.compile(r"^CS\d{7,12}$")
+#: The longest comment, note or resolution text, in one place: the forms refuse more, the store keeps no more.
 MAX_COMMENT = 10_000
 _DUMMY_HASH = hashlib.sha256(b"no such case").hexdigest()
 

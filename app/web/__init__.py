@@ -5,6 +5,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.cases.store import MAX_COMMENT
     from app.web import (
         api,
         assistant,
@@ -21,6 +22,7 @@ def register_blueprints(app: Flask) -> None:
         security,
     )
 
+    app.jinja_env.globals["max_comment"] = MAX_COMMENT  # comment, note and resolution boxes
     security.init_app(app)
     ratelimit.init_app(app)
     errors.init_app(app)

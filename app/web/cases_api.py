@@ -12,7 +12,7 @@ from app.cases.forms import FIELD_BY_NAME, FIELDS, validate_case_form
 from app.cases.records import Case
 from app.cases.routing import known_categories, subcategories
 from app.servicemodel import LEVELS, load_service_model
-from app.web.cases import CREATE_LIMIT, allowed, case_view, private, retry_after, tracking_url
+from app.web.cases import allowed, case_view, private, retry_after, tracking_url
 from app.web.deps import services
 from app.web.openapi import register_paths
 
@@ -67,9 +67,9 @@ def create():
     clean, errors = validate_case_form(data, services().model)  # the rules the schema cannot state alone
     if errors:
         return _error("Some fields need attention.", 400, errors)
-    if not allowed("case-create", CREATE_LIMIT):
+    if not allowed("case-create"):
         resp, status = _error("Too many cases from your network in the last hour. Please try again later.", 429)
-        resp.headers["Retry-After"] = str(retry_after("case-create", CREATE_LIMIT))
+        resp.headers["Retry-After"] = str(retry_after("case-create"))
         return resp, status
     case, token = services().cases.raise_case(clean)
     body = {

@@ -25,7 +25,6 @@ REASON_MAX = 500
 VOTES_COOKIE = "kb_votes"
 VOTES_KEPT = 200
 VOTES_MAX_AGE = 365 * 24 * 3600
-VOTE_LIMIT = (30, 3600)  # per client address per hour
 #: Long articles get a contents list.
 TOC_MIN_HEADINGS = 3
 
@@ -158,7 +157,7 @@ def vote(slug: str):
     if recorder is not None and key not in given:
         try:
             # Votes feed the helpful rate and the gaps report: a script must not be able to skew them.
-            if allowed("article-vote", VOTE_LIMIT):
+            if allowed("article-vote"):
                 recorder.record_vote(slug, helpful == "yes", reason, last.hash if last else None)
         except SQLAlchemyError as exc:  # feedback is for reports: never turn it into an error page
             logger.warning("vote on %s not recorded (%s)", slug, type(exc).__name__)

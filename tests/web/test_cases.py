@@ -288,10 +288,8 @@ def test_case_creation_is_rate_limited_per_client(client) -> None:
     assert other.status_code == 201
 
 
-def test_comments_are_rate_limited_per_client(client, csrf, monkeypatch) -> None:
-    from app.web import cases
-
-    monkeypatch.setattr(cases, "COMMENT_LIMIT", (2, 3600))
+def test_comments_are_rate_limited_per_client(app, client, csrf, monkeypatch) -> None:
+    monkeypatch.setitem(app.extensions["kb_rate_limits"], "case-comment", (2, 3600))
     token = urlsplit(raise_via_api(client)["tracking_url"]).query.removeprefix("token=")
     codes = [
         client.post("/cases/CS0000001/comments", data={"csrf_token": csrf, "token": token, "body": "hi"}).status_code

@@ -17,6 +17,7 @@ from sqlalchemy import inspect, text
 
 from app import create_app
 from app.cases import CaseStatus
+from app.cases.store import MAX_COMMENT
 from app.console.accounts import Role
 from app.web import auth
 
@@ -449,7 +450,7 @@ def injected(tmp_path_factory):
                 for href in [dict(attrs).get("href") or ""] if "token=" in href)
     ref, token = urlsplit(link).path.rsplit("/", 1)[1], parse_qs(urlsplit(link).query)["token"][0]
     send(user, f"/cases/{ref}/comments", {"token": token, "body": XSS})
-    pages["comment error"] = send(user, f"/cases/{ref}/comments", {"token": token, "body": XSS + "x" * 5000})
+    pages["comment error"] = send(user, f"/cases/{ref}/comments", {"token": token, "body": XSS + "x" * MAX_COMMENT})
     pages["lost link errors"] = send(user, "/cases/link", {"reference": "", "email": XSS})
 
     # the desk: sign in, notes, replies, status, resolution, knowledge request, staff accounts
