@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from app import background, heap
 from app.assistant.conversations import conversation_log_for, rate_limiter_for
 from app.assistant.service import Assistant
 from app.cases.db import make_engine, upgrade_or_retry
@@ -23,10 +24,15 @@ from app.content.history import ContentHistory
 from app.content.repository import ContentRepository
 from app.content.source import ContentSource
 from app.search.embedder import Embedder, SentenceTransformerEmbedder
+from app.search.process import ProcessPolicy
 from app.search.semantic import DisabledSemantic, SemanticSearcher
 from app.search.service import SearchService
 from app.search.store import IndexStore
 from app.servicemodel import ServiceModel, load_service_model
+
+
+#: The server's process policy, handed to the services that run work in the background.
+SERVER_PROCESS = ProcessPolicy(start=background.start, settle=heap.settle, stopping=background.stopping)
 
 
 @dataclass
@@ -94,4 +100,4 @@ def build_semantic_search(config: dict[str, Any], content: ContentSource, store:
     so keyword search serves meanwhile and CLI commands never import torch."""
     if str(config.get("KB_SEMANTIC", "on")).strip().lower() not in ("on", "1", "true", "yes"):
         return DisabledSemantic()
-    return SemanticSearcher(content, store, embedder or SentenceTransformerEmbedder())
+    return SemanticSearcher(content, store, embedder or SentenceTransformerEmbedder(), process=SERVER_PROCESS)
