@@ -30,7 +30,6 @@ from app.search.service import SearchService
 from app.search.store import IndexStore
 from app.servicemodel import ServiceModel, load_service_model
 
-
 #: The server's process policy, handed to the services that run work in the background.
 SERVER_PROCESS = ProcessPolicy(start=background.start, settle=heap.settle, stopping=background.stopping)
 
