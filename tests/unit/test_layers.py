@@ -12,6 +12,8 @@ the same order; change both together.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -102,3 +104,13 @@ def test_the_walker_sees_imports_inside_functions():
     sample = APP / "search" / "semantic.py"
     assert any(t.startswith("app.content") for t in imports(sample))
     assert unit_of("app.search.keyword") == "search" and unit_of("app.heap") == "heap" and unit_of("app") == "app"
+
+
+def test_importing_the_package_or_a_domain_module_loads_no_framework():
+    """`import app` is create_app alone; a content or search module brings neither Flask nor the database."""
+    code = ("import sys, app, app.search.fuzzy, app.content.render, app.servicemodel; "
+            "print(sorted(m for m in ('flask', 'sqlalchemy', 'torch', 'faiss', 'app.services', 'app.web') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=APP.parent, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
