@@ -65,8 +65,14 @@ eval-search: install  ## search quality: recall@1, recall@3, MRR@10 for keyword,
 
 eval: eval-search
 
-bench: install  ## search and assistant speed: index builds, search and /api/assist p50/p95 through HTTP, memory; shipped, 1k, 10k (20+ min)
+bench: install  ## search and assistant speed: index builds, search and /api/assist p50/p95 through HTTP, memory; shipped, 1k, 10k (20+ min); then bench-gaps
 	$(BIN)/python scripts/bench_search.py
+	$(BIN)/python scripts/bench_gaps.py
+
+.PHONY: bench-gaps
+
+bench-gaps: install  ## knowledge-gaps report time with 100,000 logged searches (two mixes, about a minute)
+	$(BIN)/python scripts/bench_gaps.py
 
 clean:
 	rm -rf index/keyword-* index/semantic-* index/manifest.json

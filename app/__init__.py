@@ -14,23 +14,23 @@ if TYPE_CHECKING:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Application factory: settings, process policy, services (built lazily), blueprints and CLI."""
     import logging
-    import secrets
+    from pathlib import Path
 
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from app import heap
     from app.config import load_config
+    from app.secret_key import check_environment, load_or_create_secret
     from app.services import build_services
     from app.web import register_blueprints
 
     app = Flask(__name__, instance_relative_config=True)
     config = load_config()
     config.update(test_config or {})
-    if not config.get("KB_SECRET_KEY"):
-        if config.get("KB_ENV") == "production":
-            raise RuntimeError("KB_SECRET_KEY must be set when KB_ENV=production")
-        config["KB_SECRET_KEY"] = secrets.token_hex(32)
+    check_environment(config.get("KB_ENV"), config.get("KB_SECRET_KEY"))
+    if not config.get("KB_SECRET_KEY"):  # development: one generated key shared by every worker
+        config["KB_SECRET_KEY"] = load_or_create_secret(Path(app.instance_path) / "secret_key")
     app.config.update(config)
     if config.get("KB_ENV") == "production" and app.debug:
         raise RuntimeError("KB_ENV=production must not run in debug mode: unset FLASK_DEBUG (and DEBUG)")

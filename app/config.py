@@ -24,7 +24,11 @@ RATE_LIMITS: dict[str, RateLimit] = {
     "case-create": RateLimit(10, 3600, "cases raised (form and API together)"),
     "case-comment": RateLimit(30, 3600, "comments added from tracking pages"),
     "case-link": RateLimit(5, 3600, "lost-link requests"),
+    "case-token": RateLimit(20, 3600, "failed case reference and token checks (tracking pages, comments, "
+                            "GET /api/cases/<reference>)"),
     "article-vote": RateLimit(30, 3600, "\"Was this helpful?\" votes recorded (more are thanked but not counted)"),
+    "search-log": RateLimit(60, 3600, "searches counted for the knowledge-gaps report (more are answered but not "
+                            "counted)"),
 }
 
 
@@ -37,8 +41,10 @@ class Setting:
 
 #: name -> default and help text. Environment variable KB_<NAME> overrides; README documents each.
 SETTINGS: tuple[Setting, ...] = (
-    Setting("ENV", "development", "development | production; production refuses to start without KB_SECRET_KEY."),
-    Setting("SECRET_KEY", None, "Signs sessions and CSRF tokens. Required in production."),
+    Setting("ENV", "development", "development | production (anything else refuses to start); production refuses "
+            "to start without a KB_SECRET_KEY of at least 32 characters."),
+    Setting("SECRET_KEY", None, "Signs sessions and CSRF tokens. Required in production (32+ characters); in "
+            "development a generated one is kept in instance/secret_key, shared by every worker."),
     Setting("CONTENT_DIR", str(ROOT), "Folder holding articles/ and glossary/."),
     Setting("INDEX_DIR", str(ROOT / "index"), "Where `make index` writes the keyword and semantic indexes."),
     Setting("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'kb.sqlite3'}",

@@ -18,6 +18,7 @@ from app.cases.notify import Notifier
 from app.cases.service import CaseService
 from app.cases.store import CaseStore
 from app.console.accounts import StaffAccounts
+from app.console.searchlog import SearchLog
 from app.console.store import ConsoleStore
 from app.console.views import ViewCounter
 from app.content.history import ContentHistory
@@ -42,13 +43,14 @@ class Services:
     history: ContentHistory  # who changed each article and when, from Git
     index_store: IndexStore
     search: SearchService
-    case_store: CaseStore  # cases, conversations, votes, search log, rate limits (one database)
+    case_store: CaseStore  # cases, conversations, votes, rate limits (one database)
     cases: CaseService  # case_store plus raiser notifications: use this to raise and update cases
     mailer: Mailer
-    records: CaseStore  # the same store, for votes, the search log and conversations
+    records: CaseStore  # the same store, for votes and conversations
     staff: StaffAccounts  # console sign-in: staff accounts and login throttling
     console: ConsoleStore  # articles linked to case resolutions, knowledge requests
     views: ViewCounter  # article page views, for the articles report
+    searches: SearchLog  # searches counted per normalised query and day, for the knowledge-gaps report
 
 
     @cached_property
@@ -90,7 +92,8 @@ def build_services(config: dict[str, Any], embedder: Embedder | None = None) -> 
     return Services(config=config, model=load_service_model(), source=source,
                     history=ContentHistory(content_dir), index_store=store, search=search,
                     case_store=case_store, cases=cases, mailer=mailer, records=case_store,
-                    staff=StaffAccounts(engine), console=ConsoleStore(engine), views=ViewCounter(engine))
+                    staff=StaffAccounts(engine, notify=mailer.send), console=ConsoleStore(engine),
+                    views=ViewCounter(engine), searches=SearchLog(engine))
 
 
 def build_semantic_search(config: dict[str, Any], content: ContentSource, store: IndexStore,

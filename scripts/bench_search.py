@@ -159,9 +159,11 @@ class Server:
 
     def __init__(self, content: Path, index: Path, workdir: Path, threads: int = 4) -> None:
         self.started = time.perf_counter()
+        self._conversation: str | None = None  # the conversation the next /api/assist request follows up
         env = {**os.environ, "KB_CONTENT_DIR": str(content), "KB_INDEX_DIR": str(index), "KB_SEMANTIC": "on",
                "KB_DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}", "KB_OUTBOX_DIR": str(workdir / "outbox"),
                "KB_SECRET_KEY": "bench", "HF_HUB_OFFLINE": "1",
+               "KB_NOW": os.environ.get("KB_NOW", "2026-11-04T11:00:00"),  # the assistant's clock, pinned
                # one client asking many questions: lift the per-client limit it would otherwise hit
                "KB_RATE_LIMITS": "assist-api=1000000/60"}
         self.log = workdir / "gunicorn.log"
@@ -209,7 +211,13 @@ class Server:
         return self.request("GET", "/api/search?" + urllib.parse.urlencode({"q": q, "mode": mode, "limit": 10}))
 
     def assist(self, message: str) -> tuple[float, dict]:
-        return self.request("POST", "/api/assist", {"message": message, "conversation_id": None})
+        """Every other request is a follow-up in the conversation the previous one began, as chats run."""
+        follow_up, self._conversation = self._conversation, None
+        if follow_up:
+            return self.request("POST", "/api/assist", {"message": FOLLOW_UP, "conversation_id": follow_up})
+        elapsed, body = self.request("POST", "/api/assist", {"message": message, "conversation_id": None})
+        self._conversation = body.get("conversation_id")
+        return elapsed, body
 
     def wait_first_answer(self) -> float:
         """Seconds from process start to the first keyword answer."""
@@ -300,6 +308,10 @@ class Floor:
         started = time.perf_counter()
         self.index.search(self.embedder.encode([text])[0], 180)
         self.samples.append((time.perf_counter() - started) * 1000)
+
+
+#: the follow-up every other /api/assist request sends: it re-reads the topic's messages together
+FOLLOW_UP = "tried that, still not working"
 
 
 def bench_queries(server: Server, queries: Sequence[str], count: int,

@@ -29,7 +29,7 @@ def app_config(tmp_path: Path, content_dir: Path) -> dict:
         "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
         "KB_OUTBOX_DIR": str(tmp_path / "outbox"),
         "KB_SEMANTIC": "off",
-        "KB_SECRET_KEY": "test-secret",
+        "KB_SECRET_KEY": "test-secret-" + "x" * 32,
     }
 
 

@@ -12,14 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from app.assistant.evidence import Candidate
-from app.assistant.routing import (
-    CaseDraft,
-    draft_for_incident,
-    draft_for_scenario,
-    draft_for_service_request,
-    incident_variant,
-    security_category,
-)
+from app.assistant.routing import CaseDraft, draft_for, incident_variant, security_category
 from app.assistant.signals import Level
 from app.servicemodel import PriorityDerivation, ServiceModel
 
@@ -136,18 +129,11 @@ def _incident(d: Decision, state: DialogueState, model: ServiceModel) -> Decisio
         ic = incident_variant(ic, bool(facts.out_of_hours), model)
         impact, urgency = _levels(facts)
     entity = _entity("incident", ic.id, ic.subcategory, d.entity)
-    draft = draft_for_incident(ic, model, impact, urgency)
+    draft = draft_for("incident", ic.id, model, impact, urgency)
+    assert draft is not None
     return replace(d, action=Action.RAISE_CASE, entity=entity, case_draft=draft,
                    why=f"{d.why} Incident on a central service: {ic.category} / {ic.subcategory}, {draft.priority} "
                        f"from impact {impact.level} ({impact.reason}) and urgency {urgency.level} ({urgency.reason}).")
-
-
-def _row_draft(entity: Candidate, model: ServiceModel) -> CaseDraft | None:
-    if entity.kind == "dip" and entity.id in model.scenarios:
-        return draft_for_scenario(model.scenarios[entity.id])
-    if entity.kind == "sr" and entity.id in model.service_requests:
-        return draft_for_service_request(model.service_requests[entity.id])
-    return None
 
 
 def _clarify(d: Decision, question: str, choices: tuple[Choice, ...], why: str) -> Decision:
@@ -173,8 +159,8 @@ def decide(state: DialogueState, reading: Reading, d: Decision, model: ServiceMo
                            "DIP or MHHS question.")
     if facts.case_reference:
         if facts.escalate and (sr := _escalation(model)) is not None:
-            return replace(d, action=Action.RAISE_CASE, entity=sr, case_draft=_row_draft(sr, model), sure=True,
-                           reason="case_reference",
+            return replace(d, action=Action.RAISE_CASE, entity=sr, case_draft=draft_for(sr.kind, sr.id, model),
+                           sure=True, reason="case_reference",
                            why=f"The message names case {facts.case_reference} and asks for it to be escalated: the "
                                f"{sr.title} request.")
         return replace(d, action=Action.SELF_HELP, entity=None, case_draft=None, sure=True, reason="track",
@@ -203,7 +189,7 @@ def decide(state: DialogueState, reading: Reading, d: Decision, model: ServiceMo
         return replace(d, reason="question") if topic.question and d.action is Action.SELF_HELP else d
     if entity.redirect or entity.self_help_only:
         return d
-    draft = d.case_draft or _row_draft(entity, model)
+    draft = d.case_draft or draft_for(entity.kind, entity.id, model)
     if draft is None:
         return replace(d, action=Action.SELF_HELP)
     if escalate:

@@ -27,10 +27,6 @@ class Candidate:
     covers: tuple[str, ...] = ()  # for articles: the DIP and SR ids the article answers
     why: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
-    @property
-    def is_entity(self) -> bool:
-        return self.kind in ENTITY_KINDS
-
 
 @dataclass(frozen=True)
 class Evidence:

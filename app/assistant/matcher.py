@@ -1,42 +1,44 @@
 """Question -> evidence: DIP scenarios, SR entries, incident categories, articles and glossary terms, scored.
 
-Each routable entity is evidence made of its own words in the service definition (description, source
-text, name) plus the articles that cover it; incident categories carry the major incident scenarios
-(SC..) that fall under them. A question is scored against every piece by weighted word coverage
-(typos corrected, synonyms and glossary names expanded), and by agreement with the search service's
-hybrid ranking, which improves by itself when search by meaning is available.
+The evidence (``app.assistant.targets``) is scored by weighted word coverage (``app.assistant.coverage``: typos
+corrected, synonyms and glossary names expanded), and by agreement with the search service's hybrid ranking,
+which improves by itself when search by meaning is available.
 """
 from __future__ import annotations
 
 import logging
 import math
 import re
-from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from app.assistant.coverage import PLACES, FieldPostings, contenders, word_coverage
 from app.assistant.evidence import DOCUMENT_KINDS, ENTITY_KINDS, Candidate, Evidence
-from app.assistant.routing import linked_major_incidents
 from app.assistant.semantic import EvidenceVectors, find_encoder
-from app.assistant.signals import Signals, actions_in, read_signals
+from app.assistant.signals import Signals, read_signals
+from app.assistant.targets import (
+    IN_HOURS_TERM,
+    OUT_OF_HOURS_TERM,
+    TIMING_WEIGHT,
+    Target,
+    article_head,
+    build_targets,
+    proper_nouns,
+)
 from app.assistant.text import Alternative, Analyzer, Concept, Query, terms_of
-from app.content.models import Article
 from app.content.repository import ContentRepository
 from app.search.analysis import is_identifier
 from app.search.build import protected_terms
 from app.search.service import SearchService
 from app.search.synonyms import Synonyms
-from app.servicemodel import MajorIncidentScenario, ServiceModel
+from app.servicemodel import ServiceModel
 
 logger = logging.getLogger(__name__)
 
-#: field weights: the service definition's own words count fully, the covering articles a little less
-OWN, CATEGORY, ARTICLE_HEAD, ARTICLE_BODY, DOC_HEAD, DOC_BODY, SC_TEXT = 1.0, 0.5, 0.85, 0.6, 1.0, 0.7, 0.9
 #: score added for the search service ranking a piece of evidence first (1/rank after that)
 SEARCH_BONUS = 0.08
 #: score added per unit of cosine similarity above SEMANTIC_FLOOR, when embeddings are available
@@ -44,11 +46,6 @@ SEMANTIC_WEIGHT, SEMANTIC_FLOOR = 0.25, 0.2
 SEARCH_LIMIT = 10
 #: a name in more than this share of our texts is the platform's own name, not a topic
 UBIQUITOUS_SHARE = 0.3
-#: weight of a topic explainer among a catalogue request's articles (its how-to article counts fully)
-TOPIC_FOR_REQUEST = 0.5
-#: timing words the major incident scenarios and incident subcategories use, as single terms
-OUT_OF_HOURS_TERM, IN_HOURS_TERM = "outofhours", "inhours"
-TIMING_WEIGHT = 3.0
 #: score added to a glossary entry the question names when it asks what something is
 NAMED_TERM_BONUS = 0.15
 #: score added when a phrase the user quoted (an error message, a screen label) is one of the evidence's names
@@ -56,257 +53,9 @@ QUOTE_BONUS = 0.15
 #: score added when the question asks for the same action as an entity's name (create vs amend vs close vs share),
 #: and taken away when the name states a different one: siblings that differ only in the action are told apart
 ACTION_BONUS, ACTION_PENALTY = 0.15, 0.08
-#: scores are reported rounded to this many decimal places, and ranked as rounded
-PLACES = 4
 #: the entities and documents evidence keeps, best first
 ENTITY_LIMIT, DOCUMENT_LIMIT = 20, 10
 _QUOTED = re.compile(r"(?<!\w)[\"“‘'](?P<q>[^\"“”‘’']{3,120}?)[\"”’'](?!\w)")
-
-
-@dataclass(frozen=True)
-class TextField:
-    name: str
-    terms: dict[str, int]
-    weight: float
-    saturate: bool  # long texts: one mention counts half, more mentions a little more
-
-
-@dataclass(frozen=True)
-class Target:
-    kind: str
-    id: str
-    title: str
-    fields: tuple[TextField, ...]
-    articles: tuple[str, ...] = ()
-    self_help_only: bool = False
-    redirect: bool = False
-    text: str = ""  # what an embedder would read
-    heads: str = ""  # short texts (names, titles, tags) as term sequences, for matching quoted phrases
-    covers: tuple[str, ...] = ()  # for articles: the DIP and SR ids they answer
-    actions: frozenset[str] = frozenset()  # what the entity's name says is done (create, modify, close, share)
-
-
-def _field(name: str, text: str, weight: float, protected: frozenset[str], saturate: bool = False) -> TextField:
-    return TextField(name, dict(Counter(terms_of(text, protected))), weight, saturate)
-
-
-def _article_head(a: Article) -> str:
-    return " ".join((a.title, " ; ".join(a.tags), a.summary))
-
-
-def _routable_ids(a: Article, model: ServiceModel) -> list[str]:
-    return [i for i in a.covers() if i in model.scenarios or i in model.service_requests]
-
-
-def _timing(text: str) -> str:
-    """The timing a text states ("Out of Hours", "In Hours") as one term the question can meet."""
-    low = text.lower()
-    if "out of hours" in low:
-        return f" {OUT_OF_HOURS_TERM}"
-    if "in hours" in low or "working hours" in low:
-        return f" {IN_HOURS_TERM}"
-    return ""
-
-
-def _sc_text(sc: MajorIncidentScenario) -> str:
-    keys = ("system", "variation", "when", "downtime", "who_raises", "impact", "response", "notes")
-    text = " ".join(str(sc.raw.get(k) or "") for k in keys)
-    return text + _timing(str(sc.raw.get("when") or ""))
-
-
-def outage_articles(published: Iterable[Article]) -> tuple[str, ...]:
-    """Articles about outages in general (tagged so, and not any one DIP scenario's article)."""
-    return tuple(a.slug for a in published if {"outage", "major incident"} & {t.lower() for t in a.tags}
-                 and not a.scenarios)
-
-
-def build_targets(repo: ContentRepository, model: ServiceModel, protected: frozenset[str]) -> list[Target]:
-    """Every piece of evidence the matcher scores, built once from the content and the service model."""
-    published = sorted(repo.published(), key=lambda a: a.slug)
-    spec: dict[str, float] = {a.slug: 1 / math.sqrt(max(1, len(_routable_ids(a, model)))) for a in published}
-
-    outage_slugs = set(outage_articles(published))
-
-    def article_fields(ids: str) -> tuple[tuple[TextField, ...], tuple[str, ...]]:
-        covering = [a for a in published if ids in a.covers() and a.slug not in outage_slugs]
-        fields: list[TextField] = []
-        weight: dict[str, float] = {}
-        for a in covering:
-            # A topic explainer (it lists KA topics) that also mentions a catalogue request is background for
-            # that request, not its how-to: it counts half.
-            weight[a.slug] = spec[a.slug] * (TOPIC_FOR_REQUEST if ids in model.service_requests and a.topics else 1.0)
-            fields.append(_field(f"article:{a.slug}:head", _article_head(a), ARTICLE_HEAD * weight[a.slug], protected))
-            fields.append(_field(f"article:{a.slug}:body", a.text, ARTICLE_BODY * weight[a.slug], protected, True))
-        return tuple(fields), tuple(a.slug for a in sorted(covering, key=lambda a: -weight[a.slug]))
-
-    targets: list[Target] = []
-    for sc in model.scenarios.values():
-        own = " ".join(dict.fromkeys(filter(None, (sc.description, sc.guidance, sc.source_text))))
-        arts, slugs = article_fields(sc.id)
-        targets.append(Target(
-            "dip", sc.id, sc.description,
-            (_field("own", own, OWN, protected), _field("category", sc.category, CATEGORY, protected), *arts),
-            slugs, sc.self_help_only, sc.not_elexon_responsibility, f"{sc.category}. {own}",
-            _heads([own, *(_article_head(repo.get_article(x)) for x in slugs if repo.get_article(x))], protected),
-            actions=actions_in(sc.description)))
-    for sr in model.service_requests.values():
-        arts, slugs = article_fields(sr.id)
-        own = f"{sr.name}. {sr.description}"
-        targets.append(Target("sr", sr.id, sr.name, (_field("own", own, OWN, protected), *arts), slugs, text=own,
-                              heads=_heads([own], protected), actions=actions_in(sr.name)))
-    outages = outage_articles(published)
-    # Outage articles speak for every incident category alike, so each gets them at a shared weight.
-    share = 1 / math.sqrt(max(1, len(model.incident_categories)))
-    outage_fields: list[TextField] = []
-    for slug in outages:
-        a = repo.get_article(slug)
-        if a is None:
-            continue
-        outage_fields.append(_field(f"article:{slug}:head", _article_head(a), ARTICLE_HEAD * share, protected))
-        outage_fields.append(_field(f"article:{slug}:body", a.text, ARTICLE_BODY * share, protected, True))
-    for ic in model.incident_categories.values():
-        scs = linked_major_incidents(ic, model)
-        fields = [_field("own", ic.subcategory + _timing(ic.subcategory), OWN, protected),
-                  _field("category", ic.category, CATEGORY, protected)]
-        fields += [_field(f"sc:{sc.id}", _sc_text(sc), SC_TEXT, protected) for sc in scs]
-        fields += outage_fields
-        targets.append(Target("incident", ic.id, f"{ic.category}: {ic.subcategory}", tuple(fields), outages,
-                              text=" ".join([ic.subcategory, *(_sc_text(sc) for sc in scs)]),
-                              heads=_heads([ic.subcategory, *(_sc_text(sc) for sc in scs)], protected)))
-    for a in published:
-        targets.append(Target("article", a.slug, a.title, (
-            _field("head", _article_head(a), DOC_HEAD, protected),
-            _field("body", a.text, DOC_BODY, protected, True)), (a.slug,), text=f"{a.title}. {a.summary}",
-            heads=_heads([a.title, *a.tags, a.summary], protected), covers=tuple(_routable_ids(a, model))))
-    for t in repo.glossary:
-        targets.append(Target("glossary", t.slug, t.term, (
-            _field("names", " ; ".join(t.names()), DOC_HEAD, protected),
-            _field("definition", t.definition, DOC_BODY, protected, True)), text=f"{t.term}: {t.definition}",
-            heads=_heads(t.names(), protected)))
-    return targets
-
-
-def _heads(texts: Iterable[str], protected: frozenset[str]) -> str:
-    return " | " + " | ".join(" ".join(terms_of(x, protected)) for x in texts) + " | "
-
-
-def _proper_nouns(texts: Iterable[str]) -> frozenset[str]:
-    """Words the corpus writes capitalised nearly always ("Helix", "GlobalSign"): names, not ordinary words."""
-    upper: Counter[str] = Counter()
-    lower: Counter[str] = Counter()
-    for text in texts:
-        for m in re.finditer(r"(?<=[a-z,;:] )([A-Za-z][a-z]+)\b", text):
-            w = m.group(1)
-            (upper if w[0].isupper() else lower)[w.lower()] += 1
-    return frozenset(w for w, n in upper.items() if n >= 2 and lower[w] * 5 < n)
-
-
-class FieldPostings:
-    """For each term, the evidence fields that hold it and how often, as numpy arrays.
-
-    At 1,000 articles a common word is in over a thousand fields: walking those postings in Python for every
-    alternative of every concept cost more than the rest of a match together.
-    """
-
-    def __init__(self, targets: Sequence[Target]) -> None:
-        fields = [(ti, f) for ti, t in enumerate(targets) for f in t.fields]
-        self.owner = np.array([ti for ti, _ in fields], dtype=np.int32)  # per field: the target it belongs to
-        self.weight = np.array([f.weight for _, f in fields], dtype=np.float64)
-        self.saturates = np.array([f.saturate for _, f in fields], dtype=bool)
-        self._terms: dict[str, int] = {}
-        term_ids, fids, tfs = array("i"), array("i"), array("i")
-        for fid, (_, f) in enumerate(fields):
-            for term, tf in f.terms.items():
-                term_ids.append(self._terms.setdefault(term, len(self._terms)))
-                fids.append(fid)
-                tfs.append(tf)
-        by_term = np.frombuffer(term_ids, dtype=np.int32)
-        order = np.argsort(by_term, kind="stable")  # grouped by term, field ids still ascending within each
-        self._fid, self._tf = np.frombuffer(fids, dtype=np.int32)[order], np.frombuffer(tfs, dtype=np.int32)[order]
-        self._starts = np.concatenate(([0], np.cumsum(np.bincount(by_term, minlength=len(self._terms)))))
-
-    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        i = self._terms.get(term)
-        if i is None:
-            return self._fid[:0], self._tf[:0]
-        start, stop = self._starts[i], self._starts[i + 1]
-        return self._fid[start:stop], self._tf[start:stop]
-
-    def fields_with(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The fields holding every one of the terms, and the fewest times any of them occurs in each."""
-        fid, tf = self._postings(terms[0])
-        for term in terms[1:]:
-            other_fid, other_tf = self._postings(term)
-            fid, mine, theirs = np.intersect1d(fid, other_fid, assume_unique=True, return_indices=True)
-            tf = np.minimum(tf[mine], other_tf[theirs])
-        return fid, tf
-
-    def strengths(self, fid: np.ndarray, tf: np.ndarray, factor: float) -> np.ndarray:
-        """How well each field meets an alternative: field weight x the alternative's factor, saturated in long
-        texts (one mention counts half, more mentions a little more)."""
-        return self.weight[fid] * factor * np.where(self.saturates[fid], tf / (tf + 1), 1.0)
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """How much of the question each target's words explain, for all targets at once."""
-
-    scores: np.ndarray  # per target: weighted share of the question's concepts met (best alternative, best field)
-    words: tuple[str, ...]  # the concepts' words, in question order, each once
-    weights: tuple[float, ...]  # per word
-    met_at: np.ndarray  # (word, target): position of the first concept with that word met there; -1 if none
-
-    @property
-    def covered(self) -> np.ndarray:
-        """Per target: some word of the question is met in some field."""
-        return (self.met_at >= 0).any(axis=0)
-
-    def matched(self, ti: int) -> list[str]:
-        """The words met at target ti, heaviest first; equal weights in the order the question meets them there."""
-        met = [wi for wi in range(len(self.words)) if self.met_at[wi, ti] >= 0]
-        met.sort(key=lambda wi: (-self.weights[wi], self.met_at[wi, ti]))
-        return [self.words[wi] for wi in met]
-
-
-def word_coverage(postings: FieldPostings, query: Query, targets: int) -> Coverage:
-    """Each target's best strength per concept word, weighted and summed into one score per target.
-
-    A word can come twice (the timing concept the matcher adds may repeat one the user typed): it then counts
-    once, at its best strength and its last weight. Each target adds its words up in the order the question
-    first meets them there, so the scores are the same floats as adding them up one target at a time.
-    """
-    concepts = query.concepts
-    words = tuple(dict.fromkeys(c.word for c in concepts))
-    row = {w: i for i, w in enumerate(words)}
-    weight = {c.word: c.weight for c in concepts}
-    best = np.zeros((len(words), targets))
-    met_at = np.full((len(words), targets), -1)
-    for k, c in enumerate(concepts):
-        met = np.zeros(targets, dtype=bool)
-        for alt in c.alternatives:
-            fid, tf = postings.fields_with(alt.terms)
-            owners = postings.owner[fid]
-            np.maximum.at(best[row[c.word]], owners, postings.strengths(fid, tf, alt.factor))
-            met[owners] = True
-        first = met & (met_at[row[c.word]] < 0)
-        met_at[row[c.word], first] = k
-    total = np.zeros(targets)
-    for k, c in enumerate(concepts):
-        wi = row[c.word]
-        total += np.where(met_at[wi] == k, weight[c.word] * best[wi], 0.0)
-    return Coverage(total / query.total_weight, words, tuple(weight[w] for w in words), met_at)
-
-
-def contenders(scores: np.ndarray, pool: np.ndarray, limit: int) -> np.ndarray:
-    """The indices in pool whose score can be among the `limit` best once rounded to PLACES.
-
-    Rounding can tie scores that differ (ties then go by kind and id), so everything within two rounding steps
-    of the limit-th best score stays in: the caller rounds these few and sorts them exactly.
-    """
-    if len(pool) <= limit:
-        return pool
-    cut = np.partition(scores[pool], len(pool) - limit)[len(pool) - limit]
-    return pool[scores[pool] >= cut - 2 * 10.0 ** -PLACES]
 
 
 class Matcher:
@@ -319,7 +68,7 @@ class Matcher:
         self.search = search
         protected = frozenset(protected_terms(repo))
         self.targets = build_targets(repo, model, protected)
-        raw_texts = [a.text + " " + _article_head(a) for a in repo.published()]
+        raw_texts = [a.text + " " + article_head(a) for a in repo.published()]
         raw_texts += [f"{t.term} {t.acronym or ''} {' '.join(t.aliases)} {t.definition}" for t in repo.glossary]
         raw_texts += [t.text for t in self.targets if t.kind in ("dip", "sr", "incident")]
         self.analyzer = Analyzer(raw_texts, synonyms or search.synonyms, protected)
@@ -328,7 +77,7 @@ class Matcher:
         self.key_terms = self._key_terms(protected)
         self.protected = protected
         self._anchors: dict[tuple[str, ...], str] = {}
-        names = _proper_nouns(raw_texts)
+        names = proper_nouns(raw_texts)
         for phrase, single_ok in self._anchor_phrases():
             terms = tuple(terms_of(phrase, protected))
             words = re.findall(r"[^\W_]+", phrase)
@@ -353,7 +102,7 @@ class Matcher:
     def _key_terms(self, protected: frozenset[str]) -> frozenset[str]:
         """The service's own vocabulary: names of entities, article titles and tags, glossary names."""
         texts = [t.text for t in self.targets if t.kind in ("dip", "sr", "incident")]
-        texts += [_article_head(a) for a in self.repo.published()]
+        texts += [article_head(a) for a in self.repo.published()]
         texts += [" ".join(t.names()) for t in self.repo.glossary]
         return frozenset(term for text in texts for term in terms_of(text, protected))
 
@@ -520,7 +269,3 @@ class Matcher:
 
     def query_terms(self, question: str) -> Query:
         return self._analyse(question)
-
-
-def evidence_targets(matcher: Matcher, kinds: Iterable[str]) -> list[Target]:
-    return [t for t in matcher.targets if t.kind in set(kinds)]

@@ -7,8 +7,9 @@ conversation.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from app.assistant.signals import _rx
@@ -29,12 +30,15 @@ THANKS = _rx(r"thanks?(?: you)?(?: (?:very|so) much)?", r"thank you", r"cheers",
              r"(?:that|it)(?:'s| has| is)? (?:fixed|solved|sorted|worked|resolved)(?: it)?", r"all sorted", r"perfect")
 #: the user tried the guidance, or says it did not help: "no luck", "still failing", "checked everything"
 TRIED = _rx(r"no luck", r"no joy", r"(?:did|does|do) ?n[o']t (?:work|help|fix|solve)\w*", r"(?:didn'?t|did not) work",
-            r"not (?:worked|helped|fixed|solved)", r"(?:that|it|this|which) (?:hasn'?t|has not|didn'?t) (?:helped|worked)",
-            r"still(?! (?:need|want|waiting for (?:an? )?(?:answer|reply)))", r"already (?:tried|checked|done|followed)",
+            r"not (?:worked|helped|fixed|solved)",
+            r"(?:that|it|this|which) (?:hasn'?t|has not|didn'?t) (?:helped|worked)",
+            r"still(?! (?:need|want|waiting for (?:an? )?(?:answer|reply)))",
+            r"already (?:tried|checked|done|followed)",
             r"tried (?:that|this|it|everything|all|the|those|these|your)", r"checked (?:everything|all|that|those|it)",
             r"followed (?:the|your|those|these|that|it|all)", r"as (?:described|suggested|advised|instructed)",
             r"(?:did|done|made) (?:the|that|it|those|these|all)\b.{0,40}(?:but|and still)",
-            r"same (?:error|problem|issue|result|thing|again)", r"again(?! and again)", r"not solved", r"no (?:change|difference)",
+            r"same (?:error|problem|issue|result|thing|again)", r"again(?! and again)", r"not solved",
+            r"no (?:change|difference)",
             r"(?:none|neither) of (?:th(?:at|ose|ese)|it) (?:worked|helped)", r"nothing (?:worked|helped|changed)",
             r"that didn'?t", r"doesn'?t help")
 #: the user confirms the suggested request or asks for the case: "yes please", "go ahead", "raise it"
@@ -47,9 +51,11 @@ BACK_REFERENCE = _rx(r"still", r"same", r"again", r"also", r"too", r"as well", r
                      r"your (?:steps|advice|suggestion|answer)", r"those steps", r"these steps", r"that", r"this",
                      r"it", r"they", r"them", r"turns out", r"actually", r"forgot to (?:mention|say)", r"update")
 #: a message that says it is about something else
-NEW_TOPIC = _rx(r"separately", r"another (?:question|thing|issue|problem|matter)", r"different (?:question|issue|problem|"
+NEW_TOPIC = _rx(r"separately", r"another (?:question|thing|issue|problem|matter)",
+                r"different (?:question|issue|problem|"
                 r"matter|topic)", r"unrelated", r"new (?:question|issue|problem|topic)", r"one more thing",
-                r"on another (?:note|matter)", r"something else", r"also,? (?:can|could|how|what|why|where|when|is|are|do|"
+                r"on another (?:note|matter)", r"something else",
+                r"also,? (?:can|could|how|what|why|where|when|is|are|do|"
                 r"does|we|i|our)\b", r"while i(?:'m| am| have) (?:got )?you", r"a second (?:question|issue|problem)")
 #: the urgency a user expresses, without saying what works or not ("really urgent", "go live on Monday")
 URGENT = _rx(r"(?:really |very |extremely |quite )?urgent(?:ly)?", r"asap", r"as soon as possible", r"critical",
@@ -65,7 +71,8 @@ AFFECTED_SEVERAL = _rx(r"several", r"multiple", r"many (?:users|participants|sup
                        r"some (?:other )?(?:users|participants|suppliers|ldsos|agents)", r"not (?:just|only) us",
                        r"others (?:too|as well|also)", r"(?:a few|a couple of) (?:other )?\w+", r"we all",
                        r"(?:most|some|lots) of (?:us|the market)", r"same (?:problem|issue) as us")
-AFFECTED_SELF = _rx(r"(?<!not )only (?:us|me|our \w+|my \w+)", r"(?<!not )just (?:us|me|our \w+|my \w+)", r"single user",
+AFFECTED_SELF = _rx(r"(?<!not )only (?:us|me|our \w+|my \w+)", r"(?<!not )just (?:us|me|our \w+|my \w+)",
+                    r"single user",
                     r"(?:other|the other) (?:\w+ )?(?:participants|suppliers|ldsos|agents|companies) (?:are|seem|look) "
                     r"(?:fine|ok|okay|unaffected|getting|receiving|working)",
                     r"(?:no one|nobody) else", r"only affect(?:s|ing)? (?:us|me)", r"it'?s (?:just|only) (?:us|me)")
@@ -76,7 +83,8 @@ URGENCY_HIGH = _rx(r"no (?:work[- ]?around|way round|alternative)", r"(?:without
                    r"(?:cannot|can'?t|unable to) (?:send|receive|do) anything", r"completely", r"at all",
                    r"totally", r"entirely", r"(?:is|are|went|gone|has gone) down", r"down for", r"outage",
                    r"unavailable", r"stopped (?:working|flowing|sending|receiving)", r"primary functions?",
-                   r"not (?:coming|getting) through", r"no \w+ (?:at all|for|since)", r"all (?:our )?(?:messages|flows)")
+                   r"not (?:coming|getting) through", r"no \w+ (?:at all|for|since)",
+                   r"all (?:our )?(?:messages|flows)")
 URGENCY_MEDIUM = _rx(r"(?:there is|there'?s|we have|we've got|using|got) (?:a )?work[- ]?around", r"degraded",
                      r"slow(?:er)?", r"intermittent\w*", r"some (?:messages|flows)", r"partially", r"delayed",
                      r"sometimes", r"now and then", r"occasional\w*")
@@ -101,7 +109,8 @@ CASE_REFERENCE = re.compile(r"\bCS\s?0*\d{1,10}\b", re.I)
 ESCALATE = _rx(r"escalat\w*", r"chas(?:e|ing)", r"no (?:update|response|reply|news)", r"not (?:heard|had) (?:back|"
                r"anything)", r"overdue", r"complain\w*", r"(?:been )?waiting", r"no one has", r"nobody has")
 #: "is the DIP down?": availability asked about, not reported
-AVAILABILITY_QUESTION = _rx(r"is (?:the |there (?:an? )?)?(?:\w+ )?(?:down|outage|up|working|available|an issue|a problem)",
+AVAILABILITY_QUESTION = _rx(r"is (?:the |there (?:an? )?)?(?:\w+ )?"
+                            r"(?:down|outage|up|working|available|an issue|a problem)",
                             r"(?:anyone|anybody) else", r"is it (?:just|only) us", r"are (?:you|others) seeing",
                             r"known (?:issue|problem|outage)")
 
@@ -112,8 +121,8 @@ _OUT_OF_HOURS_WORDS = _rx(r"out of hours", r"out-of-hours", r"after hours", r"ov
                           r"bank holiday", r"christmas day", r"new year'?s day", r"evening")
 _IN_HOURS_WORDS = _rx(r"in hours", r"working hours", r"office hours", r"business hours", r"this (?:morning|afternoon)",
                       r"lunchtime", r"working day")
-_GREETING_LINE = re.compile(r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|morning|afternoon)\b[^\n]{0,40}$",
-                            re.I)
+_GREETING_LINE = re.compile(r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|morning|afternoon)\b"
+                            r"[^\n]{0,40}$", re.I)
 _SIGN_OFF = re.compile(r"^\s*(?:(?:kind |best |warm |many )?regards|thanks(?: (?:in advance|again|very much))?|"
                        r"thank you(?: (?:in advance|very much))?|many thanks|cheers|best wishes|sincerely|yours "
                        r"(?:sincerely|faithfully)|sent from my \w+|--\s*)[,.!]?\s*$", re.I)
@@ -176,7 +185,7 @@ def read_time(text: str) -> StatedTime | None:
     return None
 
 
-def out_of_hours_at(now: datetime, is_business_day) -> bool:  # noqa: ANN001 - a date predicate
+def out_of_hours_at(now: datetime, is_business_day: Callable[[date], bool]) -> bool:
     """Outside 9am-5pm on a business day, in UK time (``now`` already in Europe/London)."""
     return not (is_business_day(now.date()) and SUPPORT_OPENS <= now.hour < SUPPORT_CLOSES)
 

@@ -20,6 +20,9 @@ from app.search.passages import Passage, article_passages, glossary_passage
 from app.servicemodel import ServiceModel
 
 QUOTE_WORDS = 60
+#: a reply says what this is in at most about this many words before its steps
+LEAD_WORDS = 75
+TERM_WORDS = 30
 #: the question asks for a time; passages stating durations answer that kind of question
 _ASKS_DURATION = re.compile(r"\b(?:how (?:long|quickly|soon|fast)|timescales?|target times?|deadline|by when)\b", re.I)
 _DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:business |working )?(?:minutes?|hours?|days?|weeks?|months?)\b", re.I)
@@ -199,7 +202,9 @@ class ReplyBuilder:
             self.best_quote(doc, query) if doc is not None else None)
         lead = self._lead(d, quote if not chosen else None, facts, bool(chosen))
         if d.reason == "question" and d.entity is None and (term := self._named_term(named, quote)):
-            lead = f"{term} {lead}"
+            # a term the question names, defined in brief, then the answer
+            lead = f"{_within(term, TERM_WORDS)} {_within(lead, LEAD_WORDS - TERM_WORDS)}"
+        lead = _within(lead, LEAD_WORDS)
         if (first_turn and not d.sure and d.confidence < self.thresholds.hedge_below and a is not Action.REDIRECT
                 and d.reason not in ("tried", "requested", "case_reference", "track")):
             lead = f"I think this is what you mean, but tell me if not. {lead}"
@@ -211,7 +216,8 @@ class ReplyBuilder:
         if a is Action.REDIRECT and e is not None:
             return self._redirect(e.id) + said
         if d.reason == "tried":
-            return "Sorry those steps didn't fix it. The next step is a case, and I've filled it in with what you told me."
+            return ("Sorry those steps didn't fix it. The next step is a case, and I've filled it in with what you "
+                    "told me.")
         if d.reason == "requested":
             return "OK. I've filled in the case for you to check and send."
         if d.reason == "track" and facts is not None and facts.case_reference:
@@ -279,6 +285,18 @@ class ReplyBuilder:
         who = re.search(r"\(([^)]+)\)", sc.category)
         contact = f"your {who.group(1)}" if who else "the party responsible"
         return f"This one is for {contact} to sort out, not Elexon: please contact them directly."
+
+
+def _within(text: str, limit: int) -> str:
+    """At most ``limit`` words: whole sentences where they fit, else cut at a word with an ellipsis."""
+    if len(text.split()) <= limit:
+        return text
+    kept = ""
+    for sentence in _SENTENCE.split(text):
+        if len((kept + " " + sentence).split()) > limit:
+            break
+        kept = f"{kept} {sentence}".strip()
+    return kept or " ".join(text.split()[:limit]).rstrip(",;:") + " …"
 
 
 def _request_words(name: str) -> str:

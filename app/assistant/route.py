@@ -10,14 +10,9 @@ import re
 
 from app.assistant.decide import DEFAULT_THRESHOLDS, MAX_ARTICLES, Action, Decision, Thresholds
 from app.assistant.evidence import Candidate, Evidence
-from app.assistant.routing import (
-    CaseDraft,
-    draft_for_incident,
-    draft_for_scenario,
-    draft_for_service_request,
-    levels_for_outage,
-)
+from app.assistant.routing import CaseDraft, draft_for, levels_for_outage
 from app.servicemodel import PriorityDerivation, ServiceModel
+
 
 def _confidence(score: float, gap: float) -> float:
     """0..1 from how much of the question is explained and how far ahead of the runner-up."""
@@ -40,14 +35,8 @@ def _documents_for(entity: Candidate | None, evidence: Evidence) -> tuple[Candid
 
 
 def _draft(entity: Candidate, evidence: Evidence, model: ServiceModel) -> CaseDraft | None:
-    if entity.kind == "dip" and entity.id in model.scenarios:
-        return draft_for_scenario(model.scenarios[entity.id])
-    if entity.kind == "sr" and entity.id in model.service_requests:
-        return draft_for_service_request(model.service_requests[entity.id])
-    if entity.kind == "incident" and entity.id in model.incident_categories:
-        impact, urgency = levels_for_outage(evidence.signals)
-        return draft_for_incident(model.incident_categories[entity.id], model, impact, urgency)
-    return None
+    impact, urgency = levels_for_outage(evidence.signals) if entity.kind == "incident" else (None, None)
+    return draft_for(entity.kind, entity.id, model, impact, urgency)
 
 
 def _priority_hint(evidence: Evidence, model: ServiceModel) -> PriorityDerivation | None:

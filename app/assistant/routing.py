@@ -1,4 +1,4 @@
-"""Case drafts exactly as the service definition routes them: DIP scenario rows, the SR catalogue, incidents.
+"""Case drafts exactly as a saved case is routed (``app.cases.routing``): DIP rows, the SR catalogue, incidents.
 
 Every value comes from ``app.servicemodel`` (the YAML copied from the LLSD); nothing is restated here.
 """
@@ -6,27 +6,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-import yaml
-
 from app.assistant.signals import Level, Signals
-from app.servicemodel import (
-    DATA_DIR,
-    SERVICE_REQUEST_PRIORITY,
-    SERVICE_REQUEST_REPORT_TO,
-    SERVICE_REQUEST_TYPE,
-    IncidentCategory,
-    MajorIncidentScenario,
-    PriorityDerivation,
-    Scenario,
-    ServiceModel,
-    ServiceRequest,
-)
+from app.cases.routing import derive_routing
+from app.servicemodel import IncidentCategory, MajorIncidentScenario, PriorityDerivation, ServiceModel
 
-INCIDENT_TYPE = "Incident"
-PORTAL = "PORTAL"
 #: An outage reported without words about its reach affects "many users" (that is why it is an outage).
 DEFAULT_OUTAGE_IMPACT = "Medium"
 DEFAULT_OUTAGE_URGENCY = "High"
@@ -56,41 +41,38 @@ class CaseDraft:
                 "steps": list(self.steps), "reason": self.reason}
 
 
-@lru_cache(maxsize=1)
-def service_request_steps() -> tuple[str, ...]:
-    """Section 12.3: how a catalogue request is raised and fulfilled."""
-    with open(DATA_DIR / "service-model.yaml", encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
-    return tuple(data.get("service_catalogue_request_steps", {}).get("steps", ()))
-
-
-def draft_for_scenario(sc: Scenario) -> CaseDraft | None:
-    """The scenario row as a draft; None for rows the document routes to no case (self-help only)."""
-    if sc.self_help_only or not (sc.type and sc.report_to and sc.priority):
-        return None
-    return CaseDraft(
-        category=sc.category, subcategory=None, type=sc.type, report_to=sc.report_to, priority=sc.priority,
-        channel=sc.channel, steps=sc.steps, source="scenario", source_id=sc.id,
-        reason=f"DIP scenario {sc.id} ({sc.description}) in the service definition's DIP scenarios appendix "
-               f"is routed this way.",
-    )
-
-
-def draft_for_service_request(sr: ServiceRequest) -> CaseDraft:
-    """A catalogue request: Service Users, Service Request, Elexon Service Portal, P4 (section 6.4)."""
-    return CaseDraft(
-        category=sr.category, subcategory=sr.name, type=SERVICE_REQUEST_TYPE, report_to=SERVICE_REQUEST_REPORT_TO,
-        priority=SERVICE_REQUEST_PRIORITY, channel=PORTAL, steps=service_request_steps(),
-        source="service_request", source_id=sr.id,
-        reason=f"Service request {sr.id} ({sr.name}) is in the service request catalogue; "
-               f"Priority 4 is defined as a service request (section 6.4).",
-    )
-
-
-def resolver_groups_for(ic: IncidentCategory, model: ServiceModel) -> list[str]:
-    """Resolver groups whose description names this subcategory (appendix 21)."""
-    base = re.sub(r"\s*\(.*?\)\s*", " ", ic.subcategory).strip().rstrip("s").lower()
-    return [g.name for g in model.resolver_groups.values() if base and base in g.description.lower()]
+def draft_for(kind: str, ident: str, model: ServiceModel, impact: Level | None = None,
+              urgency: Level | None = None) -> CaseDraft | None:
+    """The case a DIP row, catalogue request or incident category raises, routed as a saved case will be
+    (``app.cases.routing``: one router for the draft and the case); None for a row routed to no case."""
+    if kind == "dip" and ident in model.scenarios:
+        sc = model.scenarios[ident]
+        r = derive_routing({"scenario_id": sc.id, "category": sc.category}, model)
+        if r is None or r.source != "scenario":
+            return None
+        return CaseDraft(sc.category, None, r.type, r.report_to, r.priority, r.channel, r.steps,
+                         f"DIP scenario {sc.id} ({sc.description}) in the service definition's DIP scenarios "
+                         f"appendix is routed this way.", "scenario", sc.id)
+    if kind == "sr" and ident in model.service_requests:
+        sr = model.service_requests[ident]
+        r = derive_routing({"scenario_id": sr.id, "category": sr.category}, model)
+        assert r is not None  # a catalogue request always routes
+        return CaseDraft(sr.category, sr.name, r.type, r.report_to, r.priority, r.channel, r.steps,
+                         f"Service request {sr.id} ({sr.name}) is in the service request catalogue; Priority 4 is "
+                         f"defined as a service request (section 6.4).", "service_request", sr.id)
+    if kind == "incident" and ident in model.incident_categories:
+        ic = model.incident_categories[ident]
+        impact = impact or Level(DEFAULT_OUTAGE_IMPACT, "assumed: an outage affecting several users")
+        urgency = urgency or Level(DEFAULT_OUTAGE_URGENCY, "assumed: the service is not working")
+        r = derive_routing({"category": ic.category, "subcategory": ic.subcategory, "impact": impact.level,
+                            "urgency": urgency.level}, model)
+        assert r is not None  # an incident category always routes
+        d = model.derive_priority(impact.level, urgency.level)
+        return CaseDraft(ic.category, ic.subcategory, r.type, r.report_to, r.priority, r.channel, r.steps,
+                         f"Incident category {ic.category} / {ic.subcategory} (appendix 20). " + derivation_text(d)
+                         + f" Impact from {impact.reason}; urgency from {urgency.reason}.", "incident", ic.id,
+                         derivation=d, impact_reason=impact.reason, urgency_reason=urgency.reason)
+    return None
 
 
 def levels_for_outage(signals: Signals) -> tuple[Level, Level]:
@@ -103,20 +85,6 @@ def levels_for_outage(signals: Signals) -> tuple[Level, Level]:
 def derivation_text(d: PriorityDerivation) -> str:
     return (f"Impact {d.impact} ({d.impact_label}) x urgency {d.urgency} ({d.urgency_label}) gives {d.priority} "
             f"in the section 6.3 matrix; the resolution target for {d.priority} is {d.target.text}.")
-
-
-def draft_for_incident(ic: IncidentCategory, model: ServiceModel, impact: Level, urgency: Level) -> CaseDraft:
-    """An incident affecting many users: incident category, Elexon Service Portal, priority from the matrix."""
-    d = model.derive_priority(impact.level, urgency.level)
-    groups = resolver_groups_for(ic, model)
-    steps = tuple(f"Resolver group: {g}" for g in groups)
-    return CaseDraft(
-        category=ic.category, subcategory=ic.subcategory, type=INCIDENT_TYPE, report_to=SERVICE_REQUEST_REPORT_TO,
-        priority=d.priority, channel=PORTAL, steps=steps, source="incident", source_id=ic.id,
-        reason=f"Incident category {ic.category} / {ic.subcategory} (appendix 20). " + derivation_text(d)
-               + f" Impact from {impact.reason}; urgency from {urgency.reason}.",
-        derivation=d, impact_reason=impact.reason, urgency_reason=urgency.reason,
-    )
 
 
 def _base(subcategory: str) -> str:

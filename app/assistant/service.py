@@ -25,7 +25,7 @@ from app.assistant.matcher import Matcher
 from app.assistant.reading import Act, Reading, message_body, out_of_hours_at, read_message
 from app.assistant.reply import Quote, Reply, ReplyBuilder
 from app.assistant.route import platform_incident, route, route_to
-from app.assistant.routing import scenario_json, service_request_steps
+from app.assistant.routing import scenario_json
 from app.assistant.signals import read_signals
 from app.cases.sla import LONDON, is_business_day
 from app.content.repository import ContentRepository
@@ -151,7 +151,6 @@ class Assistant:
         alongside, any of it."""
         try:
             matcher = self.matcher
-            service_request_steps()
             if self._replies is not None:
                 for a in matcher.repo.published():
                     self._replies.passages("article", a.slug)

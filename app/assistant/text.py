@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from app.search.analysis import STOP, normalise_terms
+from app.search.fuzzy import Vocabulary, max_edits
 from app.search.synonyms import Synonyms
 
 WORD = re.compile(r"[^\W_]+(?:[-_&'][^\W_]+)*")
@@ -60,39 +61,13 @@ def terms_of(text: str, protected: frozenset[str] = frozenset()) -> list[str]:
     return out
 
 
-def damerau(a: str, b: str, limit: int = 2) -> int:
-    """Optimal string alignment distance, giving up (limit + 1) once it exceeds ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
-def _deletes(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
 class Speller:
-    """Corrects words the corpus never uses to the most frequent known word within edit distance 1-2."""
+    """Corrects a word the corpus never uses to its most used near spelling, with search's typo rules
+    (``app.search.fuzzy``: same first letter, one edit in a short word, two in a long one)."""
 
     def __init__(self, counts: Counter[str]) -> None:
         self.counts = counts
-        self._index: dict[str, list[str]] = {}
-        for w in counts:
-            if len(w) >= 3 and w.isalpha():
-                for d in _deletes(w) | {w}:
-                    self._index.setdefault(d, []).append(w)
+        self._vocabulary = Vocabulary(w for w in counts if len(w) >= 3 and w.isalpha())
 
     def known(self, word: str) -> bool:
         return word in self.counts
@@ -101,22 +76,9 @@ class Speller:
         """The intended word, or None when the word is known, too short or has no close match."""
         if len(word) < 4 or not word.isalpha() or word in self.counts:
             return None
-        # typos rarely change the first letter: keeping it avoids "night" -> "right"
-        limit = 1 if len(word) <= 5 else 2
-        keys = {word} | _deletes(word)
-        if limit == 2:
-            keys |= {d2 for d in _deletes(word) for d2 in _deletes(d)}
-        found: set[str] = set()
-        for k in keys:
-            found.update(self._index.get(k, ()))
-        best: tuple[int, int, str] | None = None
-        for cand in found:
-            dist = damerau(word, cand, limit)
-            if dist <= limit and cand[0] == word[0]:
-                key = (dist, -self.counts[cand], cand)
-                if best is None or key < best:
-                    best = key
-        return best[2] if best else None
+        near = self._vocabulary.within(word, max_edits(word))
+        best = min(near, key=lambda wd: (wd[1], -self.counts[wd[0]], wd[0]), default=None)
+        return best[0] if best else None
 
 
 @dataclass(frozen=True)
@@ -254,7 +216,8 @@ class Analyzer:
                 del expansions[phrase]
         for phrase, others in expansions.items():
             own = self._phrase_terms(phrase)
-            alts = tuple(Alternative(t, EXPANSION_FACTOR, o) for o in others if (t := self._phrase_terms(o)) and t != own)
+            alts = tuple(Alternative(t, EXPANSION_FACTOR, o) for o in others
+                         if (t := self._phrase_terms(o)) and t != own)
             if not alts:
                 continue
             targets = [t for t in own if t in concepts]

@@ -1,4 +1,4 @@
-"""Store parts for the assistant and reports: conversations, article votes, the search log, rate limits."""
+"""Store parts for the assistant and reports: conversations, article votes, rate limits."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.cases.errors import ConversationNotFound
-from app.cases.models import ConversationRow, RateLimitRow, SearchLogRow, VoteRow
-from app.cases.records import Conversation, SearchEntry, Turn, Vote
+from app.cases.models import ConversationRow, RateLimitRow, VoteRow
+from app.cases.records import Conversation, Turn, Vote
 from app.cases.storebase import StoreBase
 
 logger = logging.getLogger(__name__)
@@ -105,25 +105,6 @@ class ActivityMixin(StoreBase):
                 stmt = stmt.where(VoteRow.slug == slug)
             return [Vote(r.slug, r.commit, r.helpful, r.reason, r.created_at) for r in s.scalars(stmt)]
 
-    def record_search(self, query: str, mode: str, result_count: int, top_score: float | None = None) -> None:
-        with self._write() as s:
-            s.add(
-                SearchLogRow(
-                    query=query[:500],
-                    mode=mode[:20],
-                    result_count=int(result_count),
-                    top_score=None if top_score is None else float(top_score),
-                    created_at=self.now(),
-                )
-            )
-
-    def list_searches(self, since: datetime | None = None) -> list[SearchEntry]:
-        with self._read() as s:
-            stmt = select(SearchLogRow).order_by(SearchLogRow.id)
-            if since is not None:
-                stmt = stmt.where(SearchLogRow.created_at >= since)
-            return [SearchEntry(r.query, r.mode, r.result_count, r.top_score, r.created_at) for r in s.scalars(stmt)]
-
 
 class RateLimitMixin(StoreBase):
     def hit(self, key: str, limit: int, window_seconds: int) -> bool:
@@ -155,3 +136,11 @@ class RateLimitMixin(StoreBase):
         if not allowed:
             logger.info("rate limit reached for %s (%d in %ds)", key.split(":", 1)[0], limit, window_seconds)
         return allowed
+
+    def hits(self, key: str, window_seconds: int) -> int:
+        """Hits counted for ``key`` in the current fixed window, without counting one."""
+        epoch = int(self.now().timestamp())
+        with self._read() as s:
+            count = s.scalar(select(RateLimitRow.count).where(
+                RateLimitRow.key == key[:200], RateLimitRow.window_start == epoch - epoch % window_seconds))
+        return int(count or 0)

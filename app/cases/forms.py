@@ -24,7 +24,7 @@ from app.cases.routing import (
 )
 from app.servicemodel import LEVELS, ServiceModel, load_service_model
 
-__all__ = ["FIELDS", "FieldSpec", "Routing", "derive_routing", "parse_bool", "validate_case_form"]
+__all__ = ["FIELDS", "FieldSpec", "Routing", "derive_routing", "parse_bool", "trim", "validate_case_form"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,21 @@ def parse_bool(value: Any) -> bool:
     return isinstance(value, str | int) and str(value).strip().lower() in _TRUE
 
 
+def _invisible(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch) == "Cf"
+
+
+def trim(text: str) -> str:
+    """``text`` without whitespace or format characters (zero-width spaces, direction overrides such as
+    U+202E) at either end: what is left is what a reader sees; empty when nothing visible was typed."""
+    start, end = 0, len(text)
+    while start < end and _invisible(text[start]):
+        start += 1
+    while end > start and _invisible(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
 def _clean_text(value: Any, *, multiline: bool) -> str:
     """Strip, drop control characters; single-line fields also fold newlines into spaces."""
     if value is None:
@@ -83,7 +98,7 @@ def _clean_text(value: Any, *, multiline: bool) -> str:
     text = "".join(ch for ch in text if ch in keep or unicodedata.category(ch) not in ("Cc", "Cs"))
     if not multiline:
         text = " ".join(text.split())
-    return text.strip()
+    return trim(text)
 
 
 def is_valid_email(value: str) -> bool:

@@ -11,7 +11,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
-    Float,
     ForeignKey,
     Integer,
     String,
@@ -152,17 +151,6 @@ class VoteRow(Base):
     commit: Mapped[str | None] = mapped_column(String(64))  # content version the reader saw
     helpful: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str | None] = mapped_column(String(1000))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-
-
-class SearchLogRow(Base):
-    __tablename__ = "search_log"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    query: Mapped[str] = mapped_column(String(500))
-    mode: Mapped[str] = mapped_column(String(20))
-    result_count: Mapped[int] = mapped_column(Integer)
-    top_score: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 

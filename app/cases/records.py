@@ -164,12 +164,3 @@ class Vote:
     helpful: bool
     reason: str | None
     created_at: datetime
-
-
-@dataclass(frozen=True)
-class SearchEntry:
-    query: str
-    mode: str
-    result_count: int
-    top_score: float | None
-    created_at: datetime

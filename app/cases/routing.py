@@ -129,12 +129,13 @@ def derive_routing(values: Mapping[str, Any], model: ServiceModel) -> Routing | 
             f"Impact and urgency not both given: assumed {derived.impact} x {derived.urgency}, "
             f"{derived.priority} (section 6.3). The service desk may change it."
         )
+    groups = model.resolver_groups_for(values.get("subcategory") or "") if kind == "incident" else []
     return Routing(
         type=INCIDENT,
         report_to=DIP_REPORT_TO if kind == "dip" else SERVICE_REQUEST_REPORT_TO,
         priority=derived.priority,
         channel=PORTAL,
-        steps=DIP_STEPS if kind == "dip" else DESK_INCIDENT_STEPS,
+        steps=DIP_STEPS if kind == "dip" else DESK_INCIDENT_STEPS + tuple(f"Resolver group: {g}" for g in groups),
         source="category",
         scenario_id=sid,
         priority_basis=basis,

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.cases.activity import ActivityMixin, ConversationMixin, RateLimitMixin
@@ -341,12 +341,16 @@ class CaseStore(ConversationMixin, ActivityMixin, RateLimitMixin):
         return row
 
     def _row_for_raiser(self, s: Session, reference: str, token: str, *, lock: bool = False) -> CaseRow:
-        try:
-            row = self._row(s, reference, lock=lock)
-        except CaseNotFound:
-            hmac.compare_digest(_DUMMY_HASH, hash_token(token or ""))  # same work either way
-            raise
-        if not hmac.compare_digest(row.token_hash, hash_token(token or "")):
+        """The case only with its token. A missing case and a wrong token do the same work (one small query,
+        one hash comparison), so timing cannot tell whether a reference exists; only then is the case loaded."""
+        ref = normalise_reference(reference)
+        stmt = select(CaseRow.token_hash).where(CaseRow.reference == ref)
+        stored = s.scalar(stmt if ref else stmt.where(false()))
+        matches = hmac.compare_digest(stored or _DUMMY_HASH, hash_token(token or ""))
+        if stored is None or not matches:
+            raise CaseNotFound(reference)
+        row = self._row(s, reference, lock=lock)
+        if lock and not hmac.compare_digest(row.token_hash, hash_token(token or "")):  # reissued meanwhile
             raise CaseNotFound(reference)
         return row
 

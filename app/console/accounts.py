@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -20,6 +22,11 @@ logger = logging.getLogger(__name__)
 
 PASSWORD_MIN = 12  # ASVS 2.1.1
 PASSWORD_MAX = 128
+#: zxcvbn's 0-4 estimate; 3 means "safely unguessable: moderate protection from offline slow-hash attacks".
+PASSWORD_SCORE = 3
+#: Words of this site that make a password guessable for it, whatever a general dictionary says.
+SITE_WORDS = ("mhhs", "elexon", "dip", "service desk", "servicedesk", "knowledge base", "console", "staff",
+              "settlement", "half hourly")
 HASH_METHOD = "scrypt"
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 #: Failed-login rows older than this are deleted as new ones arrive.
@@ -80,22 +87,57 @@ class Staff:
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
-    """At most ``per_account`` failures per email and IP, and ``per_ip`` per IP, within ``window``."""
+    """At most ``per_account`` failures per email and IP, and ``per_ip`` per IP, within ``window``.
+
+    Across all addresses, an account's failures beyond ``account_free`` in the window make each further
+    attempt from an untrusted browser wait 2, 4, 8 ... seconds (at most ``account_max_delay``) after the
+    last failure; a browser the account signed in from before is trusted, so guessing from elsewhere never
+    locks the right password out. The account's owner is emailed at ``notify_after`` failures."""
 
     per_account: int = 5
     per_ip: int = 30
     window: timedelta = timedelta(minutes=15)
+    account_free: int = 5
+    account_max_delay: timedelta = timedelta(minutes=5)
+    notify_after: int = 10
 
 
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def check_password_rules(password: str) -> None:
+def _personal_words(email: str) -> list[str]:
+    """The email, its local part and the name parts in it (ada.lovelace@ -> ada, lovelace)."""
+    email = normalise_email(email)
+    local = email.split("@", 1)[0]
+    return [w for w in dict.fromkeys([email, local, *re.split(r"[._+-]+", local)]) if len(w) >= 3]
+
+
+def check_password_rules(password: str, email: str = "") -> None:
+    """Long enough, not built on the account's email or name, and hard to guess (zxcvbn score >= 3)."""
     if len(password) < PASSWORD_MIN:
         raise InvalidAccount(f"Passwords need at least {PASSWORD_MIN} characters.")
     if len(password) > PASSWORD_MAX:
         raise InvalidAccount(f"Passwords can be at most {PASSWORD_MAX} characters.")
+    folded = password.casefold()
+    personal = _personal_words(email)
+    if any(len(w) >= 4 and w in folded for w in personal):
+        raise InvalidAccount("The password must not contain your email address or name.")
+    from zxcvbn import zxcvbn  # a dictionary of about 30,000 words: load it only when a password is set
+
+    result = zxcvbn(password[:100], user_inputs=[*personal, *SITE_WORDS])
+    if result["score"] < PASSWORD_SCORE:
+        feedback = result.get("feedback") or {}
+        hints = " ".join(filter(None, [feedback.get("warning"), *(feedback.get("suggestions") or [])]))
+        raise InvalidAccount("That password is too easy to guess (strength "
+                             f"{result['score']} of 4, at least {PASSWORD_SCORE} needed). {hints}".strip()
+                             + " Try a few unrelated words, or a longer phrase.")
+    rest = folded
+    for word in sorted([*personal, *SITE_WORDS], key=len, reverse=True):
+        rest = rest.replace(word, "")
+    if rest != folded and len(re.sub(r"[^a-z]", "", rest)) < 4:
+        raise InvalidAccount("The password must not be made of this site's name (MHHS, Elexon, DIP ...), your "
+                             "name and digits or symbols.")
 
 
 def hash_password(password: str) -> str:
@@ -115,9 +157,11 @@ def _to_staff(row: StaffRow) -> Staff:
 class StaffAccounts(StoreBase):
     """Staff accounts in the cases database. ``clock`` returns aware datetimes (tests pass a fake)."""
 
-    def __init__(self, engine: Engine, clock: Clock = utc_now, throttle: ThrottlePolicy | None = None) -> None:
+    def __init__(self, engine: Engine, clock: Clock = utc_now, throttle: ThrottlePolicy | None = None,
+                 notify: Callable[[str, str, str], object] | None = None) -> None:
         super().__init__(engine, clock)
         self.throttle = throttle or ThrottlePolicy()
+        self.notify = notify  # (to, subject, body): tells an account's owner about failed sign-ins
 
     # -- accounts ----------------------------------------------------------------------------
     def add(self, email: str, role: Role | str, password: str) -> Staff:
@@ -128,7 +172,7 @@ class StaffAccounts(StoreBase):
             role = Role(role)
         except ValueError:
             raise InvalidAccount(f"Role must be one of: {', '.join(r.value for r in Role)}.") from None
-        check_password_rules(password)
+        check_password_rules(password, email)
         row = StaffRow(email=email, password_hash=hash_password(password), role=role.value, active=True,
                        session_nonce=secrets.token_hex(16), created_at=self.now())
         try:
@@ -169,7 +213,7 @@ class StaffAccounts(StoreBase):
         return staff
 
     def set_password(self, email: str, password: str) -> Staff:
-        check_password_rules(password)
+        check_password_rules(password, email)
         with self._write() as s:
             row = s.scalars(select(StaffRow).where(StaffRow.email == normalise_email(email))).first()
             if row is None:
@@ -189,12 +233,15 @@ class StaffAccounts(StoreBase):
                 row.session_nonce = secrets.token_hex(16)
 
     # -- logging in ----------------------------------------------------------------------------
-    def authenticate(self, email: str, password: str, ip: str) -> Staff:
-        """The staff member, or InvalidLogin / LoginThrottled. Every failure is recorded and logged."""
+    def authenticate(self, email: str, password: str, ip: str, *, trusted: bool = False) -> Staff:
+        """The staff member, or InvalidLogin / LoginThrottled. Every failure is recorded and logged.
+
+        ``trusted``: the browser has signed in to this account before, so the account-wide delay (meant for
+        guessing spread over many addresses) does not apply to it; its own per-address limit still does."""
         email = normalise_email(email)[:254]
         ip = (ip or "unknown")[:64]
         now = self.now()
-        self._check_throttle(email, ip, now)
+        self._check_throttle(email, ip, now, trusted=trusted)
         with self._read() as s:
             row = s.scalars(select(StaffRow).where(StaffRow.email == email)).first()
             stored = row.password_hash if row is not None else _dummy_hash()
@@ -203,8 +250,13 @@ class StaffAccounts(StoreBase):
             with self._write() as s:
                 s.add(LoginFailureRow(email=email, ip=ip, created_at=now))
                 s.execute(delete(LoginFailureRow).where(LoginFailureRow.created_at < now - FAILURE_RETENTION))
+                s.flush()
+                failures = s.scalar(select(func.count()).where(
+                    LoginFailureRow.email == email, LoginFailureRow.created_at >= now - self.throttle.window)) or 0
             reason = "unknown email" if row is None else "inactive account" if not row.active else "wrong password"
             logger.warning("staff login failed (%s) for %r from %s", reason, email, ip)
+            if row is not None and failures == self.throttle.notify_after:
+                self._tell_owner(row.email, failures)
             raise InvalidLogin()
         with self._write() as s:
             s.execute(delete(LoginFailureRow).where(LoginFailureRow.email == email, LoginFailureRow.ip == ip))
@@ -217,24 +269,41 @@ class StaffAccounts(StoreBase):
         logger.info("staff %d logged in from %s", staff.id, ip)
         return staff
 
-    def _check_throttle(self, email: str, ip: str, now: datetime) -> None:
+    def _tell_owner(self, email: str, failures: int) -> None:
+        if self.notify is None:
+            return
+        minutes = int(self.throttle.window.total_seconds() // 60)
+        try:
+            self.notify(email, "Failed sign-ins to your MHHS service desk console account",
+                        f"There have been {failures} failed attempts to sign in to the console as {email} in the "
+                        f"last {minutes} minutes.\n\nIf they were not you, someone may be guessing your password: "
+                        "tell an administrator and change it (flask --app app staff password). Sign-ins from other "
+                        "browsers are being slowed down; yours, once you have signed in from it, is not affected.\n")
+        except Exception:  # a mail outage must not turn a failed sign-in into an error page
+            logger.exception("could not tell the owner of a staff account about failed sign-ins")
+
+    def _check_throttle(self, email: str, ip: str, now: datetime, *, trusted: bool) -> None:
         policy = self.throttle
         since = now - policy.window
         with self._read() as s:
-            recent = select(func.count(), func.min(LoginFailureRow.created_at)).where(
-                LoginFailureRow.created_at >= since
-            )
-            per_account, first_account = s.execute(
+            recent = select(func.count(), func.min(LoginFailureRow.created_at),
+                            func.max(LoginFailureRow.created_at)).where(LoginFailureRow.created_at >= since)
+            per_account, first_account, _ = s.execute(
                 recent.where(LoginFailureRow.email == email, LoginFailureRow.ip == ip)
             ).one()
-            per_ip, first_ip = s.execute(recent.where(LoginFailureRow.ip == ip)).one()
-        blocked = None
+            per_ip, first_ip, _ = s.execute(recent.where(LoginFailureRow.ip == ip)).one()
+            on_account, _, last_on_account = s.execute(recent.where(LoginFailureRow.email == email)).one()
+        until = None
         if per_account >= policy.per_account:
-            blocked = first_account
+            until = first_account + policy.window
         elif per_ip >= policy.per_ip:
-            blocked = first_ip
-        if blocked is not None:
-            retry_after = max(1, int((blocked + policy.window - now).total_seconds()))
-            logger.warning("staff login throttled for %r from %s (%d/%d recent failures)",
-                           email, ip, per_account, per_ip)
+            until = first_ip + policy.window
+        elif not trusted and on_account >= policy.account_free:
+            delay = min(timedelta(seconds=2 ** (on_account - policy.account_free + 1)), policy.account_max_delay)
+            if now < last_on_account + delay:
+                until = last_on_account + delay
+        if until is not None:
+            retry_after = max(1, math.ceil((until - now).total_seconds()))
+            logger.warning("staff login throttled for %r from %s (%d here, %d from this address, %d on the account)",
+                           email, ip, per_account, per_ip, on_account)
             raise LoginThrottled(retry_after)

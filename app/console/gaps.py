@@ -2,35 +2,34 @@
 
 Sources: searches with no or poor results, assistant questions that ended in a case resolved with no
 article, agents' "no article exists" flags, and the reasons people gave for "not helpful" votes.
-Grouping is single-link clustering on token-set (Jaccard) similarity: plain, explainable, and
-good enough for the few hundred distinct phrasings a desk sees in a quarter.
+Grouping is single-link clustering on token-set (Jaccard) similarity: plain and explainable. Searches
+arrive already counted per normalised query (app.console.searchlog), and each phrasing is compared only
+with phrasings sharing one of its words (at most CANDIDATES_PER_WORD of them per word), so the report's
+time grows linearly with the number of distinct phrasings.
 """
 from __future__ import annotations
 
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 import yaml
 
-from app.cases.records import Case, Conversation, SearchEntry, Vote
+from app.cases.records import Case, Conversation, Vote
 from app.console.reports import Table, is_finished
+from app.console.searchlog import SearchGap
 from app.console.store import CaseLink, KnowledgeRequest
+from app.console.wording import similarity, tokens
 
 #: Two phrasings belong together when they share at least this share of their distinct words.
 SIMILARITY = 0.5
-#: A search counts as "poor" when its best score is below this, per search mode (keyword scores are unbounded).
-POOR_SCORES: Mapping[str, float] = {"semantic": 0.35}
-STOPWORDS = frozenset(
-    "a an and are as at be been but by can cannot could did do does doing for from had has have how i if in "
-    "into is it its me my no not of on or our please should so that the their them there they this to up "
-    "us was we were what when where which who why will with would you your".split()
-)
-_WORD = re.compile(r"[a-z0-9]+")
+#: Grouping compares a phrasing with at most this many earlier (more frequent) ones per word it has, so a
+#: flood of phrasings sharing a word costs linear time; below that, every pair sharing a word is compared.
+CANDIDATES_PER_WORD = 40
 TITLE_MAX = 90
 
 
@@ -52,6 +51,12 @@ class GapItem:
     text: str
     created_at: datetime
     ref: str | None = None  # case reference, or the article a vote was about
+    count: int = 1  # how many times it was seen (searches are counted per normalised query)
+    last_at: datetime | None = None  # when it was last seen, if counted more than once
+
+    @property
+    def seen_last(self) -> datetime:
+        return self.last_at or self.created_at
 
 
 @dataclass(frozen=True)
@@ -62,11 +67,14 @@ class GapGroup:
 
     @property
     def size(self) -> int:
-        return len(self.items)
+        return sum(i.count for i in self.items)
 
     @property
     def sources(self) -> Counter[GapSource]:
-        return Counter(i.source for i in self.items)
+        counts: Counter[GapSource] = Counter()
+        for i in self.items:
+            counts[i.source] += i.count
+        return counts
 
     @property
     def first_seen(self) -> datetime:
@@ -74,54 +82,30 @@ class GapGroup:
 
     @property
     def last_seen(self) -> datetime:
-        return max(i.created_at for i in self.items)
+        return max(i.seen_last for i in self.items)
 
     @property
     def refs(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(i.ref for i in self.items if i.ref))
 
     def keywords(self, n: int = 5) -> list[str]:
-        counts = Counter(t for i in self.items for t in tokens(i.text))
+        counts: Counter[str] = Counter()
+        for i in self.items:
+            counts.update(dict.fromkeys(tokens(i.text), i.count))
         return [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
-
-def tokens(text: str) -> frozenset[str]:
-    """Lower-cased words without stop words and with plain English endings trimmed."""
-    return frozenset(_stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1)
-
-
-def similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
-
-
-def is_poor_search(entry: SearchEntry, poor_scores: Mapping[str, float] = POOR_SCORES) -> bool:
-    if entry.result_count == 0:
-        return True
-    floor = poor_scores.get(entry.mode)
-    return floor is not None and entry.top_score is not None and entry.top_score < floor
 
 
 def collect_gap_items(
     *,
-    searches: Iterable[SearchEntry] = (),
+    searches: Iterable[SearchGap] = (),
     conversations: Iterable[Conversation] = (),
     cases: Iterable[Case] = (),
     links: Iterable[CaseLink] = (),
     requests: Iterable[KnowledgeRequest] = (),
     votes: Iterable[Vote] = (),
-    poor_scores: Mapping[str, float] = POOR_SCORES,
 ) -> list[GapItem]:
-    items = [GapItem(GapSource.SEARCH, s.query, s.created_at) for s in searches
-             if s.query.strip() and is_poor_search(s, poor_scores)]
+    items = [GapItem(GapSource.SEARCH, s.query, s.first_at, count=s.count, last_at=s.last_at) for s in searches
+             if s.query.strip()]
     linked = {link.case_id for link in links}
     unanswered = {c.reference for c in cases if is_finished(c) and c.id not in linked}
     for conv in conversations:
@@ -137,7 +121,9 @@ def collect_gap_items(
 
 def _title(items: Sequence[GapItem]) -> str:
     """The phrasing most often used; ties go to the shortest, then the earliest."""
-    counts = Counter(" ".join(i.text.split()).casefold() for i in items)
+    counts: Counter[str] = Counter()
+    for i in items:
+        counts[" ".join(i.text.split()).casefold()] += i.count
     first = {}
     for i in sorted(items, key=lambda i: i.created_at):
         first.setdefault(" ".join(i.text.split()).casefold(), " ".join(i.text.split()))
@@ -153,7 +139,8 @@ def group_gaps(items: Iterable[GapItem], threshold: float = SIMILARITY) -> list[
         t = tokens(item.text)
         if t:
             by_tokens.setdefault(t, []).append(item)
-    keys = sorted(by_tokens, key=lambda t: (-len(by_tokens[t]), sorted(t)))
+    weight = {t: sum(i.count for i in its) for t, its in by_tokens.items()}
+    keys = sorted(by_tokens, key=lambda t: (-weight[t], sorted(t)))
     parent = list(range(len(keys)))
 
     def find(i: int) -> int:
@@ -162,17 +149,25 @@ def group_gaps(items: Iterable[GapItem], threshold: float = SIMILARITY) -> list[
             i = parent[i]
         return i
 
-    for i in range(len(keys)):
-        for j in range(i + 1, len(keys)):
-            if similarity(keys[i], keys[j]) >= threshold:
-                parent[find(j)] = find(i)
+    postings: dict[str, list[int]] = {}  # word -> the first phrasings (most frequent first) that use it
+    for i, key in enumerate(keys):
+        seen: set[int] = set()
+        for word in sorted(key):
+            posting = postings.setdefault(word, [])
+            for j in posting:
+                if j not in seen:
+                    seen.add(j)
+                    if similarity(keys[j], key) >= threshold:
+                        parent[find(i)] = find(j)
+            if len(posting) < CANDIDATES_PER_WORD:
+                posting.append(i)
     clusters: dict[int, list[frozenset[str]]] = {}
     for i in range(len(keys)):
         clusters.setdefault(find(i), []).append(keys[i])
     groups = []
     for members in clusters.values():
         group_items = tuple(sorted((it for m in members for it in by_tokens[m]), key=lambda i: i.created_at))
-        anchor = min(members, key=lambda t: (-len(by_tokens[t]), sorted(t)))
+        anchor = min(members, key=lambda t: (-weight[t], sorted(t)))
         key = hashlib.sha256(" ".join(sorted(anchor)).encode()).hexdigest()[:12]
         groups.append(GapGroup(key, _title(group_items), group_items))
     return sorted(groups, key=lambda g: (-g.size, -g.last_seen.timestamp(), g.key))

@@ -1,4 +1,5 @@
-"""ORM tables of the staff console, on the cases store's Base (migration 0002_console creates them)."""
+"""ORM tables of the staff console, on the cases store's Base (migrations 0002_console and 0003_search_log
+create them)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -70,3 +71,18 @@ class ArticleViewRow(Base):
     slug: Mapped[str] = mapped_column(String(200), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
+
+
+class SearchCountRow(Base):
+    """Searches per normalised query (its sorted distinct words) and (UTC) day: the knowledge-gaps report's
+    input, one row however often the same thing is searched."""
+
+    __tablename__ = "search_counts"
+
+    key: Mapped[str] = mapped_column(String(500), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    query: Mapped[str] = mapped_column(String(500))  # the day's first wording, shown in the report
+    searches: Mapped[int] = mapped_column(Integer)
+    poor: Mapped[int] = mapped_column(Integer)  # of which with no or poor results
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -134,6 +134,11 @@ class ServiceModel:
         """Every DIP-, SR- and KA- id the content may cite."""
         return set(self.scenarios) | set(self.service_requests) | set(self.topics)
 
+    def resolver_groups_for(self, subcategory: str) -> list[str]:
+        """Resolver groups whose description names an incident subcategory (appendix 21)."""
+        base = re.sub(r"\s*\(.*?\)\s*", " ", subcategory).strip().rstrip("s").lower()
+        return [g.name for g in self.resolver_groups.values() if base and base in g.description.lower()]
+
     def scenario_categories(self) -> list[str]:
         """DIP scenario categories in document order, without repeats."""
         return list(dict.fromkeys(s.category for s in self.scenarios.values()))

@@ -11,8 +11,10 @@ from app.assistant.conversations import ConversationRecord, TurnRecord
 from app.assistant.decide import Action
 from app.assistant.service import MAX_MESSAGE, Answer, Assistant
 from app.web.assist_thread import AnswerMemory, handover_fields, routing_detail, thread
+from app.web.conversation_access import remember_conversation, require_own_conversation
 from app.web.deps import services
 from app.web.errors import FieldError
+from app.web.jsonbody import json_object
 from app.web.openapi import ERROR, _json, register_paths
 from app.web.ratelimit import rate_limit
 
@@ -74,9 +76,7 @@ def _warm() -> None:
 @bp.post("/api/assist")
 def api_assist():
     _limit("assist-api")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise FieldError("message", "Send a JSON object with a 'message'.")
+    body = json_object("message", "Send a JSON object with a 'message'.")
     message = read_message(body.get("message"))
     conversation_id = read_conversation_id(body.get("conversation_id"))
     if conversation_id is not None and assistant().conversation(conversation_id) is None:
@@ -119,6 +119,7 @@ def _conversation(value: Any) -> ConversationRecord | None:
         cid = read_conversation_id(value)
     except FieldError:
         return None
+    require_own_conversation(cid)  # the page shows what was typed: only to the browser that typed it
     return assistant().conversation(cid) if cid else None
 
 
@@ -136,6 +137,7 @@ def ask():
     except FieldError as exc:
         return _page(conversation, status=400, error=exc, message=request.form.get("message", "")[:MAX_MESSAGE])
     answer = assistant().answer(message, conversation.id if conversation else None)
+    remember_conversation(answer.conversation_id)
     conversation = assistant().conversation(answer.conversation_id)
     if conversation is None or not conversation.turns:  # the log dropped it: show this answer alone
         conversation = ConversationRecord(answer.conversation_id, (TurnRecord(message, answer.action),))
@@ -169,6 +171,8 @@ def _no_store(resp: Response) -> Response:
 ASSIST_REQUEST = {"type": "object", "required": ["message"], "properties": {
     "message": {"type": "string", "minLength": 1, "maxLength": MAX_MESSAGE, "pattern": "\\S"},
     "conversation_id": {"type": ["string", "null"], "maxLength": MAX_CONVERSATION_ID}}}
+CHOICE = {"type": "object", "required": ["label", "message"],
+          "properties": {"label": {"type": "string"}, "message": {"type": "string"}}}
 ASSIST_RESPONSE = {"type": "object", "required": [
     "conversation_id", "action", "reply", "scenario", "articles", "case_draft", "confidence", "why"], "properties": {
     "conversation_id": {"type": "string"},
@@ -189,13 +193,30 @@ ASSIST_RESPONSE = {"type": "object", "required": [
         "category": {"type": "string"}, "subcategory": {"type": ["string", "null"]}, "type": {"type": "string"},
         "report_to": {"type": "string"}, "priority": {"enum": ["P1", "P2", "P3", "P4"]},
         "channel": {"type": ["string", "null"]}, "steps": {"type": "array", "items": {"type": "string"}},
-        "reason": {"type": "string"}}}]},
+        "reason": {"type": "string"}, "subject": {"type": "string"}, "description": {"type": "string"}}}]},
     "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-    "why": {"type": "string"}}}
+    "why": {"type": "string"},
+    "lead": {"type": "string", "description": "One plain sentence saying what this is."},
+    "steps": {"type": "array", "items": {"type": "string"}, "description": "Self-help steps from the source."},
+    "if_not_solved": {"type": "string", "description": "What happens if the steps do not work."},
+    "source": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["title", "url"], "properties": {
+        "title": {"type": "string"}, "url": {"type": "string"}}}]},
+    "choices": {"type": "array", "description": "Quick answers to a clarifying question (action clarify).",
+                "items": CHOICE},
+    "others": {"type": "array", "description": "Other problems found in the same message, to ask about next.",
+               "items": CHOICE},
+    "topic": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["id", "turns", "facts"], "properties": {
+        "id": {"type": ["string", "null"]}, "turns": {"type": "integer", "minimum": 1},
+        "facts": {"type": "object", "properties": {
+            "tried_self_help": {"type": "boolean"},
+            "affected": {"enum": [None, "self", "several", "everyone"]},
+            "started_at": {"type": ["string", "null"]},
+            "urgency_words": {"type": "array", "items": {"type": "string"}}}}}}]}}}
 
 register_paths({"/api/assist": {"post": {
     "summary": "Ask the deflection assistant: an answer from the knowledge base, a pre-categorised case, "
                "a redirect, or out of scope",
     "requestBody": {"required": True, "content": {"application/json": {"schema": ASSIST_REQUEST}}},
-    "responses": {"200": _json(ASSIST_RESPONSE), "400": _json(ERROR, "Empty or too long message"),
+    "responses": {"200": _json(ASSIST_RESPONSE),
+                  "400": _json(ERROR, "Empty or too long message, or an unknown conversation id"),
                   "429": _json(ERROR, "Too many requests from this client")}}}})

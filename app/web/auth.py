@@ -30,9 +30,10 @@ from flask import (
     session,
     url_for,
 )
+from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
-from app.console.accounts import InvalidLogin, LoginThrottled, Role, Staff, StaffAccounts
+from app.console.accounts import InvalidLogin, LoginThrottled, Role, Staff, StaffAccounts, normalise_email
 from app.web.deps import services
 
 logger = logging.getLogger(__name__)
@@ -111,7 +112,8 @@ def safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or "\\" in target or not parts.path.startswith("/console"):
+    if (parts.scheme or parts.netloc or "\\" in target or not parts.path.startswith("/console")
+            or any(ord(c) < 32 or ord(c) == 127 for c in target)):  # no header injection via Location
         return None
     if parts.path.rstrip("/") in ("/console/login", "/console/logout"):
         return None
@@ -156,6 +158,35 @@ def require_role(*roles: Role | str) -> Callable[[F], F]:
     return decorate
 
 
+#: A browser that signed in to an account carries this signed cookie (the accounts it signed in to), so
+#: guessing that account's password from elsewhere never slows its owner down here.
+DEVICE_COOKIE = "kb_device"
+DEVICE_DAYS = 90
+DEVICE_ACCOUNTS = 5
+
+
+def _devices() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="kb-staff-device")
+
+
+def _device_accounts() -> list[str]:
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return []
+    try:
+        accounts = _devices().loads(raw, max_age=DEVICE_DAYS * 86400)
+    except BadData:
+        return []
+    return [a for a in accounts if isinstance(a, str)] if isinstance(accounts, list) else []
+
+
+def _remember_device(resp: Response, email: str) -> Response:
+    accounts = [email, *(a for a in _device_accounts() if a != email)][:DEVICE_ACCOUNTS]
+    resp.set_cookie(DEVICE_COOKIE, _devices().dumps(accounts), max_age=DEVICE_DAYS * 86400, path="/console",
+                    httponly=True, samesite="Lax", secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    return resp
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     next_url = safe_next(request.values.get("next"))
@@ -168,7 +199,8 @@ def login():
     try:
         if len(password) > PASSWORD_MAX:
             raise InvalidLogin()
-        staff = accounts().authenticate(email, password, request.remote_addr or "unknown")
+        staff = accounts().authenticate(email, password, request.remote_addr or "unknown",
+                                        trusted=normalise_email(email) in _device_accounts())
     except LoginThrottled as exc:
         minutes = max(1, round(exc.retry_after / 60))
         error = f"Too many failed sign-in attempts. Try again in about {minutes} minute{'s' if minutes > 1 else ''}."
@@ -184,7 +216,7 @@ def login():
     session.update(staff_id=staff.id, staff_nonce=staff.session_nonce, staff_since=now, staff_seen=now)
     g.kb_staff = staff
     flash(f"Signed in as {staff.email}.", "info")
-    return redirect(next_url or url_for("console.queue"))
+    return _remember_device(redirect(next_url or url_for("console.queue")), staff.email)
 
 
 @bp.post("/logout")

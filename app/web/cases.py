@@ -23,7 +23,7 @@ from flask import (
 from werkzeug.exceptions import TooManyRequests
 
 from app.cases import CaseClosed, CaseNotFound
-from app.cases.forms import FIELD_BY_NAME, FIELDS, validate_case_form
+from app.cases.forms import FIELD_BY_NAME, FIELDS, trim, validate_case_form
 from app.cases.records import Case
 from app.cases.routing import SERVICE_USERS, derive_routing
 from app.cases.sla import describe_due, target_for
@@ -61,6 +61,21 @@ def enforce(action: str, message: str) -> None:
     """429 with Retry-After once this client has used up the limit of ``action``."""
     if not allowed(action):
         raise TooManyRequests(message, retry_after=retry_after(action))
+
+
+def raisers_case(reference: str, token: str) -> Case:
+    """The case for the raiser holding its token. A wrong token counts against this client: once it has
+    failed its "case-token" limit in the window, every check answers 429 until the window ends."""
+    count, window = rate_limit("case-token")
+    store = services().case_store
+    if store.hits(client_key("case-token"), window) >= count:
+        raise TooManyRequests("Too many wrong case links from your network. Please try again later.",
+                              retry_after=retry_after("case-token"))
+    try:
+        return store.get_case(reference, token)
+    except CaseNotFound:
+        allowed("case-token")
+        raise
 
 
 def case_view(case: Case) -> dict[str, Any]:
@@ -236,7 +251,7 @@ def confirmation():
 def track(reference: str):
     token = request.args.get("token", "")
     try:
-        case = services().case_store.get_case(reference, token)
+        case = raisers_case(reference, token)
     except CaseNotFound:
         abort(404, description="We could not find that case. Check the link in your confirmation email.")
     return private(
@@ -249,9 +264,9 @@ def track(reference: str):
 @bp.post("/cases/<reference>/comments")
 def comment(reference: str):
     token = request.form.get("token", "")
-    body = (request.form.get("body") or "").strip()
+    body = trim(request.form.get("body") or "")
     try:
-        case = services().case_store.get_case(reference, token)
+        case = raisers_case(reference, token)
     except CaseNotFound:
         abort(404, description="We could not find that case. Check the link in your confirmation email.")
     error = ""

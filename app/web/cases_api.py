@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import jsonschema_rs
@@ -12,8 +13,9 @@ from app.cases.forms import FIELD_BY_NAME, FIELDS, validate_case_form
 from app.cases.records import Case
 from app.cases.routing import known_categories, subcategories
 from app.servicemodel import LEVELS, load_service_model
-from app.web.cases import allowed, case_view, private, retry_after, tracking_url
+from app.web.cases import allowed, case_view, private, raisers_case, retry_after, tracking_url
 from app.web.deps import services
+from app.web.jsonbody import json_object
 from app.web.openapi import register_paths
 
 bp = Blueprint("cases_api", __name__, url_prefix="/api/cases")
@@ -58,9 +60,7 @@ def create():
     """Raise a case from the form's fields as JSON. Public: protected by JSON-only input and a rate limit."""
     if not request.is_json:
         return _error("Send the case as JSON (Content-Type: application/json).", 415)
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return _error("The request body must be a JSON object.", 400)
+    data = json_object()
     errors = schema_errors(data)
     if errors:
         return _error("Some fields need attention.", 400, errors)
@@ -92,7 +92,7 @@ def create():
 def read(reference: str):
     """The case for its raiser; 404 for a wrong token exactly as for a missing case."""
     try:
-        case = services().case_store.get_case(reference, request.args.get("token", ""))
+        case = raisers_case(reference, request.args.get("token", ""))
     except CaseNotFound:
         return _error("No such case.", 404)
     return private(jsonify(case_json(case)))
@@ -100,8 +100,22 @@ def read(reference: str):
 
 _STR = {"type": "string"}
 _NSTR = {"type": ["string", "null"]}
+
+
+def _format_chars() -> str:
+    """The format characters (Cf) of the Basic Multilingual Plane as regex ranges: the server trims them."""
+    cf = [c for c in range(0x10000) if unicodedata.category(chr(c)) == "Cf"]
+    ranges: list[list[int]] = []
+    for c in cf:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return "".join(f"\\u{a:04x}" + (f"-\\u{b:04x}" if b > a else "") for a, b in ranges)
+
+
 #: At least one visible character (what the server's cleaning leaves non-empty).
-_VISIBLE = "[^\\s\\x00-\\x1f\\x7f-\\x9f]"
+_VISIBLE = f"[^\\s\\x00-\\x1f\\x7f-\\x9f{_format_chars()}]"
 _IDENT = "^([A-Za-z0-9][A-Za-z0-9 _./-]*)?$"
 _ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _EMAIL = f"^{_ATOM}(\\.{_ATOM})*@([A-Za-z0-9]([A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\\.)+[A-Za-z]{{2,63}}$"
@@ -297,6 +311,7 @@ register_paths(
                 "responses": {
                     "200": _resp(CASE, "The case"),
                     "404": _resp(ERROR, "No such case, or a wrong token"),
+                    "429": _resp(ERROR, "Too many wrong references or tokens from this client"),
                 },
             }
         },

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 
 from app.cases import CaseClosed, CaseNotFound, CaseStatus, InvalidTransition, SlaState
+from app.cases.forms import trim
 from app.cases.records import TRANSITIONS, Case
 from app.cases.routing import known_categories
 from app.cases.sla import LONDON, describe_due, target_for
@@ -159,7 +160,7 @@ def _back(case: Case, anchor: str = ""):
 
 
 def _text(name: str) -> str:
-    return (request.form.get(name) or "").strip()[:MAX_COMMENT]
+    return trim(request.form.get(name) or "")[:MAX_COMMENT]
 
 
 @bp.post("/cases/<reference>/status")

@@ -3,6 +3,7 @@ for knowledge gaps. Nested in the console blueprint, so its sign-in check covers
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -14,6 +15,7 @@ from app.console.accounts import ALL_ROLES, KNOWLEDGE_ROLES
 from app.console.charts import Series, bar_chart
 from app.console.export import to_csv
 from app.console.gaps import GapGroup, article_stub, collect_gap_items, gaps_table, group_gaps
+from app.console.searchlog import SearchGaps
 from app.content.slugs import slugify
 from app.web.auth import current_staff, require_role
 from app.web.deps import services
@@ -23,6 +25,9 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 PERIODS = {"30": 30, "90": 90, "365": 365, "all": None}
 DEFAULT_PERIOD = "90"
 MAX_ROWS = 100_000
+#: The gaps report groups the most searched phrasings with poor results (the rest are counted, not grouped).
+MAX_SEARCH_PHRASINGS = 1_000
+GAPS_PER_PAGE = 50
 
 
 def _period() -> tuple[str, datetime | None]:
@@ -129,29 +134,43 @@ def kcs_csv():
 
 
 # -- knowledge gaps -----------------------------------------------------------------------------------
-def _gaps() -> tuple[str, list[GapGroup]]:
+@dataclass(frozen=True)
+class GapsReport:
+    period: str
+    groups: list[GapGroup]
+    searches: SearchGaps  # what the search log held, and how much of it the groups show
+
+
+def _gaps() -> GapsReport:
     s = services()
     period, since = _period()
     store = s.case_store
+    searches = s.searches.poor_searches(since=since, limit=MAX_SEARCH_PHRASINGS)
     items = collect_gap_items(
-        searches=store.list_searches(since=since), conversations=store.list_conversations(since=since, limit=MAX_ROWS),
+        searches=searches.top, conversations=store.list_conversations(since=since, limit=MAX_ROWS),
         cases=_cases(since), links=s.console.list_links(), requests=s.console.list_requests(since=since),
         votes=store.list_votes(since=since),
     )
-    return period, group_gaps(items)
+    return GapsReport(period, group_gaps(items), searches)
 
 
 @bp.get("/gaps")
 @require_role(*KNOWLEDGE_ROLES)
 def gaps():
-    period, groups = _gaps()
-    return render_template("console/reports/gaps.html", period=period, groups=groups)
+    report = _gaps()
+    pages = max(1, -(-len(report.groups) // GAPS_PER_PAGE))
+    page = request.args.get("page", "1")
+    page = min(int(page), pages) if page.isdigit() and int(page) > 0 else 1
+    shown = report.groups[(page - 1) * GAPS_PER_PAGE: page * GAPS_PER_PAGE]
+    return render_template("console/reports/gaps.html", period=report.period, groups=shown, page=page, pages=pages,
+                           total_groups=len(report.groups), first=(page - 1) * GAPS_PER_PAGE + 1,
+                           searches=report.searches, shown_searches=sum(g.count for g in report.searches.top))
 
 
 @bp.get("/gaps.csv")
 @require_role(*KNOWLEDGE_ROLES)
 def gaps_csv():
-    return _csv(gaps_table(_gaps()[1]), "knowledge-gaps")
+    return _csv(gaps_table(_gaps().groups), "knowledge-gaps")
 
 
 def _stub_category(group: GapGroup) -> str:
@@ -172,8 +191,7 @@ def _stub_category(group: GapGroup) -> str:
 @bp.get("/gaps/<key>.md")
 @require_role(*KNOWLEDGE_ROLES)
 def gap_stub(key: str):
-    _, groups = _gaps()
-    group = next((g for g in groups if g.key == key), None)
+    group = next((g for g in _gaps().groups if g.key == key), None)
     if group is None:
         abort(404, description="That knowledge gap is no longer in this period's report.")
     staff = current_staff()

@@ -29,7 +29,7 @@ SITE_WORDING = {
 
 
 class FieldError(Exception):
-    """Bad input in one named field; becomes 400 (or 422) with {"error", "field"}."""
+    """Bad input in one named field; becomes 400 (or 422) with {"error", "field", "fields": {field: message}}."""
 
     def __init__(self, field: str, message: str, status: int = 400) -> None:
         super().__init__(message)

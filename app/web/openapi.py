@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 ERROR = {"type": "object", "required": ["error"], "properties": {
-    "error": {"type": "string"}, "field": {"type": "string"}, "status": {"type": "integer"}}}
+    "error": {"type": "string"}, "field": {"type": "string"}, "status": {"type": "integer"},
+    "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}
 
 
 def _q(name: str, schema: dict[str, Any], required: bool = False, desc: str = "") -> dict[str, Any]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, send_from_directory, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.cases.forms import trim
 from app.cases.routing import Routing, derive_routing
 from app.cases.sla import target_for
 from app.content.models import Article, Status
@@ -150,7 +151,7 @@ def vote(slug: str):
     helpful = request.form.get("helpful")
     if helpful not in ("yes", "no"):
         abort(400, description="Choose yes or no.")
-    reason = (request.form.get("reason") or "").strip()[:REASON_MAX] or None
+    reason = trim(request.form.get("reason") or "")[:REASON_MAX] or None
     last = s.history.last_change(a.path, s.source.fingerprint)  # so the helpful rate can be shown per version
     key, given = _vote_key(a, last.hash if last else None), _votes_given()
     recorder = getattr(s, "records", None)

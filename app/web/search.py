@@ -7,6 +7,7 @@ from flask import Blueprint, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.search.service import MODES
+from app.web.cases import allowed
 from app.web.deps import services
 from app.web.errors import FieldError
 from app.web.params import search_params
@@ -38,12 +39,13 @@ def results():
         context["error"] = exc
         return render_template("search/results.html", **context), 400
     response = s.search.search(q, mode=mode, limit=limit if "limit" in request.args else 20, category=category)
-    records = getattr(s, "records", None)
-    if records is not None:
-        try:
-            records.record_search(q, mode, len(response.hits), response.hits[0].score if response.hits else None)
-        except SQLAlchemyError as exc:  # the search log is for reports: losing an entry must not lose the page
-            logger.warning("search not logged (%s)", type(exc).__name__)
+    try:
+        counted = allowed("search-log")  # one client cannot flood the knowledge-gaps report
+    except SQLAlchemyError as exc:  # the search log is for reports: losing an entry must not lose the page
+        logger.warning("search not counted (%s)", type(exc).__name__)
+        counted = False
+    if counted:
+        s.searches.record(q, mode, len(response.hits), response.hits[0].score if response.hits else None)
     # The glossary box leads only when the query names a glossary term; other glossary hits rank in the list.
     term = s.content.find_term(q)
     lead = [h for h in response.hits[:1] if term is not None and h.kind == "glossary" and h.slug == term.slug]

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import positive_data_acceptance
 
 from app import create_app
 
@@ -37,7 +38,10 @@ def test_every_operation_conforms_to_its_schema(api_schema):
         @settings(max_examples=25, derandomize=True, deadline=None, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
         def conforms(case):
-            case.call_and_validate()
+            # A conversation id is a capability the API hands out: any other, however well formed, is refused
+            # with 400 (the assistant's contract), so a generated id is expected to be rejected there.
+            excluded = [positive_data_acceptance] if case.path == "/api/assist" else []
+            case.call_and_validate(excluded_checks=excluded)
 
         try:
             conforms()

@@ -19,7 +19,7 @@ from app.cases.records import AuthorKind
 from app.cases.store import CaseStore
 from app.servicemodel import load_service_model
 
-TABLES = ("cases", "case_events", "votes", "conversations", "counters", "search_log")
+TABLES = ("cases", "case_events", "votes", "conversations", "counters", "search_counts")
 FORM = {
     "name": "Ada Lovelace", "email": "ada@example.com", "party_id": "ADAPWR", "market_participant_id": "ADAP",
     "cra_market_role": "Supplier", "category": "DIP – Registration / General Portal", "scenario_id": "DIP-REG-01",

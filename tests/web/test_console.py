@@ -421,7 +421,7 @@ def test_gap_report_groups_similar_wording_and_exports_a_draft_stub(app, client)
     login(client, agent.email)
     _resolved_with_gap(app, client, "Portal error 4711 on login")
     _resolved_with_gap(app, client, "portal error 4711 at login")
-    kb(app).records.record_search("portal error 4711", "keyword", 0, None)
+    kb(app).searches.record("portal error 4711", "keyword", 0, None)
     kb(app).records.record_vote("raise-a-case", False, "Nothing about error 4711 on the portal login")
     post(client, "/console/logout")
     manager = gen_staff(app, Role.KNOWLEDGE_MANAGER)
@@ -487,7 +487,7 @@ def test_user_text_is_escaped_on_every_staff_page(app, client):
     conv = store.save_turn(None, Turn(XSS, "raise_case", None, (XSS,)))
     case = gen_case(app, name=f"Eve {XSS}"[:200], subject=f"S {XSS}"[:200], description=XSS, url="javascript:alert(1)",
                     organisation=XSS, conversation_id=conv.id)
-    store.record_search(XSS, "keyword", 0, None)
+    kb(app).searches.record(XSS, "keyword", 0, None)
     store.record_vote("raise-a-case", False, XSS)
     agent = gen_staff(app, Role.AGENT)
     login(client, agent.email)
@@ -528,6 +528,10 @@ def test_cli_adds_staff_from_the_environment_or_a_prompt(app, runner, monkeypatc
     [
         (["staff", "add", "x@example.com", "--role", "owner"], PASSWORD, "Invalid value for '--role'"),
         (["staff", "add", "x@example.com", "--role", "agent"], "short", "at least 12"),
+        (["staff", "add", "x@example.com", "--role", "agent"], "passwordpassword", "too easy to guess"),
+        (["staff", "add", "x@example.com", "--role", "agent"], "123456789012", "too easy to guess"),
+        (["staff", "add", "ada.lovelace@example.com", "--role", "agent"], "ada.lovelace@example.com",
+         "must not contain your email address or name"),
         (["staff", "deactivate", "nobody@example.com"], PASSWORD, "No staff account"),
     ],
 )

@@ -1,6 +1,10 @@
 """Conversations through POST /api/assist: the topic is kept, follow-ups add facts, the case describes one topic."""
 from __future__ import annotations
 
+import re
+
+import pytest
+
 
 def say(client, message, cid=None):
     r = client.post("/api/assist", json={"message": message, "conversation_id": cid})
@@ -55,3 +59,21 @@ def test_several_problems_in_one_message_answer_the_first_and_offer_the_rest(cli
     assert "bounce" in body["scenario"]["description"].lower()
     assert [o["message"] for o in body["others"]] == ["Separately, our webhook is not receiving any DIP messages."]
     assert "webhook" not in body["case_draft"]["description"]
+
+
+JARGON = re.compile(r"DIP-[A-Z]+-\d|SR-\d|IC-\d|section \d|/articles/|/glossary/|Impact from|assumed:", re.I)
+
+
+@pytest.mark.parametrize("message", [
+    "My DIP message bounced back instead of being delivered",
+    "our webhook is not receiving DIP messages",
+    "the DIP is down for everyone, nothing is flowing",
+    "what is a DIP ID?",
+    "we suspect a data breach on the DIP",
+])
+def test_replies_are_plain_words_with_the_detail_kept_in_the_fields(client, message):
+    body = say(client, message)
+    assert not JARGON.search(body["reply"]), body["reply"]
+    assert len(body["lead"].split()) <= 80
+    if body["case_draft"]:
+        assert body["case_draft"]["priority"] in body["why"] or body["case_draft"]["priority"][1:] in body["reply"]

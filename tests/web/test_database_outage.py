@@ -191,3 +191,26 @@ def test_upgrade_or_retry_reports_whether_it_migrated(tmp_path: Path) -> None:
     assert db.upgrade_or_retry(engine) is True
     upgrade(engine)  # still idempotent
     engine.dispose()
+
+
+@pytest.mark.parametrize(("method", "path", "data"), [
+    ("GET", "/cases/CS0000001?token=abc", None),
+    ("POST", "/cases/CS0000001/comments", {"token": "abc", "body": "hi"}),
+    ("POST", "/cases/form", {**CASE, "action": "submit"}),
+    ("POST", "/cases/link", {"reference": "CS0000001", "email": "ada@example.com"}),
+    ("POST", "/assist", {"message": "my webhook is not working"}),
+    ("POST", "/console/login", {"email": "ada@example.com", "password": "correct horse battery"}),
+    ("JSON", "/api/cases", CASE),
+    ("JSON", "/api/assist", {"message": "my webhook is not working"}),
+    ("GET", "/api/cases/CS0000001?token=abc", None),
+])  # fmt: skip
+def test_every_503_says_when_to_retry(down_app, method: str, path: str, data) -> None:
+    """Issue 19: each page and API that answers 503 while the database is down carries Retry-After."""
+    client = csrf_client(down_app)
+    if method == "GET":
+        r = client.get(path)
+    elif method == "JSON":
+        r = client.post(path, json=data)
+    else:
+        r = client.post(path, data={**data, "csrf_token": "t"})
+    assert r.status_code == 503 and r.headers["Retry-After"] == "30", (path, r.status_code)

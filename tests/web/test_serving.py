@@ -36,7 +36,7 @@ def test_make_serve_runs_gunicorn_with_overridable_workers_threads_and_port() ->
 def test_gunicorn_workers_boot_together_on_a_fresh_database_and_serve(tmp_path: Path) -> None:
     env = {
         **os.environ,
-        "KB_ENV": "production", "KB_SECRET_KEY": "serving-test",
+        "KB_ENV": "production", "KB_SECRET_KEY": "serving-test-" + "x" * 32,
         "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'kb.sqlite3'}",
         "KB_OUTBOX_DIR": str(tmp_path / "outbox"), "KB_INDEX_DIR": str(tmp_path / "index"),
         "KB_CONTENT_DIR": str(ROOT / "tests" / "fixtures" / "content"), "KB_SEMANTIC": "off",

@@ -7,7 +7,7 @@ from app.assistant.decide import Action, Decision, decide
 from app.assistant.dialogue import Alone, DialogueState, Facts, Move, Topic, advance, classify
 from app.assistant.evidence import Candidate
 from app.assistant.reading import read_message, read_time
-from app.assistant.routing import draft_for_scenario, draft_for_service_request
+from app.assistant.routing import draft_for
 from app.servicemodel import load_service_model
 
 MODEL = load_service_model()
@@ -16,17 +16,16 @@ MODEL = load_service_model()
 def row(kind: str, ident: str) -> Decision:
     """The route a text would get for one entity, as route() builds it."""
     entity = Candidate(kind, ident, ident, 0.8, 0.8)
-    draft = (draft_for_scenario(MODEL.scenarios[ident]) if kind == "dip" else
-             draft_for_service_request(MODEL.service_requests[ident]) if kind == "sr" else None)
+    draft = draft_for(kind, ident, MODEL)
     return Decision(Action.RAISE_CASE, entity, (), draft, 0.9, "routed")
 
 
-def state(ident: str | None, kind: str | None, facts: Facts = Facts(), *, asked: bool = False,
+NO_FACTS = Facts()
+
+
+def state(ident: str | None, kind: str | None, facts: Facts = NO_FACTS, *, asked: bool = False,
           question: bool = False, messages: tuple[str, ...] = ("first",)) -> DialogueState:
     return DialogueState(Topic(ident, kind, messages, facts, asked, question))
-
-
-NOW_IN_HOURS = False
 
 
 @pytest.mark.parametrize(("facts", "ident", "kind", "action", "priority"), [
@@ -126,8 +125,8 @@ def test_follow_ups_keep_the_topic_and_new_problems_start_one(message, alone, mo
 
 def test_a_new_topic_leaves_the_earlier_one_behind():
     before = state("DIP-SEND-04", "dip", Facts(tried_self_help=True), messages=("bounced",))
-    after = advance(before, read_message("separately, we need API access"), Move.NEW_TOPIC, "separately, we need API access",
-                    clock_out_of_hours=False, question=False)
+    text = "separately, we need API access"
+    after = advance(before, read_message(text), Move.NEW_TOPIC, text, clock_out_of_hours=False, question=False)
     assert after.topic.messages == ("separately, we need API access",) and not after.topic.facts.tried_self_help
     assert after.earlier == ("DIP-SEND-04",)
 

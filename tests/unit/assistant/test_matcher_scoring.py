@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.assistant.matcher import PLACES, FieldPostings, Target, TextField, contenders, word_coverage
+from app.assistant.coverage import PLACES, FieldPostings, contenders, word_coverage
+from app.assistant.targets import Target, TextField
 from app.assistant.text import Alternative, Concept, Query
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from app import create_app
 from app.assistant.decide import Action
-from app.assistant.route import route as decide
 from app.assistant.evidence import Candidate, Evidence
+from app.assistant.route import route as decide
 from app.assistant.signals import actions_in, read_signals
 from app.servicemodel import load_service_model
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from app.assistant.decide import Action, Thresholds
-from app.assistant.route import route as decide
 from app.assistant.evidence import Candidate, Evidence
+from app.assistant.route import route as decide
 from app.assistant.signals import Level, Signals, read_signals
 from app.servicemodel import load_service_model
 
@@ -32,7 +32,8 @@ TOPIC_DOC = cand("article", "what-is-the-dip", 0.9, ("what-is-the-dip",))
 
 
 @pytest.mark.parametrize(("name", "ev", "action", "entity"), [
-    ("routable scenario with its own article ahead", evidence([BOUNCE], [BOUNCE_DOC]), Action.RAISE_CASE, "DIP-SEND-04"),
+    ("routable scenario with its own article ahead", evidence([BOUNCE], [BOUNCE_DOC]), Action.RAISE_CASE,
+     "DIP-SEND-04"),
     ("self-help-only row", evidence([cand("dip", "DIP-REG-02", 0.6, self_help_only=True)]), Action.SELF_HELP,
      "DIP-REG-02"),
     ("not Elexon's responsibility", evidence([cand("dip", "DIP-DCP-03", 0.6, self_help_only=True, redirect=True)]),

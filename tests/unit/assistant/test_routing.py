@@ -3,16 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.assistant.routing import (
-    draft_for_incident,
-    draft_for_scenario,
-    draft_for_service_request,
-    levels_for_outage,
-    linked_major_incidents,
-    resolver_groups_for,
-    scenario_json,
-)
+from app.assistant.routing import draft_for, levels_for_outage, linked_major_incidents, scenario_json
 from app.assistant.signals import Level, read_signals
+from app.cases.routing import derive_routing
 from app.servicemodel import (
     SERVICE_REQUEST_PRIORITY,
     SERVICE_REQUEST_REPORT_TO,
@@ -26,7 +19,7 @@ MODEL = load_service_model()
 @pytest.mark.parametrize("sid", sorted(MODEL.scenarios))
 def test_every_scenario_row_gives_a_draft_equal_to_its_data(sid):
     row = MODEL.scenarios[sid]
-    draft = draft_for_scenario(row)
+    draft = draft_for("dip", sid, MODEL)
     if row.self_help_only:
         assert draft is None
         return
@@ -38,11 +31,12 @@ def test_every_scenario_row_gives_a_draft_equal_to_its_data(sid):
 @pytest.mark.parametrize("sid", sorted(MODEL.service_requests))
 def test_service_request_draft(sid):
     sr = MODEL.service_requests[sid]
-    draft = draft_for_service_request(sr)
+    draft = draft_for("sr", sid, MODEL)
     assert (draft.category, draft.subcategory, draft.type, draft.report_to, draft.priority) == (
         "Service Users", sr.name, SERVICE_REQUEST_TYPE, SERVICE_REQUEST_REPORT_TO, SERVICE_REQUEST_PRIORITY)
     assert draft.report_to == "Elexon Service Portal" and draft.priority == "P4"
-    assert draft.steps  # section 12.3, read from the data
+    saved = derive_routing({"category": sr.category, "scenario_id": sid}, MODEL)
+    assert draft.steps == saved.steps  # the draft shows what the saved case will hold
 
 
 @pytest.mark.parametrize(("impact", "urgency", "priority", "target"), [
@@ -53,7 +47,7 @@ def test_service_request_draft(sid):
 ])
 def test_incident_priority_from_impact_and_urgency(impact, urgency, priority, target):
     ic = MODEL.incident_categories["IC-07"]
-    draft = draft_for_incident(ic, MODEL, Level(impact, "test"), Level(urgency, "test"))
+    draft = draft_for("incident", "IC-07", MODEL, Level(impact, "test"), Level(urgency, "test"))
     assert (draft.category, draft.subcategory, draft.type, draft.report_to) == (
         ic.category, ic.subcategory, "Incident", "Elexon Service Portal")
     assert draft.priority == priority
@@ -78,8 +72,13 @@ def test_assumed_levels_say_so():
     assert i.reason.startswith("assumed") and u.reason.startswith("assumed")
 
 
-def test_resolver_groups_come_from_the_appendix():
-    assert resolver_groups_for(MODEL.incident_categories["IC-08"], MODEL) == ["Helix Internal Team"]
+def test_resolver_groups_come_from_the_appendix_in_the_draft_and_the_saved_case():
+    assert MODEL.resolver_groups_for(MODEL.incident_categories["IC-08"].subcategory) == ["Helix Internal Team"]
+    draft = draft_for("incident", "IC-08", MODEL, Level("High", "t"), Level("High", "t"))
+    saved = derive_routing({"category": draft.category, "subcategory": draft.subcategory, "impact": "High",
+                            "urgency": "High"}, MODEL)
+    assert "Resolver group: Helix Internal Team" in draft.steps and draft.steps == saved.steps
+    assert (draft.type, draft.report_to, draft.priority) == (saved.type, saved.report_to, saved.priority)
 
 
 def test_major_incident_scenarios_fall_under_their_category():

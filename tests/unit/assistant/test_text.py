@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from app.assistant.text import Analyzer, Speller, damerau, terms_of
+from app.assistant.text import Analyzer, Speller, terms_of
 from app.search.synonyms import Synonyms
 
 CORPUS = [
@@ -18,12 +18,6 @@ CORPUS = [
 def analyzer() -> Analyzer:
     groups = [["bounce", "bounced", "bounce back", "returned"], ["DAH", "Data Acquisition Hub"]]
     return Analyzer(CORPUS, Synonyms(groups), protected={"dip", "dah"})
-
-
-def test_damerau_counts_a_transposition_as_one_edit():
-    assert damerau("recieving", "receiving") == 1
-    assert damerau("evry", "every") == 1
-    assert damerau("abc", "xyz", limit=1) == 2
 
 
 def test_speller_corrects_typos_to_known_words():

@@ -25,7 +25,7 @@ def test_migrations_create_every_table_the_models_declare(engine: Engine) -> Non
         opts = {"compare_type": True, "include_object": _declared}
         diff = compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata)
     assert diff == []
-    assert {"cases", "case_events", "votes", "conversations", "search_log", "rate_limits"} <= set(
+    assert {"cases", "case_events", "votes", "conversations", "search_counts", "rate_limits"} <= set(
         inspect(engine).get_table_names()
     )
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import yaml
 
-from app.cases.records import CaseStatus, SearchEntry, Vote
+from app.cases.records import CaseStatus, Vote
 from app.console.gaps import (
     GapItem,
     GapSource,
@@ -14,10 +14,10 @@ from app.console.gaps import (
     collect_gap_items,
     gaps_table,
     group_gaps,
-    is_poor_search,
     similarity,
     tokens,
 )
+from app.console.searchlog import SearchGap, is_poor_search
 from app.console.store import CaseLink, KnowledgeRequest
 from app.content.frontmatter import split_document
 
@@ -40,14 +40,14 @@ def test_token_set_similarity(a, b, expected):
 @pytest.mark.parametrize(
     ("entry", "poor"),
     [
-        (SearchEntry("x", "keyword", 0, None, T0), True),
-        (SearchEntry("x", "keyword", 3, 0.1, T0), False),
-        (SearchEntry("x", "semantic", 3, 0.2, T0), True),
-        (SearchEntry("x", "semantic", 3, 0.6, T0), False),
+        (("keyword", 0, None), True),
+        (("keyword", 3, 0.1), False),
+        (("semantic", 3, 0.2), True),
+        (("semantic", 3, 0.6), False),
     ],
 )
 def test_poor_searches(entry, poor):
-    assert is_poor_search(entry) is poor
+    assert is_poor_search(*entry) is poor
 
 
 def test_collects_every_source_of_gaps():
@@ -55,7 +55,7 @@ def test_collects_every_source_of_gaps():
     resolved_linked = gen_case(id=2, reference="CS0000002", status=CaseStatus.RESOLVED, resolved_at=T0)
     still_open = gen_case(id=3, reference="CS0000003")
     items = collect_gap_items(
-        searches=[SearchEntry("webhook timeout", "keyword", 0, None, T0), SearchEntry("certs", "keyword", 4, 9, T0)],
+        searches=[SearchGap("webhook timeout", 3, T0, T0 + timedelta(days=1))],
         conversations=[gen_conversation("a", question="Webhook times out", case_reference="CS0000001"),
                        gen_conversation("b", case_reference="CS0000002"),
                        gen_conversation("c", case_reference="CS0000003"),
@@ -66,11 +66,11 @@ def test_collects_every_source_of_gaps():
         votes=[Vote("a", None, False, "Says nothing about timeouts", T0), Vote("a", None, False, None, T0),
                Vote("a", None, True, "great", T0)],
     )
-    assert [(i.source, i.text, i.ref) for i in items] == [
-        (GapSource.SEARCH, "webhook timeout", None),
-        (GapSource.ASSISTANT, "Webhook times out", "CS0000001"),
-        (GapSource.NO_ARTICLE, "Webhook timeout after 30s", "CS0000001"),
-        (GapSource.UNHELPFUL, "Says nothing about timeouts", "a"),
+    assert [(i.source, i.text, i.ref, i.count) for i in items] == [
+        (GapSource.SEARCH, "webhook timeout", None, 3),
+        (GapSource.ASSISTANT, "Webhook times out", "CS0000001", 1),
+        (GapSource.NO_ARTICLE, "Webhook timeout after 30s", "CS0000001", 1),
+        (GapSource.UNHELPFUL, "Says nothing about timeouts", "a", 1),
     ]
 
 
