@@ -11,8 +11,8 @@ from app.assistant.conversations import ConversationRecord, TurnRecord
 from app.assistant.service import Answer
 from app.web.deps import services
 
-KEYS = {"conversation_id", "action", "reply", "scenario", "articles", "case_draft", "confidence", "why", "lead", "steps",
-        "if_not_solved", "source", "choices", "others", "topic"}
+KEYS = {"conversation_id", "action", "reply", "scenario", "articles", "case_draft", "confidence", "why", "lead",
+        "steps", "if_not_solved", "source", "choices", "others", "topic"}
 
 
 def ask(client, message, conversation_id=None):
