@@ -115,14 +115,14 @@ def test_service_request_door_prefills_the_request(client) -> None:
 
 
 def test_assistant_handover_prefills_scenario_and_conversation(client, app, csrf) -> None:
-    conv = kb(app).records.save_turn(None, Turn("no invite yet", "raise_case", "DIP-REG-01", (), 0.7))
+    conv = kb(app).case_store.save_turn(None, Turn("no invite yet", "raise_case", "DIP-REG-01", (), 0.7))
     html = client.get(f"/cases/form?scenario=DIP-REG-01&category={DIP_REG}&conversation_id={conv.id}").get_data(
         as_text=True
     )
     assert f'name="conversation_id" value="{conv.id}"' in html and "Matched scenario" in html
     submit(client, csrf, conversation_id=conv.id)
     assert kb(app).case_store.get_case_for_staff("CS0000001").conversation_id == conv.id
-    assert kb(app).records.get_conversation(conv.id).case_reference == "CS0000001"
+    assert kb(app).case_store.get_conversation(conv.id).case_reference == "CS0000001"
 
 
 # -- submitting the form --------------------------------------------------------------------------
