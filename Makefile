@@ -35,8 +35,9 @@ lock: | $(BIN)/python  ## regenerate requirements*.txt from pyproject.toml (keep
 index: install-runtime  ## build the search indexes; only what changed is rebuilt
 	$(BIN)/flask --app app index build
 
-run: index  ## serve on http://127.0.0.1:$(PORT) with the embedded defaults
-	$(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
+run: index  ## serve on http://127.0.0.1:$(PORT) with the embedded defaults (links in emails point there)
+	@[ -n "$$KB_SMTP_URL" ] || echo "Mail (sign-in codes, case emails) is written to $${KB_OUTBOX_DIR:-$(CURDIR)/outbox}/ as .eml files"
+	KB_BASE_URL="$${KB_BASE_URL:-http://127.0.0.1:$(PORT)}" $(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
 
 serve: index  ## production server: gunicorn, $(WORKERS) workers x $(THREADS) threads on $(HOST):$(PORT) (README: Production)
 	$(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) \

@@ -33,6 +33,11 @@ def stopping() -> bool:
     return _stopping.is_set()
 
 
+def wait(seconds: float) -> bool:
+    """Sleep up to ``seconds``, waking as soon as the process starts exiting; True when it is."""
+    return _stopping.wait(seconds)
+
+
 @atexit.register
 def _wait_for_threads() -> None:
     _stopping.set()

@@ -29,6 +29,11 @@ RATE_LIMITS: dict[str, RateLimit] = {
     "article-vote": RateLimit(30, 3600, "\"Was this helpful?\" votes recorded (more are thanked but not counted)"),
     "search-log": RateLimit(60, 3600, "searches counted for the knowledge-gaps report (more are answered but not "
                             "counted)"),
+    "code-address": RateLimit(20, 3600, "one-time codes requested from one client address (registration and "
+                              "sign-in)"),
+    "code-email": RateLimit(5, 3600, "one-time codes sent to one email address"),
+    "incident-follow": RateLimit(10, 3600, "requests to follow a major incident by email (each sends a "
+                                 "confirmation link)"),
 }
 
 
@@ -53,10 +58,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBOX_DIR", str(ROOT / "outbox"), "Where mail goes when KB_SMTP_URL is unset."),
     Setting("MAIL_FROM", "MHHS Service Desk <no-reply@localhost>", "From: address of notification emails."),
     Setting("BASE_URL", "http://127.0.0.1:5000", "Public address used in links inside emails."),
-    Setting("SEMANTIC", "on", "on | off: load the embedding model for semantic and hybrid search."),
+    Setting("SEMANTIC", "on", "on | torch | off: load the embedding model for semantic and hybrid search (on: "
+            "onnxruntime, exported by `make index`; torch: sentence-transformers; off: keyword only)."),
     Setting("NOW", None, "Pins the assistant's clock (ISO time, e.g. 2026-11-04T11:00:00+00:00) for tests, "
             "`make eval` and benchmarks; unset, the server's clock decides in or out of support hours."),
-    Setting("SESSION_MINUTES", 60, "Staff sessions expire after this many minutes of inactivity."),
+    Setting("SESSION_MINUTES", 60, "Staff and participant sessions expire after this many minutes of inactivity."),
     Setting("RATE_LIMITS", "", "Per-client limits overriding the defaults, as name=count/seconds, comma-separated: "
             + ", ".join(f"{name} ({r.count}/{r.seconds})" for name, r in RATE_LIMITS.items()) + "."),
     Setting("PROXY_FIX", 0, "How many reverse proxies in front of the app to trust for X-Forwarded-For and "

@@ -1,6 +1,7 @@
 """The composition root: builds every service from settings, each on first use. No Flask here."""
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -11,11 +12,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from app import background, heap
+from app.accounts.store import Accounts
 from app.assistant.conversations import conversation_log_for, rate_limiter_for
 from app.assistant.service import Assistant
 from app.cases.db import make_engine, upgrade_or_retry
 from app.cases.mail import Mailer
 from app.cases.notify import Notifier
+from app.cases.outbox import Outbox
 from app.cases.service import CaseService
 from app.cases.store import CaseStore
 from app.console.accounts import StaffAccounts
@@ -25,12 +28,22 @@ from app.console.views import ViewCounter
 from app.content.history import ContentHistory
 from app.content.repository import ContentRepository
 from app.content.source import ContentSource
+from app.incidents.catalogue import load_catalogue
+from app.incidents.notify import IncidentNotifier
+from app.incidents.service import IncidentService
+from app.incidents.store import IncidentStore
 from app.search.embedder import Embedder, SentenceTransformerEmbedder
+from app.search.onnx_embedder import OnnxEmbedder
 from app.search.process import ProcessPolicy
 from app.search.semantic import DisabledSemantic, SemanticSearcher
 from app.search.service import SearchService
 from app.search.store import IndexStore
 from app.servicemodel import ServiceModel, load_service_model
+
+logger = logging.getLogger(__name__)
+
+#: Seconds between runs of the background worker (outbox delivery, auto-close).
+WORKER_SECONDS = 15.0
 
 #: The server's process policy, handed to the services that run work in the background.
 SERVER_PROCESS = ProcessPolicy(start=background.start, settle=heap.settle, stopping=background.stopping)
@@ -71,10 +84,28 @@ class Services:
         self.embedder = embedder  # tests pass a fake; None means the real model (loaded in the background)
         self._locks: dict[str, threading.RLock] = {}
         self._locks_lock = threading.Lock()
+        self._worker: threading.Thread | None = None
 
     def lock_for(self, name: str) -> threading.RLock:
         with self._locks_lock:
             return self._locks.setdefault(name, threading.RLock())
+
+    def start_worker(self, interval: float = WORKER_SECONDS) -> threading.Thread:
+        """The background worker of a serving process: delivers the outbox (what a crash or an SMTP outage left)
+        and closes cases resolved more than 10 business days ago. Safe with many workers: messages are claimed."""
+        def run() -> None:
+            while not background.stopping():
+                for job in (self.outbox.deliver, self.cases.close_expired_resolutions):
+                    try:
+                        job()
+                    except Exception:  # the database may be down for a while: try again next round
+                        logger.exception("background job %s failed", getattr(job, "__name__", job))
+                background.wait(interval)
+
+        with self.lock_for("_worker"):
+            if self._worker is None:
+                self._worker = background.start(run, "kb-outbox")
+            return self._worker
 
     @property
     def content_dir(self) -> Path:
@@ -134,9 +165,14 @@ class Services:
         return Mailer(self.config.get("KB_SMTP_URL"), self.config["KB_OUTBOX_DIR"], self.config["KB_MAIL_FROM"])
 
     @lazy
+    def outbox(self) -> Outbox:
+        """Case emails queued with the change they report, delivered with retries."""
+        return Outbox(self.engine, self.mailer)
+
+    @lazy
     def cases(self) -> CaseService:
         """The case store plus raiser notifications: use this to raise and update cases."""
-        return CaseService(self.case_store, Notifier(self.mailer, self.config["KB_BASE_URL"]))
+        return CaseService(self.case_store, Notifier(self.config["KB_BASE_URL"]), self.outbox)
 
     @lazy
     def staff(self) -> StaffAccounts:
@@ -157,6 +193,17 @@ class Services:
     def searches(self) -> SearchLog:
         """Searches counted per normalised query and day, for the knowledge-gaps report."""
         return SearchLog(self.engine)
+
+    @lazy
+    def accounts(self) -> Accounts:
+        """Participant accounts, organisations, one-time codes, API tokens."""
+        return Accounts(self.engine)
+
+    @lazy
+    def incidents(self) -> IncidentService:
+        """Major incidents, their followers and linked cases."""
+        return IncidentService(IncidentStore(self.engine), self.case_store, self.model, load_catalogue(),
+                               IncidentNotifier(self.mailer, self.config["KB_BASE_URL"]))
 
 
 def clock_from(pinned: str | None) -> Callable[[], datetime]:
@@ -179,7 +226,12 @@ def build_services(config: dict[str, Any], embedder: Embedder | None = None) -> 
 def build_semantic_search(config: dict[str, Any], content: ContentSource, store: IndexStore,
                           embedder: Embedder | None = None) -> SemanticSearcher | DisabledSemantic:
     """KB_SEMANTIC=on: the model loads in the background from the server's first request (see app.web.search),
-    so keyword search serves meanwhile and CLI commands never import torch."""
-    if str(config.get("KB_SEMANTIC", "on")).strip().lower() not in ("on", "1", "true", "yes"):
+    so keyword search serves meanwhile; queries are embedded by onnxruntime, so a server never imports torch
+    (`make index` builds with sentence-transformers and exports the model). KB_SEMANTIC=torch embeds queries
+    with sentence-transformers too."""
+    setting = str(config.get("KB_SEMANTIC", "on")).strip().lower()
+    if setting == "torch":
+        return SemanticSearcher(content, store, embedder or SentenceTransformerEmbedder(), process=SERVER_PROCESS)
+    if setting not in ("on", "1", "true", "yes"):
         return DisabledSemantic()
-    return SemanticSearcher(content, store, embedder or SentenceTransformerEmbedder(), process=SERVER_PROCESS)
+    return SemanticSearcher(content, store, embedder or OnnxEmbedder(store.root), process=SERVER_PROCESS)

@@ -1,6 +1,6 @@
 """Search quality: recall@1, recall@3 and MRR@10 for keyword, semantic and hybrid on labelled questions.
 
-    .venv/bin/python scripts/eval_search.py                       # ../shared/data/assist-dev.yaml
+    .venv/bin/python scripts/eval_search.py                       # the dev, paraphrase and unrelated sets
     .venv/bin/python scripts/eval_search.py --data scripts/data/search-paraphrases.yaml --misses
     .venv/bin/python scripts/eval_search.py --sweep               # hybrid over a grid of fusion settings
 
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,7 +33,10 @@ from app.search.service import SearchService  # noqa: E402
 from app.search.store import IndexStore  # noqa: E402
 
 MODES = ("keyword", "semantic", "hybrid")
-DEFAULT_DATA = ROOT / ".." / "shared" / "data" / "assist-dev.yaml"
+DEFAULT_DATA = [ROOT / ".." / "shared" / "data" / "assist-dev.yaml",
+                ROOT / "scripts" / "data" / "search-paraphrases.yaml"]
+#: questions nothing answers: every mode should give them no result (the relevance floor)
+UNRELATED = ROOT / "scripts" / "data" / "search-unrelated.yaml"
 
 
 class CachedEmbedder:
@@ -40,6 +44,7 @@ class CachedEmbedder:
 
     def __init__(self, inner: SentenceTransformerEmbedder) -> None:
         self.inner, self.model_id, self.dim = inner, inner.model_id, inner.dim
+        self.relevance_floor = inner.relevance_floor
         self._memo: dict[tuple[str, ...], np.ndarray] = {}
 
     def load(self) -> None:
@@ -72,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, action="append",
                         help="question set (YAML items: id, q, expect_scenario, also_acceptable, expect_article); "
-                             "repeatable; default ../shared/data/assist-dev.yaml")
+                             "repeatable; default ../shared/data/assist-dev.yaml and "
+                             "scripts/data/search-paraphrases.yaml")
     parser.add_argument("--misses", action="store_true", help="list questions hybrid does not answer in the top 3")
     parser.add_argument("--ranks", action="store_true", help="print every question's rank in each mode")
     parser.add_argument("--keyword-weight", type=float, default=DEFAULT_WEIGHTS["keyword"])
@@ -97,12 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     service = SearchService(repo, store, semantic=semantic)
     covers = {a.slug: set(a.covers()) for a in repo.published()}
 
-    for data in args.data or [DEFAULT_DATA]:
+    for data in args.data or DEFAULT_DATA:
         questions = load_questions(data)
         print(f"{data}: {len(questions)} questions with an expected scenario or article")
         if args.sweep:
             print(f"{'gloss':>6}{'sem':>5}{'k':>5}{'mode':>9}{'recall@1':>10}{'recall@3':>10}{'MRR@10':>10}")
-            grid = itertools.product((0.0, -0.05, -0.1, -0.2, -1.0), (0.7, 1.0, 1.3), (30, 60))
+            grid = itertools.product((0.0, -0.2), (0.3, 0.5, 0.7, 1.0, 1.2), (10, 30, 60))
             for off, sem, k in grid:
                 semantic.weights, semantic.rrf_k = {"keyword": 1.0, "semantic": sem}, k
                 semantic.offsets = {"glossary": off}
@@ -125,6 +131,11 @@ def main(argv: list[str] | None = None) -> int:
                     cells = " ".join(f"{m[:3]}={'-' if found[m] is None else found[m]:<3}" for m in MODES)
                     print(f"  {q.id:<7} {cells} {'/'.join(q.expected):<22} {q.text[:70]}")
         print()
+    unrelated = [str(item["q"]) for item in yaml.safe_load(UNRELATED.read_text(encoding="utf-8"))["items"]]
+    print(f"{UNRELATED.relative_to(ROOT)}: {len(unrelated)} questions nothing answers; given any result:")
+    for mode in MODES:
+        shown = [q for q in unrelated if service.search(q, mode=mode, limit=10).hits]
+        print(f"{mode:<10}{len(shown):>4}  {'; '.join(shown)}")
     return 0
 
 

@@ -41,12 +41,15 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import make_url, text  # noqa: E402
 
+from app.accounts.store import Accounts  # noqa: E402
 from app.cases.db import make_engine  # noqa: E402
 from app.config import RATE_LIMITS as DEFAULT_RATE_LIMITS  # noqa: E402
 
 HOST = "127.0.0.1"
 MIX = (("search", 50), ("article", 25), ("assist", 15), ("case", 10))
 EXPECTED = {"search": 200, "article": 200, "assist": 200, "case": 201}
+#: Set once the server is up: the load's participant account raises every case with this API token.
+TOKEN: dict[str, str] = {}
 WARM_S = 1.0  # a request counts as warm when it answers within this
 WARM_UP_LIMIT_S = 300
 #: Every limit lifted far above what one run can reach (all clients share 127.0.0.1).
@@ -116,6 +119,8 @@ class Client:
             try:
                 data = json.dumps(body).encode() if body is not None else None
                 headers = {"Content-Type": "application/json"} if body is not None else {}
+                if TOKEN:
+                    headers["Authorization"] = f"Bearer {TOKEN['secret']}"
                 self.conn.request(method, path, body=data, headers=headers)
                 resp = self.conn.getresponse()
                 return resp.status, resp.read()
@@ -237,6 +242,17 @@ def warm_up(port: int, args: argparse.Namespace) -> list[str]:
 
 
 # -- the database ---------------------------------------------------------------------------------------
+def participant_token(db_url: str) -> str:
+    """A participant account (raising a case needs one) and its API token, as `flask account add/token` make."""
+    engine = make_engine(db_url)
+    try:
+        accounts = Accounts(engine)
+        account = accounts.add("load@example.com", "Load", "Tester")
+        return accounts.create_token(account.id, "load run")[1]
+    finally:
+        engine.dispose()
+
+
 def create_postgres_database(url: str) -> str:
     name = f"kb_load_{uuid.uuid4().hex[:10]}"
     admin = make_engine(url, isolation_level="AUTOCOMMIT")
@@ -298,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     proc = None
     try:
         proc, port = start_server(args, env, log)
+        TOKEN["secret"] = participant_token(db_url)
         slugs = warm_up(port, args)
         results = Results()
         until = time.monotonic() + args.duration

@@ -73,3 +73,36 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2025, 11, 24, 9, 0, tzinfo=UTC))  # a Monday
+
+
+# -- participant accounts (raising a case needs one) ----------------------------------------------------
+def gen_account(app, email: str = "ada@example.com", first_name: str = "Ada", last_name: str = "Lovelace",
+                **kwargs):
+    """A verified participant account, as `flask account add` makes one."""
+    return app.extensions["kb"].accounts.add(email, first_name, last_name, **kwargs)
+
+
+def sign_in(client, account) -> None:
+    """Sign ``client`` in as ``account`` (what a one-time code at /account/login does)."""
+    import time
+
+    now = int(time.time())
+    with client.session_transaction() as session:
+        session.update(account_id=account.id, account_nonce=account.session_nonce, account_since=now,
+                       account_seen=now)
+
+
+def use_token(app, client, account) -> str:
+    """Send a fresh personal access token of ``account`` with every request of ``client``."""
+    _, secret = app.extensions["kb"].accounts.create_token(account.id, "tests")
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+    return secret
+
+
+@pytest.fixture
+def raiser(app, client):
+    """The test client signed in as a participant, also carrying an API token: it may raise cases."""
+    account = gen_account(app)
+    sign_in(client, account)
+    use_token(app, client, account)
+    return account

@@ -24,6 +24,7 @@ class TurnRecord:
     articles: tuple[str, ...] = ()
     confidence: float | None = None
     state: dict[str, Any] | None = None  # the dialogue state after this turn (app.assistant.dialogue)
+    answer: dict[str, Any] | None = None  # the answer as the API gave it (without the conversation id)
 
 
 @dataclass(frozen=True)
@@ -90,14 +91,16 @@ class CaseStoreConversationLog:
         from app.cases.records import Turn  # the cases layer is optional at import time
 
         saved = self.store.save_turn(conversation_id, Turn(turn.question, turn.action, turn.scenario_id,
-                                                            turn.articles, turn.confidence, turn.state))
+                                                            turn.articles, turn.confidence, turn.state,
+                                                            turn.answer))
         return saved.id
 
     def get(self, conversation_id: str) -> ConversationRecord | None:
         c = self.store.get_conversation(conversation_id)
         if c is None:
             return None
-        turns = tuple(TurnRecord(t.question, t.action, t.scenario_id, tuple(t.articles), t.confidence, t.state)
+        turns = tuple(TurnRecord(t.question, t.action, t.scenario_id, tuple(t.articles), t.confidence, t.state,
+                                  t.answer)
                       for t in c.turns)
         return ConversationRecord(c.id, turns, c.feedback)
 

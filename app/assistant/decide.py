@@ -117,21 +117,20 @@ def _entity(kind: str, ident: str, title: str, base: Candidate | None) -> Candid
                      articles=base.articles if base else ())
 
 
-def _incident(d: Decision, state: DialogueState, model: ServiceModel) -> Decision:
+def _incident(d: Decision, entity: Candidate, facts: Facts, model: ServiceModel) -> Decision:
     """An incident on a central service: the category for the time it happens, the priority from the facts."""
-    facts = state.topic.facts if state.topic else None
-    assert d.entity is not None and facts is not None
-    ic = model.incident_categories[d.entity.id]
+    ic = model.incident_categories[entity.id]
     if facts.breach:
         ic = security_category(model) or ic
         impact, urgency = Level("High", "a suspected or actual data breach"), Level("High", "Priority 1 (section 6.4)")
     else:
         ic = incident_variant(ic, bool(facts.out_of_hours), model)
         impact, urgency = _levels(facts)
-    entity = _entity("incident", ic.id, ic.subcategory, d.entity)
     draft = draft_for("incident", ic.id, model, impact, urgency)
-    assert draft is not None
-    return replace(d, action=Action.RAISE_CASE, entity=entity, case_draft=draft,
+    if draft is None:  # every incident category routes; a category the model lost is left as routed
+        return d
+    return replace(d, action=Action.RAISE_CASE, entity=_entity("incident", ic.id, ic.subcategory, entity),
+                   case_draft=draft,
                    why=f"{d.why} Incident on a central service: {ic.category} / {ic.subcategory}, {draft.priority} "
                        f"from impact {impact.level} ({impact.reason}) and urgency {urgency.level} ({urgency.reason}).")
 
@@ -180,7 +179,7 @@ def decide(state: DialogueState, reading: Reading, d: Decision, model: ServiceMo
                             f"{d.why} Who is affected decides whether this is an incident for many and its priority.")
         if topic.question and not facts.breach:
             return replace(d, action=Action.SELF_HELP, entity=None, case_draft=None, reason="question")
-        return _incident(d, state, model)
+        return _incident(d, entity, facts, model)
     escalate = facts.tried_self_help or facts.wants_case
     if entity is None:
         if escalate and d.action is Action.SELF_HELP:

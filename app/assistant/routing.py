@@ -36,9 +36,11 @@ class CaseDraft:
     urgency_reason: str | None = None
 
     def as_json(self) -> dict[str, Any]:
+        d = self.derivation
         return {"category": self.category, "subcategory": self.subcategory, "type": self.type,
                 "report_to": self.report_to, "priority": self.priority, "channel": self.channel,
-                "steps": list(self.steps), "reason": self.reason}
+                "steps": list(self.steps), "reason": self.reason,
+                **({"impact": d.impact, "urgency": d.urgency} if d is not None else {})}
 
 
 def draft_for(kind: str, ident: str, model: ServiceModel, impact: Level | None = None,
@@ -56,7 +58,8 @@ def draft_for(kind: str, ident: str, model: ServiceModel, impact: Level | None =
     if kind == "sr" and ident in model.service_requests:
         sr = model.service_requests[ident]
         r = derive_routing({"scenario_id": sr.id, "category": sr.category}, model)
-        assert r is not None  # a catalogue request always routes
+        if r is None:
+            return None
         return CaseDraft(sr.category, sr.name, r.type, r.report_to, r.priority, r.channel, r.steps,
                          f"Service request {sr.id} ({sr.name}) is in the service request catalogue; Priority 4 is "
                          f"defined as a service request (section 6.4).", "service_request", sr.id)
@@ -66,7 +69,8 @@ def draft_for(kind: str, ident: str, model: ServiceModel, impact: Level | None =
         urgency = urgency or Level(DEFAULT_OUTAGE_URGENCY, "assumed: the service is not working")
         r = derive_routing({"category": ic.category, "subcategory": ic.subcategory, "impact": impact.level,
                             "urgency": urgency.level}, model)
-        assert r is not None  # an incident category always routes
+        if r is None:
+            return None
         d = model.derive_priority(impact.level, urgency.level)
         return CaseDraft(ic.category, ic.subcategory, r.type, r.report_to, r.priority, r.channel, r.steps,
                          f"Incident category {ic.category} / {ic.subcategory} (appendix 20). " + derivation_text(d)

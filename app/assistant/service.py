@@ -224,8 +224,9 @@ class Assistant:
                       message: str, routed_as: tuple[Evidence, Decision] | None = None,
                       alone: tuple[Evidence, Decision] | None = None, others: tuple[Choice, ...] = ()) -> Answer:
         """Route the current topic (its first message, or all its messages for a follow-up) and decide."""
-        assert state.topic is not None
         topic = state.topic
+        if topic is None:  # advance() always leaves a topic for a message with content
+            raise RuntimeError("no topic to decide on")
         if routed_as is not None:
             evidence, d = routed_as
         else:
@@ -256,8 +257,7 @@ class Assistant:
         return self._pinned(d, evidence, topic)
 
     def _pinned(self, d: Decision, evidence: Evidence, topic: Topic) -> Decision:
-        assert topic.id is not None and topic.kind is not None
-        if d.entity is not None and d.entity.id == topic.id:
+        if topic.id is None or topic.kind is None or (d.entity is not None and d.entity.id == topic.id):
             return d
         kept = next((c for c in evidence.entities if c.id == topic.id), None)
         if kept is None:
@@ -297,13 +297,16 @@ class Assistant:
         entity = decision.entity
         scenario = scenario_json(entity.kind, entity.id, self.model) if entity else None
         articles = tuple(self._article_json(matcher.repo, d, reply.quote) for d in decision.articles)
-        turn = TurnRecord(message, decision.action.value, scenario["id"] if scenario else
-                          (entity.id if entity else None), tuple(a["slug"] for a in articles), decision.confidence,
-                          state.stored())
-        cid = self.conversations.save_turn(conversation_id, turn) if record else (conversation_id or "")
+        answer = Answer(conversation_id or "", decision, reply, scenario, articles, evidence, state, others)
+        if record:
+            view = {k: v for k, v in answer.as_json().items() if k != "conversation_id"}
+            turn = TurnRecord(message, decision.action.value, scenario["id"] if scenario else
+                              (entity.id if entity else None), tuple(a["slug"] for a in articles),
+                              decision.confidence, state.stored(), view)
+            answer = replace(answer, conversation_id=self.conversations.save_turn(conversation_id, turn))
         logger.info("assist: action=%s entity=%s confidence=%.2f", decision.action.value,
                     entity.id if entity else None, decision.confidence)
-        return Answer(cid, decision, reply, scenario, articles, evidence, state, others)
+        return answer
 
     @staticmethod
     def _article_json(repo: ContentRepository, d: Candidate, quote: Quote | None) -> dict[str, Any]:

@@ -81,6 +81,15 @@ class Mailer:
         msg.set_content(body, cte="8bit" if all(len(line) < 900 for line in body.splitlines()) else "quoted-printable")
         return msg
 
+    def deliver(self, msg: EmailMessage) -> None:
+        """Hand one message over now (SMTP, or an .eml file when no SMTP is configured); raises on failure.
+        The outbox (app.cases.outbox) retries what fails."""
+        if not self.smtp_url:
+            path = _write_atomically(self.outbox_dir, msg)
+            logger.info("mail written to outbox %s", path.name)
+            return
+        self._deliver(msg)
+
     def send(self, to: str, subject: str, body: str) -> Delivery:
         return self.send_message(self.build(to, subject, body))
 

@@ -114,6 +114,10 @@ class CaseRow(Base):
     conversation_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("conversations.id", ondelete="SET NULL"), index=True
     )
+    # Who raised it (participant accounts, app.accounts); NULL for cases raised before accounts existed.
+    account_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    organisation_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # flags a reopened case in the queue
 
     events: Mapped[list[CaseEventRow]] = relationship(
         back_populates="case", order_by="CaseEventRow.id", cascade="all, delete-orphan", passive_deletes=True
@@ -162,3 +166,31 @@ class RateLimitRow(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)  # epoch seconds
     count: Mapped[int] = mapped_column(Integer)
+
+
+class OutboxRow(Base):
+    """An email waiting to be delivered, written in the same transaction as the change it reports."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    to: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # also the claim: a worker sets it ahead
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class CaseDraftRow(Base):
+    """What was handed over to the case form (by the assistant or a half-filled form) while its author signs in
+    or registers; the session cookie holds only the id. Deleted when used, or after a day."""
+
+    __tablename__ = "case_drafts"
+
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)  # token_urlsafe(32)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

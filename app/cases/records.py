@@ -105,6 +105,9 @@ class Case:
     resolved_at: datetime | None
     closed_at: datetime | None
     conversation_id: str | None
+    account_id: int | None = None  # the participant account that raised it (None: raised before accounts)
+    organisation_id: int | None = None
+    reopened_at: datetime | None = None
     events: tuple[CaseEvent, ...] = field(default=(), compare=False)
 
     def sla_state(self, now: datetime) -> SlaState:
@@ -123,6 +126,7 @@ class Turn:
     articles: tuple[str, ...] = ()
     confidence: float | None = None
     state: dict[str, Any] | None = None  # the assistant's dialogue state after this turn
+    answer: dict[str, Any] | None = None  # the answer as the API gave it, so any worker can show the thread
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -132,6 +136,7 @@ class Turn:
             "articles": list(self.articles),
             "confidence": self.confidence,
             "state": self.state,
+            "answer": self.answer,
         }
 
     @classmethod
@@ -144,6 +149,7 @@ class Turn:
             articles=tuple(str(a) for a in data.get("articles") or ()),
             confidence=None if confidence is None else float(confidence),
             state=data.get("state") if isinstance(data.get("state"), dict) else None,
+            answer=data.get("answer") if isinstance(data.get("answer"), dict) else None,
         )
 
 

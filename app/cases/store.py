@@ -11,7 +11,7 @@ import hmac
 import logging
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.cases.activity import ActivityMixin, ConversationMixin, RateLimitMixin
 from app.cases.errors import CaseClosed, CaseNotFound, InvalidTransition
 from app.cases.models import CaseEventRow, CaseRow, ConversationRow, CounterRow
+from app.cases.portal import PortalMixin
 from app.cases.records import (
     TRANSITIONS,
     AuthorKind,
@@ -42,6 +43,10 @@ _REFERENCE = re.compile(r"^CS\d{7,12}$")
 #: The longest comment, note or resolution text, in one place: the forms refuse more, the store keeps no more.
 MAX_COMMENT = 10_000
 _DUMMY_HASH = hashlib.sha256(b"no such case").hexdigest()
+
+#: Called inside a write transaction with the session, the case as changed and the event (None when raised):
+#: queues the emails about it (app.cases.outbox.enqueue), so they commit or roll back with the change.
+MailHook = Callable[[Session, Case, "CaseEvent | None"], None]
 
 _CASE_FIELDS = (
     "name", "email", "organisation", "party_id", "no_party_id", "unregistered_organisation",
@@ -122,16 +127,20 @@ def _to_case(row: CaseRow, *, events: str = "none") -> Case:
         resolved_at=row.resolved_at,
         closed_at=row.closed_at,
         conversation_id=row.conversation_id,
+        account_id=row.account_id,
+        organisation_id=row.organisation_id,
+        reopened_at=row.reopened_at,
         events=loaded,
     )
 
 
-class CaseStore(ConversationMixin, ActivityMixin, RateLimitMixin):
+class CaseStore(PortalMixin, ConversationMixin, ActivityMixin, RateLimitMixin):
     """The case store. ``clock`` returns the current aware datetime (tests pass a fake)."""
 
     # -- raising and reading ---------------------------------------------------------------
-    def create_case(self, clean: Mapping[str, Any]) -> tuple[Case, str]:
-        """Create a case from validated form values in one transaction; returns it and its tracking token."""
+    def create_case(self, clean: Mapping[str, Any], mail: MailHook | None = None) -> tuple[Case, str]:
+        """Create a case from validated form values in one transaction; returns it and its tracking token.
+        ``clean`` may name the raiser's ``account_id`` and ``organisation_id``."""
         routing: Routing | None = clean.get("routing") or derive_routing(clean, load_service_model())
         if routing is None:
             raise ValueError("case values cannot be routed: validate them with validate_case_form first")
@@ -160,6 +169,8 @@ class CaseStore(ConversationMixin, ActivityMixin, RateLimitMixin):
                 sla_due_at=resolution_due(routing.priority, now),
                 paused_seconds=0,
                 conversation_id=conversation.id if conversation else None,
+                account_id=clean.get("account_id"),
+                organisation_id=clean.get("organisation_id"),
             )
             for flag in ("no_party_id", "no_organisation_name", "no_market_participant_id"):
                 setattr(row, flag, bool(clean.get(flag)))
@@ -179,6 +190,8 @@ class CaseStore(ConversationMixin, ActivityMixin, RateLimitMixin):
                 conversation.updated_at = now
             s.flush()
             case = _to_case(row, events="public")
+            if mail is not None:
+                mail(s, case, None)
         logger.info("case %s raised: %s %s via %s", case.reference, case.type, case.priority, routing.source)
         return case, token
 
@@ -193,16 +206,24 @@ class CaseStore(ConversationMixin, ActivityMixin, RateLimitMixin):
         with self._read() as s:
             return _to_case(self._row(s, reference), events="all")
 
-    def reissue_token(self, reference: str, email: str) -> tuple[Case, str] | None:
-        """A new tracking token when reference and email match (old links stop working); else None."""
+    def reissue_token(
+        self, reference: str, email: str, mail: Callable[[Session, Case, str | None], None] | None = None,
+    ) -> tuple[Case, str | None] | None:
+        """A new tracking token when reference and email match (old links stop working); else None.
+        A case raised with an account keeps no usable token: its page needs the raiser's sign-in (token None)."""
         with self._write() as s:
             ref = normalise_reference(reference)
             row = s.scalars(select(CaseRow).where(CaseRow.reference == ref).with_for_update()).first() if ref else None
             if row is None or row.email.casefold() != (email or "").strip().casefold():
                 return None
-            token = secrets.token_urlsafe(32)
-            row.token_hash = hash_token(token)
-            return _to_case(row, events="public"), token
+            token: str | None = None
+            if row.account_id is None:
+                token = secrets.token_urlsafe(32)
+                row.token_hash = hash_token(token)
+            case = _to_case(row, events="public")
+            if mail is not None:
+                mail(s, case, token)
+            return case, token
 
     # -- updates -----------------------------------------------------------------------------
     def add_comment(
@@ -214,8 +235,11 @@ class CaseStore(ConversationMixin, ActivityMixin, RateLimitMixin):
         author: str | None = None,
         internal: bool = False,
         token: str | None = None,
+        account: tuple[int, int | None] | None = None,
+        mail: MailHook | None = None,
     ) -> tuple[Case, CaseEvent]:
-        """A comment (or, with internal=True, a staff note). Raisers must present their token.
+        """A comment (or, with internal=True, a staff note). Raisers present their token, or ``account``
+        (account id, organisation id or None) when the case is theirs or their organisation's to see.
 
         A raiser's reply to a case Awaiting Information moves it back to In Progress and restarts the clock.
         """
@@ -226,7 +250,9 @@ class CaseStore(ConversationMixin, ActivityMixin, RateLimitMixin):
             raise ValueError("raisers cannot write internal notes")
         now = self.now()
         with self._write() as s:
-            if author_kind == AuthorKind.RAISER:
+            if author_kind == AuthorKind.RAISER and account is not None:
+                row = self._row_for_account(s, reference, *account, lock=True)
+            elif author_kind == AuthorKind.RAISER:
                 row = self._row_for_raiser(s, reference, token or "", lock=True)
             else:
                 row = self._row(s, reference, lock=True)
@@ -245,7 +271,10 @@ class CaseStore(ConversationMixin, ActivityMixin, RateLimitMixin):
                 self._set_status(row, CaseStatus.IN_PROGRESS, now, AuthorKind.SYSTEM, None, "Reply received")
             row.updated_at = now
             s.flush()
-            return _to_case(row, events="public" if author_kind == AuthorKind.RAISER else "all"), _to_event(event)
+            case = _to_case(row, events="public" if author_kind == AuthorKind.RAISER else "all")
+            if mail is not None:
+                mail(s, case, _to_event(event))
+            return case, _to_event(event)
 
     def change_status(
         self,
@@ -255,6 +284,7 @@ class CaseStore(ConversationMixin, ActivityMixin, RateLimitMixin):
         author_kind: AuthorKind = AuthorKind.STAFF,
         author: str | None = None,
         note: str = "",
+        mail: MailHook | None = None,
     ) -> tuple[Case, CaseEvent]:
         """Move a case along its lifecycle; Resolved needs a resolution note. Pauses/resumes the SLA clock."""
         status = CaseStatus(status)
@@ -267,7 +297,10 @@ class CaseStore(ConversationMixin, ActivityMixin, RateLimitMixin):
             event = self._set_status(row, status, now, author_kind, author, note)
             row.updated_at = now
             s.flush()
-            return _to_case(row, events="all"), _to_event(event)
+            case = _to_case(row, events="all")
+            if mail is not None:
+                mail(s, case, _to_event(event))
+            return case, _to_event(event)
 
     def assign(self, reference: str, resolver_group: str | None, *, author: str | None = None) -> Case:
         """Set the resolver group (the console checks it is one the service model knows)."""
@@ -374,8 +407,10 @@ class CaseStore(ConversationMixin, ActivityMixin, RateLimitMixin):
             row.paused_at = now
         if status == CaseStatus.RESOLVED:
             row.resolved_at = now
-        elif status == CaseStatus.IN_PROGRESS:
-            row.resolved_at = None  # reopened
+        elif status == CaseStatus.IN_PROGRESS and current == CaseStatus.RESOLVED:
+            row.sla_due_at = extend_for_pause(row.sla_due_at, row.priority, row.resolved_at or now, now)
+            row.resolved_at = None  # reopened: the clock resumes where it stopped, and the queue flags it
+            row.reopened_at = now
         if status == CaseStatus.CLOSED:
             row.closed_at = now
         row.status = status.value

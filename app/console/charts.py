@@ -40,8 +40,8 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, st
     """Grouped (or stacked) vertical bars; ``percent`` values are 0..1 with a fixed 0-100% axis."""
     uid = f"chart{next(_ids)}"
     left, right, top, bottom = 48, 12, 12, 48
-    legend_h = 22 * ((len(series) + 3) // 4)
     plot_w, plot_h = width - left - right, height - top - bottom
+    legend_h = _legend(series, left, 0, plot_w)[1]
     total_h = height + legend_h
     n = max(len(labels), 1)
     if percent:
@@ -88,11 +88,79 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, st
             out.append(f'<text x="{cx:.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="#1b2430">'
                        f'{escape(label)}</text>')
     out.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#4a5563"/>')
-    for j, s in enumerate(series):  # legend, four per row
-        lx = left + (j % 4) * (plot_w / 4)
-        ly = height + 22 * (j // 4) - 12
+    out += _legend(series, left, height - 12, plot_w)[0]
+    out.append("</svg>")
+    return "".join(out)
+
+
+#: Average width of a character at the charts' 11 px font, generous so estimated labels never touch.
+CHAR_W = 6.6
+
+
+def _legend(series: Sequence[Series], x0: float, y0: float, max_w: float) -> tuple[list[str], int]:
+    """Legend keys laid out left to right by the width of their labels, wrapping before one would run into
+    the next or off the chart; returns the SVG and its height."""
+    out, x, y = [], x0, y0
+    for j, s in enumerate(series):
+        w = 17 + len(s.name) * CHAR_W + 18
+        if x > x0 and x + w > x0 + max_w:
+            x, y = x0, y + 22
         colour = s.colour or PALETTE[j % len(PALETTE)]
-        out.append(f'<rect x="{lx:.1f}" y="{ly}" width="12" height="12" fill="{colour}"/>')
-        out.append(f'<text x="{lx + 17:.1f}" y="{ly + 10}" fill="#1b2430">{escape(s.name)}</text>')
+        out.append(f'<rect x="{x:.1f}" y="{y:.0f}" width="12" height="12" fill="{colour}"/>')
+        out.append(f'<text x="{x + 17:.1f}" y="{y + 10:.0f}" fill="#1b2430">{escape(s.name)}</text>')
+        x += w
+    return out, int(y - y0) + 22
+
+
+def _wrap(text: str, chars: int, lines: int = 3) -> list[str]:
+    """Words in lines of at most `chars` characters; never cut a word, at most `lines` lines (the last may be
+    longer)."""
+    out: list[str] = []
+    for word in text.split():
+        if out and len(out[-1]) + 1 + len(word) <= chars or len(out) == lines:
+            out[-1] += " " + word
+        else:
+            out.append(word)
+    return out or [""]
+
+
+def horizontal_bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, width: int = 720,
+                         label_w: int = 300) -> str:
+    """One row per label with a bar per series; long labels (article titles) wrap instead of being cut."""
+    uid = f"chart{next(_ids)}"
+    right, top = 40, 8
+    plot_w = width - label_w - right
+    chars = int((label_w - 12) / CHAR_W)
+    wrapped = [_wrap(label, chars) for label in labels]
+    rows = [max(14 * len(lines) + 10, 12 * len(series) + 10) for lines in wrapped]
+    plot_h = sum(rows)
+    legend, legend_h = _legend(series, label_w, top + plot_h + 10, plot_w)
+    xmax = _nice_max(max((v for s in series for v in s.values), default=0))
+    desc = f"{title}: " + "; ".join(
+        f"{label}: " + ", ".join(f"{s.name} {_fmt(s.values[i], False)}" for s in series)
+        for i, label in enumerate(labels))
+    out = [f'<svg class="chart" role="img" aria-labelledby="{uid}-t {uid}-d" '
+           f'viewBox="0 0 {width} {top + plot_h + 10 + legend_h}" width="100%" preserveAspectRatio="xMinYMin meet" '
+           f'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif" font-size="11">',
+           f'<title id="{uid}-t">{escape(title)}</title><desc id="{uid}-d">{escape(desc)}</desc>']
+    y = top
+    for i, (label, lines, row_h) in enumerate(zip(labels, wrapped, rows, strict=True)):
+        first = y + (row_h - 14 * len(lines)) / 2 + 11
+        text = "".join(f'<tspan x="{label_w - 8}" y="{first + 14 * k:.1f}">{escape(line)}</tspan>'
+                       for k, line in enumerate(lines))
+        out.append(f'<text text-anchor="end" fill="#1b2430">{text}</text>')
+        bar_y = y + (row_h - 12 * len(series)) / 2
+        for j, s in enumerate(series):
+            value = s.values[i] if i < len(s.values) else 0
+            w = plot_w * value / xmax if xmax else 0
+            colour = s.colour or PALETTE[j % len(PALETTE)]
+            if w > 0:
+                out.append(f'<rect x="{label_w}" y="{bar_y + 12 * j:.1f}" width="{w:.1f}" height="10" fill="{colour}">'
+                           f'<title>{escape(label)} · {escape(s.name)}: {escape(_fmt(value, False))}</title></rect>')
+            out.append(f'<text x="{label_w + w + 4:.1f}" y="{bar_y + 12 * j + 9:.1f}" fill="#4a5563">'
+                       f'{escape(_fmt(value, False))}</text>')
+        y += row_h
+    out.append(f'<line x1="{label_w}" x2="{label_w}" y1="{top}" y2="{top + plot_h}" stroke="#4a5563"/>')
+    out += legend
     out.append("</svg>")
     return "".join(out)

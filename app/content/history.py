@@ -23,7 +23,11 @@ MAX_COMMITS = 200
 #: How long a known HEAD is trusted before asking git again (a commit without a content change).
 HEAD_SECONDS = 10.0
 _FIELD, _RECORD = "\x1f", "\x1e"
-_FORMAT = _FIELD.join(("%H", "%aI", "%an", "%s")) + _RECORD
+#: A commit tells readers what changed in a "Reader-Summary:" trailer; its subject is written for developers.
+SUMMARY_TRAILER = "Reader-Summary"
+#: The subject comes last: the output is stripped, and Python strips the separators too (they count as whitespace).
+_SUMMARY = f"%(trailers:key={SUMMARY_TRAILER},valueonly,separator=%x20)"
+_FORMAT = _FIELD.join(("%H", "%aI", "%an", _SUMMARY, "%s")) + _RECORD
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class Commit:
     date: dt.datetime
     author: str
     message: str
+    summary: str | None = None  # for readers; None when the commit gives none
 
     @property
     def short(self) -> str:
@@ -105,12 +110,12 @@ def _parse(out: str) -> tuple[Commit, ...]:
     commits = []
     for record in out.split(_RECORD):
         parts = record.strip("\n").split(_FIELD)
-        if len(parts) != 4:
+        if len(parts) != 5:
             continue
-        sha, date, author, message = parts
+        sha, date, author, summary, message = parts
         try:
             when = dt.datetime.fromisoformat(date)
         except ValueError:
             continue
-        commits.append(Commit(sha, when, author, message))
+        commits.append(Commit(sha, when, author, message, " ".join(summary.split()) or None))
     return tuple(commits)

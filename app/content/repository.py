@@ -82,8 +82,11 @@ class ContentRepository:
         """The glossary entry a term, acronym or alias names (any case)."""
         return self._names.get(name.strip().casefold())
 
-    def glossary_page(self, letter: str | None, page: int, per_page: int | None) -> GlossaryPage:
-        terms = [t for t in self.glossary if not letter or t.letter == letter]
+    def glossary_page(self, letter: str | None, page: int, per_page: int | None, query: str = "") -> GlossaryPage:
+        """One page of the terms under `letter` (all when None) whose term, acronym or an alias holds `query`."""
+        wanted = query.strip().casefold()
+        terms = [t for t in self.glossary if (not letter or t.letter == letter)
+                 and (not wanted or any(wanted in n.casefold() for n in t.names()))]
         size = per_page or max(len(terms), 1)
         page = min(max(1, page), max(1, -(-len(terms) // size)))  # past the end shows the last page
         start = (page - 1) * size

@@ -1,11 +1,21 @@
-"""Whoosh's BM25F scoring, evaluated with numpy over postings loaded once per index.
+"""Keyword scoring: Whoosh's BM25F, evaluated with numpy over postings loaded once per index.
 
-Whoosh walks every posting of every query term in Python, which costs tens of milliseconds for a sentence-long
-question over 1,000 articles. The scores it computes are simple: per (field, term) posting, BM25 with Whoosh's
-idf and quantised field lengths; Or sums, And sums when all match, boosts multiply, and Or(scale=s) applies the
-"SQR" coordination bonus. This module precomputes each posting's score and evaluates the same query trees as
-array additions (well under a millisecond). Trees with other node types (fuzzy terms) return None and the
-caller falls back to Whoosh.
+Why the keyword index is scored here and not by Whoosh's searcher (Whoosh still defines the index, schema and
+analysis; this is the one place that says why):
+- speed: Whoosh walks every posting of every query term in Python, tens of milliseconds for a sentence-long
+  question over 1,000 articles; here each posting's score is precomputed and a query is array additions (well
+  under a millisecond);
+- one-term matches: Whoosh's "SQR" coordination multiplies every score by (terms - 1) / terms, so when only one
+  (field, term) of the query exists in the index every score becomes 0 and results come back in document
+  order; here such a match keeps its BM25 score;
+- incremental builds: Whoosh counts documents an incremental build deleted (replaced) in its document count and
+  field lengths; here statistics count live documents only, so an incremental build scores exactly as a full one;
+- coordination as the query states it: Whoosh counts a query's terms afresh as its matchers run out, so a
+  document's bonus depends on the order documents are visited; here every document gets the query's count.
+
+Otherwise the scores are Whoosh's: per (field, term) posting, BM25 with Whoosh's idf and quantised field lengths;
+Or sums, And sums when all match, boosts multiply, and Or(scale=s) applies the SQR coordination bonus. The
+keyword index resolves fuzzy terms into plain terms first, so Term, And, Or and FieldGroup are all it meets.
 """
 from __future__ import annotations
 
@@ -82,13 +92,20 @@ def extract_postings(reader, fields: Iterable[str]) -> dict[str, np.ndarray]:
                 m.next()
             keys.append(f"{field}\t{btext.decode('utf-8')}")
             starts.append(len(docs))
-    count = reader.doc_count_all()
+    count = reader.doc_count_all()  # docnums run to here; documents an incremental build replaced stay as gaps
     lengths = np.array([[reader.doc_field_length(d, f, 0) for f in fields] for d in range(count)],
                        dtype=np.float64).reshape(count, len(fields))
-    totals = np.array([reader.field_length(f) for f in fields], dtype=np.float64)
-    return {"fields": np.array(fields), "keys": np.array(keys), "starts": np.array(starts, dtype=np.int64),
-            "docs": np.array(docs, dtype=np.int32), "weights": np.array(weights, dtype=np.float64),
-            "lengths": lengths, "totals": totals, "doc_count": np.array([count])}
+    # Total field lengths of live documents. Whoosh's reader.field_length() also counts deleted documents, whose
+    # exact lengths it does not keep; a document's exact length in a field is the sum of its postings' weights
+    # (term frequency x field boost), and postings hold live documents only.
+    starts_arr, weights_arr = np.array(starts, dtype=np.int64), np.array(weights, dtype=np.float64)
+    field_of = np.repeat(np.array([k.split("\t", 1)[0] for k in keys]), np.diff(starts_arr))
+    totals = np.array([weights_arr[field_of == f].sum() / reader.schema[f].format.field_boost
+                       for f in fields])
+    return {"fields": np.array(fields), "keys": np.array(keys), "starts": starts_arr,
+            "docs": np.array(docs, dtype=np.int32), "weights": weights_arr,
+            "lengths": lengths, "totals": totals, "doc_count": np.array([count]),
+            "live_count": np.array([reader.doc_count()])}
 
 
 def save_postings(folder: Path, reader, fields: Iterable[str]) -> None:
@@ -100,8 +117,8 @@ class PostingsScorer:
 
     def __init__(self, data: dict[str, np.ndarray]) -> None:
         fields = [str(f) for f in data["fields"]]
-        count = int(data["doc_count"][0])
-        self.doc_count = count
+        self.doc_count = int(data["doc_count"][0])  # docnums, live or not: the size of per-document arrays
+        count = int(data["live_count"][0])  # live documents: the N of idf and of average field lengths
         self._docs = data["docs"]
         starts = data["starts"]
         avg = {f: (data["totals"][i] / (count or 1)) or 1.0 for i, f in enumerate(fields)}
@@ -144,12 +161,9 @@ class PostingsScorer:
         lo, hi = self._slices.get((field, text), (0, 0))
         return self._docs[lo:hi]
 
-    def evaluate(self, query: Q.Query) -> Evaluation | None:
-        """The query's scores, or None when it holds a node type this scorer does not model."""
-        try:
-            node = self._eval(query)
-        except _Unsupported:
-            return None
+    def evaluate(self, query: Q.Query) -> Evaluation:
+        """The query's scores; TypeError for a node type other than Term, And, Or and FieldGroup."""
+        node = self._eval(query)
         if node is None:
             return Evaluation(np.zeros(0, dtype=np.int32), np.zeros(0))
         return Evaluation(node.docs, node.scores)
@@ -228,11 +242,7 @@ class PostingsScorer:
             if kind is Q.Or and scale and node.termcount:
                 node.scores = _sqr(node.scores, node.matching, node.termcount, scale)
             return node
-        raise _Unsupported(kind.__name__)
-
-
-class _Unsupported(Exception):
-    pass
+        raise TypeError(f"the keyword scorer does not evaluate {kind.__name__} queries")
 
 
 def _union(nodes: list[_Node | None], doc_count: int) -> _Node | None:
@@ -278,7 +288,11 @@ def _intersection(nodes: list[_Node | None]) -> _Node | None:
 
 
 def _sqr(scores: np.ndarray, matching: np.ndarray, termcount: int, scale: float) -> np.ndarray:
-    """whoosh.matching.CoordMatcher: rewards documents matching more of the query's terms."""
-    if termcount == 0 or termcount == scale:
-        return np.zeros_like(scores)
+    """whoosh.matching.CoordMatcher: rewards documents matching more of the query's terms.
+
+    Except that a query with one (field, term) present keeps its scores: Whoosh's formula multiplies them by
+    (1 - 1) / 1 = 0, which would rank every match equal.
+    """
+    if termcount <= 1 or termcount == scale:
+        return scores
     return (scores + (matching - 1) / (termcount - scale) ** 2) * ((termcount - 1) / termcount)

@@ -14,8 +14,9 @@ from app.search.store import IndexStore
 logger = logging.getLogger(__name__)
 
 #: bump when the keyword index folder's contents change (2: postings.npz for the array scorer; 3: one file per
-#: part instead of a compound segment, which Whoosh copied whole into memory: 23 MB less at 1,000 articles).
-KEYWORD_FORMAT = "3"
+#: part instead of a compound segment, which Whoosh copied whole into memory: 23 MB less at 1,000 articles;
+#: 4: statistics of live documents only in postings.npz, so incremental and full builds score alike).
+KEYWORD_FORMAT = "4"
 
 
 @dataclass(frozen=True)

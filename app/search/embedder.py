@@ -32,12 +32,20 @@ class Embedder(Protocol):
 
     model_id: str
     dim: int
+    relevance_floor: float  # cosine similarity below which a passage does not match a query at all
 
     def load(self) -> None:
         """Make ready to encode; may take seconds (called from a background thread)."""
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Shape (len(texts), dim), float32, each row of length 1."""
+
+
+#: all-MiniLM-L6-v2's cosine similarity below which a passage is not taken as a match in semantic or hybrid
+#: search. Calibrated with scripts/eval_search.py: questions about the weather, recipes, sport and gibberish
+#: (scripts/data/search-unrelated.yaml) score 0.06-0.38 against their best passage, the answerable questions of
+#: the public sets 0.21-0.85, so hybrid search also asks how many of the words are known (app.search.service).
+RELEVANCE_FLOOR = 0.30
 
 
 def model_path() -> Path:
@@ -66,6 +74,7 @@ class SentenceTransformerEmbedder:
     def __init__(self, threads: int = 1) -> None:
         self.model_id = model_id()
         self.dim = MODEL_DIM
+        self.relevance_floor = RELEVANCE_FLOOR
         self.threads = threads
         self._model: Any = None
         self._load_lock = threading.Lock()
@@ -119,9 +128,10 @@ class FakeEmbedder:
     `encoded` counts the texts embedded, so tests can check what a build re-embedded.
     """
 
-    def __init__(self, dim: int = 256, model_id: str = "fake-hashing-v1") -> None:
+    def __init__(self, dim: int = 256, model_id: str = "fake-hashing-v1", relevance_floor: float = 0.0) -> None:
         self.model_id = model_id
         self.dim = dim
+        self.relevance_floor = relevance_floor
         self.encoded = 0
         self.loaded = False
 

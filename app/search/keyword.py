@@ -13,14 +13,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-
 from whoosh import index as windex
 from whoosh import query as Q
-from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.analysis import Analyzer
+from whoosh.fields import ID, STORED, TEXT, Schema
 
 from app.content.models import Article, GlossaryTerm
-from app.search.analysis import KBTokenizer, SpellTokenizer, cached_terms, normalise_terms, WORD
+from app.search.analysis import WORD, KBTokenizer, SpellTokenizer, cached_terms, normalise_terms
 from app.search.bm25 import FieldGroup, PostingsScorer, save_postings
 from app.search.fuzzy import Vocabulary, max_edits
 from app.search.models import IndexUnavailable, SearchHit
@@ -136,24 +135,12 @@ def _finish(ix: windex.Index, target: Path, docs: list[dict[str, str]]) -> None:
     (target / DOCUMENTS_FILE).write_text(json.dumps(hashes, sort_keys=True), encoding="utf-8")
 
 
-def _fill(ix: windex.Index, articles: Iterable[Article], terms: Iterable[GlossaryTerm]) -> int:
-    count = 0
-    with ix.writer(limitmb=128, compound=False) as w:
-        for a in articles:
-            w.add_document(**article_doc(a))
-            count += 1
-        for t in terms:
-            w.add_document(**glossary_doc(t))
-            count += 1
-    return count
-
-
 class KeywordIndex:
     """An opened keyword index; safe to share between threads.
 
-    Queries are scored with numpy over postings loaded once (app.search.bm25), which gives Whoosh's BM25F scores
-    in well under a millisecond. Unknown words are matched to the indexed words near them, and spelling
-    suggestions found, over vocabularies held in memory (app.search.fuzzy), not by Whoosh's per-word automaton.
+    Queries are scored with numpy over postings loaded once (app.search.bm25 says why not by Whoosh's searcher).
+    Unknown words are matched to the indexed words near them, and spelling suggestions found, over vocabularies
+    held in memory (app.search.fuzzy), not by Whoosh's per-word automaton.
     """
 
     def __init__(self, ix: windex.Index, synonyms: Synonyms, scorer: PostingsScorer | None = None) -> None:
@@ -178,6 +165,7 @@ class KeywordIndex:
         self._kinds = np.array(kinds)
         self._categories = np.array([d.get("category") or "" for d in self._stored])
         self._kind_weight = np.array([KIND_WEIGHT.get(k, 0.0) for k in kinds], dtype=np.float64)
+        self._uid_order = np.argsort(np.argsort([d.get("uid", "") for d in self._stored], kind="stable"))
 
     @classmethod
     def open(cls, path: Path, synonyms: Synonyms) -> KeywordIndex:
@@ -196,13 +184,26 @@ class KeywordIndex:
         """
         folder = tempfile.mkdtemp(prefix="kb-keyword-")
         ix = windex.create_in(folder, build_schema(protected))
-        _fill(ix, articles, terms)
+        with ix.writer(limitmb=128, compound=False) as w:
+            for doc in _documents(articles, terms):
+                w.add_document(**doc)
         index = cls(ix, synonyms)
         weakref.finalize(index, shutil.rmtree, folder, True)
         return index
 
     def terms(self, text: str) -> list[str]:
         return [t for m in WORD.finditer(text) for t in normalise_terms(m.group(0), self._tok.protected)]
+
+    def coverage(self, text: str) -> float:
+        """Share of the query's words that the index holds, exactly or within typo distance (0 with no words).
+
+        Part of the relevance floor (app.search.service): most words of a question about the service occur in
+        the articles, most words of one about the weather or a recipe do not.
+        """
+        terms = list(dict.fromkeys(self.terms(text)))
+        known = [t for t in terms if any(self._scorer.frequency(f, t) for f in SEARCH_FIELDS)
+                 or (len(t) >= 4 and t.isalpha() and self._near.within(t, max_edits(t)))]
+        return len(known) / len(terms) if terms else 0.0
 
     def _build_query(self, text: str) -> tuple[Q.Query, dict[str, list[str]], list[str]]:
         parts: list[Q.Query] = []
@@ -242,23 +243,21 @@ class KeywordIndex:
         if not q.subqueries:
             return [], None
         found = self._scorer.evaluate(q)
-        if found is None:
-            return self._search_with_whoosh(text, q, expansions, fuzzy, limit, category, kinds, snippets)
         docs, scores = found.docs, found.scores
         keep = np.isin(self._kinds[docs], kinds)
         if category:
             keep &= self._categories[docs] == category
         docs, scores = docs[keep], scores[keep]
         weighted = scores * self._kind_weight[docs]
-        order = np.lexsort((docs, -weighted))[:limit]
+        order = np.lexsort((self._uid_order[docs], -weighted))[:limit]  # ties: the same order whatever the build
         top = docs[order]
         _, leaves = self._scorer.matches(q, top) if explain else (None, [])
         hits = []
-        for rank, (i, doc) in enumerate(zip(order, top), start=1):
+        for rank, (i, doc) in enumerate(zip(order, top, strict=True), start=1):
             matched = {leaf for leaf, mask in leaves if mask[rank - 1]}
             hits.append(self._hit(int(doc), float(weighted[i]), rank, matched, expansions, fuzzy,
                                   explain and (snippets is None or rank <= snippets)))
-        suggestion = self._suggest(text) if explain and (fuzzy or not hits) else None
+        suggestion = self.suggestion(text) if explain and (fuzzy or not hits) else None
         return hits, suggestion
 
     def _resolve_fuzzy(self, q: Q.Query) -> Q.Query:
@@ -270,7 +269,7 @@ class KeywordIndex:
             return Q.Or(terms) if terms else Q.NullQuery
         if isinstance(q, Q.CompoundQuery):
             subs = [self._resolve_fuzzy(sub) for sub in q.subqueries]
-            if all(a is b for a, b in zip(subs, q.subqueries)):
+            if all(a is b for a, b in zip(subs, q.subqueries, strict=True)):
                 return q
             return q.__class__([sub for sub in subs if sub is not Q.NullQuery], boost=q.boost,
                                **({"scale": q.scale} if isinstance(q, Q.Or) else {}))
@@ -299,27 +298,7 @@ class KeywordIndex:
     def _terms_of(self, word: str) -> tuple[str, ...]:
         return cached_terms(word, self._tok.protected)
 
-    def _search_with_whoosh(self, text: str, q: Q.Query, expansions: dict, fuzzy: list[str], limit: int,
-                            category: str | None, kinds: tuple[str, ...],
-                            snippets: int | None) -> tuple[list[SearchHit], str | None]:
-        """Queries the array scorer does not model (fuzzy terms) are searched by Whoosh itself."""
-        with self._ix.searcher() as s:
-            filters = [Q.Or([Q.Term("kind", k) for k in kinds])]
-            if category:
-                filters.append(Q.Term("category", category))
-            results = s.search(q, limit=limit, filter=Q.And(filters), terms=True)
-            # Re-sorted after kind weighting, then snippets in their final order.
-            ranked = sorted(results, key=lambda hit: -float(hit.score) * KIND_WEIGHT[hit["kind"]])
-            hits = []
-            for rank, hit in enumerate(ranked, start=1):
-                matched = {(f, t.decode("utf-8", "replace") if isinstance(t, bytes) else str(t))
-                           for f, t in hit.matched_terms()}
-                hits.append(self._hit(hit.docnum, float(hit.score) * KIND_WEIGHT[hit["kind"]], rank, matched,
-                                      expansions, fuzzy, snippets is None or rank <= snippets))
-            suggestion = self._suggest(text) if (fuzzy or not hits) else None
-        return hits, suggestion
-
-    def _suggest(self, text: str) -> str | None:
+    def suggestion(self, text: str) -> str | None:
         """The text with each word the index does not know replaced by its closest known spelling: fewest edits
         (one for short words, two for long ones), then the most used; it shares the word's first letter (most
         typos keep it)."""

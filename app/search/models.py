@@ -36,3 +36,4 @@ class SearchResponse:
     degraded: bool = False
     notice: str | None = None
     took_ms: float = 0.0
+    total: int = 0  # results ranked (at most app.search.service.MAX_RESULTS); hits is one page of them

@@ -66,6 +66,8 @@ class SemanticSearcher:
         self.rrf_k = rrf_k
         self.offsets = dict(DEFAULT_OFFSETS if offsets is None else offsets)
         self.process = process
+        #: similarity below which a passage is no match: a property of the model (app.search.embedder)
+        self.floor = float(getattr(embedder, "relevance_floor", 0.0))
         self._ready = threading.Event()
         self._load_error: str | None = None
         self._thread: threading.Thread | None = None
@@ -128,7 +130,11 @@ class SemanticSearcher:
     def build(self, force: bool = False, repo: ContentRepository | None = None) -> BuildReport:
         """`make index`: embeds only what changed (the embedder loads only if something must be embedded), from
         `repo` when given (the content the keyword index was just built from), else the published content."""
-        return build_semantic(repo or self.repo, self.store, self.embedder, force=force)
+        prepare = getattr(self.embedder, "prepare", None)
+        if prepare is not None:  # the ONNX export a server embeds queries with (app.search.onnx_embedder)
+            prepare()
+        builder = getattr(self.embedder, "for_building", self.embedder)  # sentence-transformers builds
+        return build_semantic(repo or self.repo, self.store, builder, force=force)
 
     def status(self) -> str | None:
         if not self._ready.is_set():
@@ -167,16 +173,20 @@ class SemanticSearcher:
         return vectors[0]
 
     def search(self, text: str, limit: int, category: str | None) -> list[SearchHit]:
+        """Documents whose best passage is at least the model's relevance floor similar, best first."""
         index, repo = self.index(), self.repo  # once per search: each costs a stat call
         hits = []
-        for rank, match in enumerate(self._folded(index, repo, text, limit, category), start=1):
+        matches = [m for m in self._folded(index, repo, text, limit, category) if m.similarity >= self.floor]
+        for rank, match in enumerate(matches, start=1):
             hit = _hit(index, repo, match)
             hits.append(replace(hit, why={**hit.why, "semantic_rank": rank}))
         return hits
 
     def hybrid(self, text: str, keyword_hits: list[SearchHit], limit: int, category: str | None) -> list[SearchHit]:
+        """Keyword hits and passages above the relevance floor, fused by weighted reciprocal rank."""
         index, repo = self.index(), self.repo
-        semantic = {m.key: m for m in self._folded(index, repo, text, max(limit, HYBRID_DEPTH), category)}
+        semantic = {m.key: m for m in self._folded(index, repo, text, max(limit, HYBRID_DEPTH), category)
+                    if m.similarity >= self.floor}
         keyword = {(h.kind, h.slug): h for h in keyword_hits}
         fused = fuse({"keyword": list(keyword), "semantic": list(semantic)}, self.weights, self.rrf_k)
         hits: list[SearchHit] = []

@@ -7,6 +7,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from app.cases.store import MAX_COMMENT
     from app.web import (
+        account,
         api,
         assistant,
         auth,
@@ -16,10 +17,12 @@ def register_blueprints(app: Flask) -> None:
         console,
         errors,
         glossary,
+        health,
         pages,
         ratelimit,
         search,
         security,
+        status,
     )
 
     app.jinja_env.globals["max_comment"] = MAX_COMMENT  # comment, note and resolution boxes
@@ -27,7 +30,9 @@ def register_blueprints(app: Flask) -> None:
     ratelimit.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
-    for bp in (pages.bp, glossary.bp, search.bp, api.bp, cases.bp, cases_api.bp, assistant.bp):
+    for bp in (health.bp, pages.bp, glossary.bp, search.bp, api.bp, cases.bp, cases_api.bp, assistant.bp):
         app.register_blueprint(bp)
+    account.init_app(app)
     auth.init_app(app)
     console.init_app(app)
+    status.init_app(app)

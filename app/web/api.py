@@ -6,7 +6,7 @@ from flask import Blueprint, abort, jsonify, request
 from app.content.models import Article, Status
 from app.web.deps import services
 from app.web.openapi import openapi_document
-from app.web.params import glossary_params, search_params
+from app.web.params import glossary_params, glossary_query, query_param, search_params
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -28,12 +28,19 @@ def article_json(a: Article, with_html: bool = False) -> dict:
 
 @bp.get("/search")
 def search():
-    q, mode, limit, category = search_params(request.args)
-    r = services().search.search(q, mode=mode, limit=limit, category=category)
+    q, mode, category, page, per_page = search_params(request.args)
+    r = services().search.search(q, mode=mode, limit=per_page, category=category, offset=(page - 1) * per_page)
     return jsonify({
         "query": r.query, "mode": r.mode, "results": [h.as_json() for h in r.hits], "suggestion": r.suggestion,
+        "total": r.total, "page": page, "per_page": per_page,
         "took_ms": round(r.took_ms, 2), "degraded": r.degraded, "notice": r.notice,
     })
+
+
+@bp.get("/suggest")
+def suggest():
+    q = query_param(request.args, required=False)
+    return jsonify({"suggestions": [s.as_json() for s in services().search.suggest(q)]})
 
 
 @bp.get("/articles")
@@ -61,7 +68,7 @@ def article(slug: str):
 @bp.get("/glossary")
 def glossary():
     letter, page, per_page = glossary_params(request.args)
-    result = services().content.glossary_page(letter, page, per_page)
+    result = services().content.glossary_page(letter, page, per_page, glossary_query(request.args))
     return jsonify({
         "total": result.total, "page": result.page, "per_page": result.per_page or result.total,
         "terms": [{"term": t.term, "acronym": t.acronym, "slug": t.slug, "url": t.url, "definition": t.definition}

@@ -1,8 +1,6 @@
 """What the chat page shows: the conversation as a thread, each answer's parts, and the case hand-over."""
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from app.assistant.conversations import ConversationRecord
@@ -14,41 +12,15 @@ from app.servicemodel import LEVELS, ServiceModel
 ARTICLE_LINKS = 3
 
 
-class AnswerMemory:
-    """The answers this process gave, per conversation and turn (bounded), so the page can show whole answers
-    in its thread; a turn answered elsewhere (another worker, before a restart) is shown from its record."""
-
-    def __init__(self, conversations: int = 2000, turns: int = 20) -> None:
-        self._items: OrderedDict[str, dict[int, tuple[str, dict[str, Any]]]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.max_conversations, self.max_turns = conversations, turns
-
-    def remember(self, conversation_id: str, index: int, question: str, answer: dict[str, Any]) -> None:
-        with self._lock:
-            turns = self._items.pop(conversation_id, {})
-            turns[index] = (question, answer)
-            for old in sorted(turns)[: -self.max_turns]:
-                del turns[old]
-            self._items[conversation_id] = turns
-            while len(self._items) > self.max_conversations:
-                self._items.popitem(last=False)
-
-    def recall(self, conversation_id: str, index: int, question: str) -> dict[str, Any] | None:
-        with self._lock:
-            question_then, answer = self._items.get(conversation_id, {}).get(index, ("", None))
-        return answer if answer is not None and question_then == question else None
-
-
-def thread(conversation: ConversationRecord | None, memory: AnswerMemory, repo: ContentRepository,
-           limit: int) -> list[dict[str, Any]]:
-    """The last ``limit`` exchanges: the question, and the whole answer when this process remembers it, else
-    what the record says (its action and the articles it pointed to)."""
+def thread(conversation: ConversationRecord | None, repo: ContentRepository, limit: int) -> list[dict[str, Any]]:
+    """The last ``limit`` exchanges: the question and the whole answer as it was given (stored with the turn,
+    so any worker shows it); a turn recorded before answers were stored shows its action and articles."""
     if conversation is None:
         return []
     items = []
     first = max(0, len(conversation.turns) - limit)
     for index, turn in enumerate(conversation.turns[first:], start=first):
-        answer = memory.recall(conversation.id, index, turn.question)
+        answer = {**turn.answer, "conversation_id": conversation.id} if turn.answer else None
         links = []
         if answer is None:
             for slug in turn.articles[:ARTICLE_LINKS]:
@@ -88,8 +60,8 @@ def topic_questions(answer: dict[str, Any], conversation: ConversationRecord | N
     return questions[-max(1, turns):] if questions else []
 
 
-def handover_fields(answer: dict[str, Any], conversation: ConversationRecord | None, model: ServiceModel,
-                    levels: tuple[str | None, str | None] = (None, None)) -> dict[str, str]:
+def handover_fields(answer: dict[str, Any], conversation: ConversationRecord | None,
+                    model: ServiceModel) -> dict[str, str]:
     """The case form's fields for the current topic: the draft's routing, its subject and description (the
     draft's own, else built from the topic's messages), the scenario or request id the form knows, and the
     impact and urgency the priority came from."""
@@ -105,7 +77,7 @@ def handover_fields(answer: dict[str, Any], conversation: ConversationRecord | N
     sid = (answer.get("scenario") or {}).get("id") or ""
     if sid in model.scenarios or sid in model.service_requests:
         fields["scenario"] = sid
-    impact, urgency = levels
+    impact, urgency = draft.get("impact"), draft.get("urgency")
     if impact in LEVELS and urgency in LEVELS:
         fields.update(impact=impact, urgency=urgency)
     return {k: v for k, v in fields.items() if v}

@@ -9,8 +9,9 @@ from werkzeug.exceptions import TooManyRequests
 
 from app.assistant.conversations import ConversationRecord, TurnRecord
 from app.assistant.decide import Action
-from app.assistant.service import MAX_MESSAGE, Answer, Assistant
-from app.web.assist_thread import AnswerMemory, handover_fields, routing_detail, thread
+from app.assistant.service import MAX_MESSAGE, Assistant
+from app.web import known_incident
+from app.web.assist_thread import handover_fields, routing_detail, thread
 from app.web.conversation_access import remember_conversation, require_own_conversation
 from app.web.deps import services
 from app.web.errors import FieldError
@@ -81,30 +82,22 @@ def api_assist():
     conversation_id = read_conversation_id(body.get("conversation_id"))
     if conversation_id is not None and assistant().conversation(conversation_id) is None:
         raise FieldError("conversation_id", "Unknown conversation id: leave it out to start a new conversation.")
-    return jsonify(assistant().answer(message, conversation_id).as_json())
+    ignore_incident = known_incident.read_ignore(body)
+    reply = assistant().answer(message, conversation_id).as_json()
+    return jsonify(known_incident.apply(reply, message, ignore=ignore_incident))
 
 
 # The chat page
-def answers() -> AnswerMemory:
-    return current_app.extensions["assist_answers"]
-
-
-@bp.record_once
-def _answer_memory(state) -> None:
-    state.app.extensions.setdefault("assist_answers", AnswerMemory())
-
-
-def _levels(answer: Answer) -> tuple[str | None, str | None]:
-    """The impact and urgency behind the draft's priority, when the decision derived them."""
-    derivation = getattr(answer.decision.case_draft, "derivation", None)
-    return getattr(derivation, "impact", None), getattr(derivation, "urgency", None)
-
-
 def _page(conversation: ConversationRecord | None, *, status: int = 200, feedback: str | None = None,
-          error: FieldError | None = None, message: str = "") -> tuple[str, int]:
-    """The thread so far; the latest answer's quick answers, feedback and hand-over when it is remembered."""
-    items = thread(conversation, answers(), services().content, HISTORY_SHOWN)
+          error: FieldError | None = None, message: str = "", latest: dict[str, Any] | None = None) -> tuple[str, int]:
+    """The thread so far (``latest``: the answer just given, as shown); the latest answer's quick answers,
+    feedback and hand-over."""
+    items = thread(conversation, services().content, HISTORY_SHOWN)
+    if items and latest is not None:
+        items[-1]["answer"] = latest
     latest = items[-1]["answer"] if items else None
+    if latest is not None:
+        latest = items[-1]["answer"] = {**latest, "handover": handover_fields(latest, conversation, services().model)}
     context = {
         "thread": items, "latest": latest, "conversation_id": conversation.id if conversation else "",
         "feedback": feedback, "error": error,
@@ -141,10 +134,8 @@ def ask():
     conversation = assistant().conversation(answer.conversation_id)
     if conversation is None or not conversation.turns:  # the log dropped it: show this answer alone
         conversation = ConversationRecord(answer.conversation_id, (TurnRecord(message, answer.action),))
-    view = answer.as_json()
-    view["handover"] = handover_fields(view, conversation, services().model, _levels(answer))
-    answers().remember(conversation.id, len(conversation.turns) - 1, conversation.turns[-1].question, view)
-    return _page(conversation)
+    view = known_incident.apply(answer.as_json(), message, ignore=request.form.get("ignore_incident") == "1")
+    return _page(conversation, latest=view)
 
 
 @bp.post("/assist/feedback")
@@ -170,13 +161,15 @@ def _no_store(resp: Response) -> Response:
 
 ASSIST_REQUEST = {"type": "object", "required": ["message"], "properties": {
     "message": {"type": "string", "minLength": 1, "maxLength": MAX_MESSAGE, "pattern": "\\S"},
-    "conversation_id": {"type": ["string", "null"], "maxLength": MAX_CONVERSATION_ID}}}
+    "conversation_id": {"type": ["string", "null"], "maxLength": MAX_CONVERSATION_ID},
+    "ignore_incident": {"type": "boolean", "description": "I am affected differently: route as usual even while "
+                                                          "a matching major incident is open"}}}
 CHOICE = {"type": "object", "required": ["label", "message"],
           "properties": {"label": {"type": "string"}, "message": {"type": "string"}}}
 ASSIST_RESPONSE = {"type": "object", "required": [
     "conversation_id", "action", "reply", "scenario", "articles", "case_draft", "confidence", "why"], "properties": {
     "conversation_id": {"type": "string"},
-    "action": {"enum": [a.value for a in Action]},
+    "action": {"enum": [*(a.value for a in Action), known_incident.ACTION]},
     "reply": {"type": "string"},
     "scenario": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["id", "category", "description"],
                                                "properties": {"id": {"type": "string"},
@@ -193,7 +186,8 @@ ASSIST_RESPONSE = {"type": "object", "required": [
         "category": {"type": "string"}, "subcategory": {"type": ["string", "null"]}, "type": {"type": "string"},
         "report_to": {"type": "string"}, "priority": {"enum": ["P1", "P2", "P3", "P4"]},
         "channel": {"type": ["string", "null"]}, "steps": {"type": "array", "items": {"type": "string"}},
-        "reason": {"type": "string"}, "subject": {"type": "string"}, "description": {"type": "string"}}}]},
+        "reason": {"type": "string"}, "subject": {"type": "string"}, "description": {"type": "string"},
+        "impact": {"enum": ["High", "Medium", "Low"]}, "urgency": {"enum": ["High", "Medium", "Low"]}}}]},
     "confidence": {"type": "number", "minimum": 0, "maximum": 1},
     "why": {"type": "string"},
     "lead": {"type": "string", "description": "One plain sentence saying what this is."},
@@ -211,7 +205,8 @@ ASSIST_RESPONSE = {"type": "object", "required": [
             "tried_self_help": {"type": "boolean"},
             "affected": {"enum": [None, "self", "several", "everyone"]},
             "started_at": {"type": ["string", "null"]},
-            "urgency_words": {"type": "array", "items": {"type": "string"}}}}}}]}}}
+            "urgency_words": {"type": "array", "items": {"type": "string"}}}}}}]},
+    "incident": known_incident.INCIDENT_SCHEMA}}
 
 register_paths({"/api/assist": {"post": {
     "summary": "Ask the deflection assistant: an answer from the knowledge base, a pre-categorised case, "

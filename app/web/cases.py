@@ -22,8 +22,10 @@ from flask import (
 )
 from werkzeug.exceptions import TooManyRequests
 
+from app.accounts.store import Account
 from app.cases import CaseClosed, CaseNotFound
-from app.cases.forms import FIELD_BY_NAME, FIELDS, trim, validate_case_form
+from app.cases.forms import CHECKBOXES, FIELD_BY_NAME, FIELDS, trim, validate_case_form
+from app.cases.portal import ReopenWindowClosed, can_reopen, reopen_deadline
 from app.cases.records import Case
 from app.cases.routing import SERVICE_USERS, derive_routing
 from app.cases.sla import describe_due, target_for
@@ -31,6 +33,7 @@ from app.cases.store import MAX_COMMENT
 from app.search.matching import ListMatcher
 from app.search.synonyms import Synonyms
 from app.servicemodel import LEVELS, ServiceModel
+from app.web.account_auth import current_account, keep_draft, sign_in_first, take_draft
 from app.web.deps import services
 from app.web.ratelimit import rate_limit
 
@@ -86,14 +89,6 @@ def case_view(case: Case) -> dict[str, Any]:
         "due_text": describe_due(case.sla_due_at),
         "sla_state": case.sla_state(now).value,
     }
-
-
-def tracking_url(reference: str, token: str) -> str:
-    """The absolute link from KB_BASE_URL (as in the emails), never from the request's Host header."""
-    notifier = services().cases.notifier
-    if notifier is None:
-        return url_for("cases.track", reference=reference, token=token)
-    return notifier.tracking_url(reference, token)
 
 
 def private(resp: Response) -> Response:
@@ -180,16 +175,32 @@ def new():
     )
 
 
-def _prefill(args: Any) -> dict[str, Any]:
-    """The form's starting values from the door chosen or the assistant's hand-over (trimmed, checked)."""
+def profile_values(account: Account) -> dict[str, Any]:
+    """The case form's "Requested by" and organisation fields, from the raiser's account."""
+    values: dict[str, Any] = {"name": account.name, "email": account.email}
+    org = account.organisation
+    if org is not None:
+        values.update(organisation=org.name, party_id=org.party_id,
+                      market_participant_id=org.market_participant_ids[0] if org.market_participant_ids else "",
+                      no_market_participant_id="" if org.market_participant_ids else "on",
+                      cra_market_role=org.roles[0] if org.roles else "")
+    else:
+        values.update(no_party_id="on", unregistered_organisation=account.unregistered_organisation or "",
+                      no_organisation_name="" if account.unregistered_organisation else "on",
+                      no_market_participant_id="on")
+    return values
+
+
+def _prefill(data: Any) -> dict[str, Any]:
+    """What a door or the assistant handed over (query string, form or kept draft), cleaned for the form."""
     values: dict[str, Any] = {
-        name: (args.get(name) or "").strip()[: FIELD_BY_NAME[name].max_length]
+        name: (data.get(name) or "").strip()[: FIELD_BY_NAME[name].max_length]
         if name in FIELD_BY_NAME
-        else (args.get(name) or "").strip()[:40]
+        else (data.get(name) or "").strip()[:40]
         for name in PREFILL
     }
     values["scenario_id"] = (
-        (args.get("scenario") or args.get("sr") or args.get("scenario_id") or "").strip().upper()[:20]
+        (data.get("scenario") or data.get("sr") or data.get("scenario_id") or "").strip().upper()[:20]
     )
     model = services().model
     sr = model.service_requests.get(values["scenario_id"])
@@ -204,31 +215,53 @@ def _prefill(args: Any) -> dict[str, Any]:
     return values
 
 
+def _handed_over(data: Any, account: Account) -> dict[str, Any]:
+    """The form as the raiser first sees it: their profile, then anything typed or handed over on top."""
+    typed = {k: str(v) for k, v in data.items()
+             if (k in FIELD_BY_NAME or k in CHECKBOXES) and k not in PREFILL and str(v).strip()}
+    handed = {k: v for k, v in _prefill(data).items() if v}
+    return {**profile_values(account), **typed, **handed, "email": account.email}
+
+
 @bp.get("/cases/form")
 def form():
-    """The case form, pre-filled from the door chosen (or a link's query arguments)."""
-    return render_template("cases/form.html", **_form_context(_prefill(request.args), {}))
+    """The case form, pre-filled from the profile and the door chosen or the assistant's draft. Raising a case
+    needs an account (section 4.2): without one, what was handed over is kept while the visitor signs in."""
+    account = current_account()
+    if account is None:
+        if request.args:
+            keep_draft(request.args.to_dict())
+        return sign_in_first(url_for("cases.form"), "Sign in, or register, to raise a case. "
+                                                     "What you have written so far is kept.")
+    data = request.args.to_dict() or take_draft()
+    return render_template("cases/form.html", **_form_context(_handed_over(data, account), {}))
 
 
 @bp.post("/cases/form")
 def submit():
+    account = current_account()
+    if account is None:  # a hand-over (or a form left open until the session ended): keep it through sign-in
+        keep_draft(request.form.to_dict())
+        return sign_in_first(url_for("cases.form"), "Sign in, or register, to raise a case. "
+                                                     "What you have written so far is kept.")
     form_data = request.form
-    if form_data.get("action") == "prefill":
-        # The assistant's hand-over: the form filled in from its draft, not submitted; posted, so what the user
-        # typed never goes into a URL.
-        return render_template("cases/form.html", **_form_context(_prefill(form_data), {}))
-    clean, errors = validate_case_form(form_data, services().model)
-    typed = {key: form_data.get(key, "") for key in form_data if key != "csrf_token"}
+    action = form_data.get("action")
+    if action not in ("submit", "preview"):  # a hand-over posted from the assistant
+        return render_template("cases/form.html", **_form_context(_handed_over(form_data, account), {}))
+    data = {**form_data.to_dict(), "email": account.email}  # mail goes to the verified address only
+    clean, errors = validate_case_form(data, services().model)
+    typed = {key: value for key, value in data.items() if key != "csrf_token"}
     if clean.get("party_id") and not typed.get("party_id"):
         typed["party_id"] = clean["party_id"]  # filled from "Organisation name/Party ID": show it
-    if form_data.get("action") == "preview":
+    if action == "preview":
         # "Check priority" without JavaScript: show routing for what is chosen so far, no errors yet.
         preview = {**typed, "impact": clean.get("impact") or "", "urgency": clean.get("urgency") or ""}
         return render_template("cases/form.html", **_form_context(preview, {}), previewed=True)
     if errors:
         return render_template("cases/form.html", **_form_context(typed, errors)), 400
     enforce("case-create", "Too many cases from your network in the last hour. Please try again later.")
-    case, token = services().cases.raise_case(clean)
+    case, token = services().cases.raise_case({**clean, "account_id": account.id,
+                                               "organisation_id": account.organisation_id})
     session["case_created"] = {"reference": case.reference, "token": token}
     return redirect(url_for("cases.confirmation"), code=303)
 
@@ -243,58 +276,94 @@ def confirmation():
     except CaseNotFound:
         session.pop("case_created", None)
         return redirect(url_for("cases.new"))
-    link = url_for("cases.track", reference=case.reference, token=created["token"])
+    link = url_for("cases.track", reference=case.reference, token=None if case.account_id else created["token"])
     return private(make_response(render_template("cases/confirmation.html", case=case, link=link, **case_view(case))))
+
+
+NOT_FOUND = "We could not find that case. Check the link in your email, or find it under My cases."
+
+
+def _raisers_case(reference: str, token: str) -> tuple[Case, Account | None]:
+    """The case by its old tracking token, or as the signed-in account (or its organisation) may see it.
+    404 alike for a case that does not exist and one that is someone else's."""
+    account = None
+    try:
+        if token:
+            return raisers_case(reference, token), None  # wrong tokens count against the client
+        account = current_account()
+        if account is None:
+            raise CaseNotFound(reference)
+        return services().case_store.get_case_for_account(reference, *account.scope), account
+    except CaseNotFound:
+        abort(404, description=NOT_FOUND)
+
+
+def _render_track(case: Case, token: str, account: Account | None, *, errors: dict[str, str] | None = None,
+                  comment: str = "", reason: str = "", status: int = 200) -> Response:
+    s = services()
+    links = [s.content.get_article(link.slug) for link in s.console.links_for_case(case.id)]
+    now = s.case_store.now()
+    html = render_template(
+        "cases/track.html", case=case, token=token, errors=errors or {}, comment=comment, reason=reason,
+        articles=[a for a in links if a is not None and a.is_public], account=account,
+        can_reopen=account is not None and can_reopen(case, now),
+        reopen_until=reopen_deadline(case.resolved_at) if case.resolved_at else None, **case_view(case))
+    return private(make_response(html, status))
 
 
 @bp.get("/cases/<reference>")
 def track(reference: str):
     token = request.args.get("token", "")
-    try:
-        case = raisers_case(reference, token)
-    except CaseNotFound:
-        abort(404, description="We could not find that case. Check the link in your confirmation email.")
-    return private(
-        make_response(
-            render_template("cases/track.html", case=case, token=token, errors={}, comment="", **case_view(case))
-        )
-    )
+    if not token and current_account() is None:
+        return sign_in_first(message="Sign in to see your case.")
+    case, account = _raisers_case(reference, token)
+    return _render_track(case, token, account)
 
 
 @bp.post("/cases/<reference>/comments")
 def comment(reference: str):
     token = request.form.get("token", "")
     body = trim(request.form.get("body") or "")
-    try:
-        case = raisers_case(reference, token)
-    except CaseNotFound:
-        abort(404, description="We could not find that case. Check the link in your confirmation email.")
+    case, account = _raisers_case(reference, token)
     error = ""
     if not body:
         error = "Enter your comment"
     elif len(body) > MAX_COMMENT:
         error = f"Your comment must be {MAX_COMMENT:,} characters or fewer"
     if error:
-        html = render_template(
-            "cases/track.html", case=case, token=token, errors={"body": error}, comment=body, **case_view(case)
-        )
-        return private(make_response(html, 400))
+        return _render_track(case, token, account, errors={"body": error}, comment=body, status=400)
     enforce("case-comment",
             "Too many comments from your network in the last hour. Please try again later.")
     try:
-        services().cases.comment_as_raiser(reference, token, body)
+        services().cases.comment_as_raiser(reference, token, body, account.scope if account else None)
     except CaseClosed:
-        html = render_template(
-            "cases/track.html",
-            case=case,
-            token=token,
-            comment=body,
-            **case_view(case),
-            errors={"body": "This case is closed. Please raise a new case."},
-        )
-        return private(make_response(html, 409))
+        return _render_track(case, token, account, comment=body, status=409,
+                             errors={"body": "This case is closed. Please raise a new case."})
     flash("Your comment has been added.", "success")
-    return redirect(url_for("cases.track", reference=case.reference, token=token, _anchor="history"), code=303)
+    return redirect(url_for("cases.track", reference=case.reference, token=token or None, _anchor="history"),
+                    code=303)
+
+
+@bp.post("/cases/<reference>/reopen")
+def reopen(reference: str):
+    """The raiser reopens a resolved case within 10 business days of its resolution, saying why."""
+    account = current_account()
+    if account is None:
+        return sign_in_first(url_for("cases.track", reference=reference))
+    case, _ = _raisers_case(reference, "")
+    reason = (request.form.get("reason") or "").strip()
+    if not reason or len(reason) > MAX_COMMENT:
+        message = "Say why the case needs reopening" if not reason else \
+            f"Your reason must be {MAX_COMMENT:,} characters or fewer"
+        return _render_track(case, "", account, errors={"reason": message}, reason=reason, status=400)
+    try:
+        services().cases.reopen(case.reference, reason, account.scope, account.email)
+    except ReopenWindowClosed:
+        return _render_track(case, "", account, reason=reason, status=409, errors={
+            "reason": "This case can no longer be reopened (only within 10 business days of its resolution). "
+                      "Please raise a new case."})
+    flash("Your case has been reopened: the service desk will pick it up again.", "success")
+    return redirect(url_for("cases.track", reference=case.reference, _anchor="history"), code=303)
 
 
 @bp.route("/cases/link", methods=["GET", "POST"])
@@ -330,9 +399,11 @@ def london_time(moment: Any) -> str:
 
 @bp.cli.command("retry-mail")
 def retry_mail_command() -> None:
-    """Send the notifications SMTP refused earlier (outbox/pending); run from cron while mail is down."""
+    """Send now every email still waiting (SMTP down earlier): the case emails in the outbox table, and one-time
+    codes kept in outbox/pending. The server's worker retries by itself; this is for when you know SMTP is back."""
+    sent = services().outbox.deliver(limit=100_000, retry_all=True)
     delivered, waiting = services().mailer.retry_pending()
-    click.echo(f"{delivered} delivered, {waiting} still pending")
+    click.echo(f"{sent + delivered} delivered, {services().outbox.pending() + waiting} still pending")
 
 
 @bp.cli.command("backup")

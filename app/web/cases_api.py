@@ -1,4 +1,5 @@
-"""JSON API for cases: POST /api/cases (public, rate-limited) and GET /api/cases/<reference>?token=."""
+"""JSON API for cases: POST /api/cases, GET /api/cases and GET /api/cases/<reference> with a personal access token
+(`Authorization: Bearer ...`); GET /api/cases/<reference>?token= keeps working for cases raised before accounts."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ import unicodedata
 from typing import Any
 
 import jsonschema_rs
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, request, url_for
 
 from app.cases import CaseNotFound
 from app.cases.forms import FIELD_BY_NAME, FIELDS, validate_case_form
 from app.cases.records import Case
 from app.cases.routing import known_categories, subcategories
 from app.servicemodel import LEVELS, load_service_model
-from app.web.cases import allowed, case_view, private, raisers_case, retry_after, tracking_url
+from app.web.account_auth import bearer_account
+from app.web.cases import allowed, case_view, private, raisers_case, retry_after
 from app.web.deps import services
 from app.web.jsonbody import json_object
 from app.web.openapi import register_paths
@@ -21,8 +23,37 @@ from app.web.openapi import register_paths
 bp = Blueprint("cases_api", __name__, url_prefix="/api/cases")
 
 
+UNAUTHORISED = "Send a personal access token as 'Authorization: Bearer <token>' (create one at /account/tokens)."
+
+
 def _error(message: str, status: int, fields: dict[str, str] | None = None):
     return jsonify({"error": message, "fields": fields or {}}), status
+
+
+def _unauthorised():
+    resp, status = _error(UNAUTHORISED, 401)
+    resp.headers["WWW-Authenticate"] = 'Bearer realm="MHHS Service Desk"'
+    return resp, status
+
+
+def case_url(reference: str) -> str:
+    """The case page, from KB_BASE_URL (as in the emails), never from the request's Host header."""
+    notifier = services().cases.notifier
+    return notifier.case_url(reference) if notifier else url_for("cases.track", reference=reference)
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    view = case_view(case)
+    return {
+        "reference": case.reference,
+        "url": case_url(case.reference),
+        "status": case.status.value,
+        "subject": case.subject,
+        "priority": case.priority,
+        "sla_due": case.sla_due_at.isoformat(),
+        "sla_state": view["sla_state"],
+        "updated_at": case.updated_at.isoformat(),
+    }
 
 
 def case_json(case: Case) -> dict[str, Any]:
@@ -57,24 +88,30 @@ def case_json(case: Case) -> dict[str, Any]:
 
 @bp.post("")
 def create():
-    """Raise a case from the form's fields as JSON. Public: protected by JSON-only input and a rate limit."""
+    """Raise a case from the form's fields as JSON, as the token's account (whose email receives the updates)."""
+    account = bearer_account()
+    if account is None:
+        return _unauthorised()
     if not request.is_json:
         return _error("Send the case as JSON (Content-Type: application/json).", 415)
     data = json_object()
+    data = {k: v for k, v in data.items() if v != "" or k in REQUIRED}  # an empty optional field is not given
     errors = schema_errors(data)
     if errors:
         return _error("Some fields need attention.", 400, errors)
-    clean, errors = validate_case_form(data, services().model)  # the rules the schema cannot state alone
+    # The rules the schema cannot state alone; mail goes to the token's account, whose address was verified.
+    clean, errors = validate_case_form({**data, "email": account.email}, services().model)
     if errors:
         return _error("Some fields need attention.", 400, errors)
     if not allowed("case-create"):
         resp, status = _error("Too many cases from your network in the last hour. Please try again later.", 429)
         resp.headers["Retry-After"] = str(retry_after("case-create"))
         return resp, status
-    case, token = services().cases.raise_case(clean)
+    case, _ = services().cases.raise_case({**clean, "account_id": account.id,
+                                           "organisation_id": account.organisation_id})
     body = {
         "reference": case.reference,
-        "tracking_url": tracking_url(case.reference, token),
+        "tracking_url": case_url(case.reference),
         "status": case.status.value,
         "priority": case.priority,
         "sla_due": case.sla_due_at.isoformat(),
@@ -88,11 +125,29 @@ def create():
     return private(resp)
 
 
+@bp.get("")
+def list_cases():
+    """The token owner's cases (and their organisation's, when they may see them), latest update first."""
+    account = bearer_account()
+    if account is None:
+        return _unauthorised()
+    found = services().case_store.list_for_account(*account.scope)
+    return private(jsonify({"total": len(found), "cases": [case_summary(c) for c in found]}))
+
+
 @bp.get("/<reference>")
 def read(reference: str):
-    """The case for its raiser; 404 for a wrong token exactly as for a missing case."""
+    """The case for its raiser's token (or their organisation's); 404 for someone else's case exactly as for a
+    missing one. ?token= still opens a case raised before accounts."""
+    token = request.args.get("token", "")
+    account = None if token else bearer_account()
+    if not token and account is None:
+        return _unauthorised()
     try:
-        case = raisers_case(reference, request.args.get("token", ""))
+        if account is not None:
+            case = services().case_store.get_case_for_account(reference, *account.scope)
+        else:
+            case = raisers_case(reference, token)  # wrong tokens count against the client
     except CaseNotFound:
         return _error("No such case.", 404)
     return private(jsonify(case_json(case)))
@@ -128,6 +183,9 @@ ERROR = {
 }
 
 
+REQUIRED = ("name", "cra_market_role", "category", "subject", "description")
+
+
 def _case_input() -> dict[str, Any]:
     """The case form as JSON Schema, as strict as the server: schema-valid input is accepted."""
     model = load_service_model()
@@ -147,10 +205,11 @@ def _case_input() -> dict[str, Any]:
     ]  # fmt: skip
     return {
         "type": "object",
-        "required": ["name", "email", "cra_market_role", "category", "subject", "description"],
+        "required": list(REQUIRED),
         "properties": {
             "name": text("name", _VISIBLE),
-            "email": text("email", _EMAIL),
+            "email": {**text("email", f"^$|{_EMAIL}"),
+                      "description": "Ignored: mail goes to the token's account, whose address was verified"},
             "organisation": text("organisation"),
             "party_id": text("party_id", _IDENT),
             "no_party_id": {"type": "boolean"},
@@ -163,7 +222,7 @@ def _case_input() -> dict[str, Any]:
             "subcategory": text("subcategory"),
             "subject": text("subject", _VISIBLE),
             "description": text("description", _VISIBLE),
-            "url": text("url", _URL),
+            "url": text("url", f"^$|{_URL}"),
             "impact": {**levels, "description": "Section 6.3 impact; Medium when not given"},
             "urgency": {**levels, "description": "Section 6.3 urgency; Medium when not given"},
             "scenario_id": {"enum": ["", *model.scenarios, *model.service_requests],
@@ -282,35 +341,57 @@ def _resp(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+CASE_SUMMARY = {
+    "type": "object",
+    "required": ["reference", "url", "status", "subject", "priority", "sla_due", "sla_state", "updated_at"],
+    "properties": {"reference": _STR, "url": _STR, "status": _STR, "subject": _STR, "priority": _STR,
+                   "sla_due": _STR, "sla_state": _STR, "updated_at": _STR},
+}
+BEARER = [{"bearer": []}]
+_UNAUTHORISED = {"401": _resp(ERROR, "No personal access token, or a revoked one")}
+_REFERENCE = {"name": "reference", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 20}}
+
 register_paths(
     {
         "/api/cases": {
             "post": {
-                "summary": "Raise a case (the case form as JSON); routing and priority are derived on the server",
+                "summary": "Raise a case (the case form as JSON) as the token's account; routing and priority are "
+                           "derived on the server. An empty optional field counts as not given.",
+                "security": BEARER,
                 "requestBody": {"required": True, "content": {"application/json": {"schema": CASE_INPUT}}},
                 "responses": {
-                    "201": _resp(CASE_CREATED, "Case created; the tracking URL carries its private token"),
+                    "201": _resp(CASE_CREATED, "Case created; tracking_url is its case page"),
                     "400": _resp(ERROR, "Invalid input, with a message per field"),
+                    **_UNAUTHORISED,
                     "415": _resp(ERROR, "Body is not JSON"),
                     "429": _resp(ERROR, "Too many cases from this client"),
                 },
-            }
+            },
+            "get": {
+                "summary": "The token owner's cases (and their organisation's, for organisation viewers)",
+                "security": BEARER,
+                "responses": {
+                    "200": _resp({"type": "object", "required": ["total", "cases"], "properties": {
+                        "total": {"type": "integer"}, "cases": {"type": "array", "items": CASE_SUMMARY}}},
+                        "The cases, latest update first"),
+                    **_UNAUTHORISED,
+                },
+            },
         },
         "/api/cases/{reference}": {
             "get": {
-                "summary": "A case as its raiser sees it",
+                "summary": "A case as its raiser sees it: with a personal access token, or the tracking token of a "
+                           "case raised before accounts",
+                "security": [*BEARER, {}],
                 "parameters": [
-                    {
-                        "name": "reference",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string", "maxLength": 20},
-                    },
-                    {"name": "token", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 100}},
+                    _REFERENCE,
+                    {"name": "token", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 100},
+                     "description": "Tracking token of a case raised before accounts"},
                 ],
                 "responses": {
                     "200": _resp(CASE, "The case"),
-                    "404": _resp(ERROR, "No such case, or a wrong token"),
+                    **_UNAUTHORISED,
+                    "404": _resp(ERROR, "No such case, or not one this token (or tracking token) may see"),
                     "429": _resp(ERROR, "Too many wrong references or tokens from this client"),
                 },
             }

@@ -36,7 +36,7 @@ OPEN = (CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.AWAITING_INFORMATION)
 SEARCH_LIMIT = 8
 
 
-def london(moment: datetime | None, fmt: str = "%a %-d %b %Y %H:%M") -> str:
+def london(moment: datetime | None, fmt: str = "%a %-d %b %Y, %H:%M") -> str:  # as the raiser's pages write it
     return moment.astimezone(LONDON).strftime(fmt) if moment else ""
 
 
@@ -323,4 +323,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.after_request(_count_article_view)
     app.jinja_env.filters["london"] = london
+    app.jinja_env.filters["due"] = describe_due  # SLA due times in the words the raiser sees
     app.jinja_env.globals["cases_resolved_by"] = cases_resolved_by

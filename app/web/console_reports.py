@@ -12,7 +12,7 @@ from markupsafe import Markup
 from app.cases.store import CaseQuery
 from app.console import reports as r
 from app.console.accounts import ALL_ROLES, KNOWLEDGE_ROLES
-from app.console.charts import Series, bar_chart
+from app.console.charts import Series, bar_chart, horizontal_bar_chart
 from app.console.export import to_csv
 from app.console.gaps import GapGroup, article_stub, collect_gap_items, gaps_table, group_gaps
 from app.console.searchlog import SearchGaps
@@ -84,7 +84,7 @@ def deflection():
     labels = [w.week.strftime("%-d %b") for w in weeks]
     chart = bar_chart("Assistant conversations per week by outcome", labels, [
         Series("Self-help confirmed", tuple(w.confirmed for w in weeks), "#009E73"),
-        Series("Potential (no case in 7 days)", tuple(w.potential for w in weeks), "#56B4E9"),
+        Series("Potential (no case within 7 days)", tuple(w.potential for w in weeks), "#56B4E9"),
         Series("Escalated to a case", tuple(w.escalated for w in weeks), "#D55E00"),
         Series("Abandoned", tuple(w.abandoned for w in weeks), "#CC79A7"),
         Series("Out of scope", tuple(w.out_of_scope for w in weeks), "#6b7280"),
@@ -217,7 +217,9 @@ def articles():
     stats = _article_stats(since)
     overdue = r.overdue_reviews(services().content.all_articles(), _today())
     top = stats[:15]
-    chart = bar_chart("Most viewed articles", [s.slug[:18] for s in top],
+    content = services().content
+    titles = [a.title if (a := content.get_article(s.slug)) else s.slug for s in top]
+    chart = horizontal_bar_chart("Most viewed articles", titles,
                       [Series("Views", tuple(s.views for s in top), "#0072B2"),
                        Series("Linked cases", tuple(s.linked_cases for s in top), "#009E73")])
     return render_template("console/reports/articles.html", period=period, stats=stats, overdue=overdue,

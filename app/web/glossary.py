@@ -5,7 +5,7 @@ from flask import Blueprint, abort, render_template, request
 
 from app.content.repository import LETTERS, PER_PAGE_CHOICES
 from app.web.deps import services
-from app.web.params import glossary_params
+from app.web.params import glossary_params, glossary_query
 
 bp = Blueprint("glossary", __name__)
 
@@ -13,10 +13,11 @@ bp = Blueprint("glossary", __name__)
 @bp.get("/glossary/")
 def index():
     letter, page, per_page = glossary_params(request.args)
+    q = glossary_query(request.args)
     s = services()
-    result = s.content.glossary_page(letter, page, per_page)
+    result = s.content.glossary_page(letter, page, per_page, q)
     return render_template("glossary/index.html", result=result, letter=letter, letters=LETTERS,
-                           in_use=s.content.letters_in_use(), choices=PER_PAGE_CHOICES)
+                           in_use=s.content.letters_in_use(), choices=PER_PAGE_CHOICES, q=q)
 
 
 @bp.get("/glossary/<slug>")

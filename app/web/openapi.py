@@ -48,14 +48,21 @@ PATHS: dict[str, dict[str, Any]] = {
         "parameters": [
             _q("q", {"type": "string", "minLength": 1, "maxLength": 500}, True, "What to search for"),
             _q("mode", {"enum": ["hybrid", "keyword", "semantic", ""]}, desc="Default (or empty): hybrid"),
-            _q("limit", {"type": "integer", "minimum": 1, "maximum": 50}),
+            _q("limit", {"type": "integer", "minimum": 1, "maximum": 50},
+               desc="Results per page when per_page is not given"),
+            _q("page", {"type": "integer", "minimum": 1, "maximum": 1000}, desc="Default 1"),
+            _q("per_page", {"enum": ["10", "20", "50"]}, desc="Default 10 (or limit)"),
             _q("category", {"type": "string"}, desc="Category slug"),
         ],
         "responses": {
-            "200": _json({"type": "object", "required": ["query", "mode", "results", "suggestion", "took_ms"],
+            "200": _json({"type": "object", "required": ["query", "mode", "results", "suggestion", "total", "page",
+                                                         "per_page", "took_ms"],
                           "properties": {"query": {"type": "string"}, "mode": {"type": "string"},
                                          "results": {"type": "array", "items": SEARCH_HIT},
-                                         "suggestion": {"type": ["string", "null"]}, "took_ms": {"type": "number"},
+                                         "suggestion": {"type": ["string", "null"]},
+                                         "total": {"type": "integer", "description": "Results ranked (at most 100)"},
+                                         "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                                         "took_ms": {"type": "number"},
                                          "degraded": {"type": "boolean"}, "notice": {"type": ["string", "null"]}}}),
             "400": _json(ERROR, "Bad query"),
         }}},
@@ -77,8 +84,19 @@ PATHS: dict[str, dict[str, Any]] = {
             _q("letter", {"enum": [*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0-9", "All"]}),
             _q("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
             _q("per_page", {"enum": ["10", "20", "50", "all"]}),
+            _q("q", {"type": "string", "maxLength": 100}, desc="Only terms whose name, acronym or an alias holds this"),
         ],
         "responses": {"200": _json(GLOSSARY_PAGE), "400": _json(ERROR, "Bad parameter")}}},
+    "/api/suggest": {"get": {
+        "summary": "Article titles and glossary terms for what is being typed (by prefix or typo)",
+        "parameters": [_q("q", {"type": "string", "maxLength": 500}, desc="What has been typed so far")],
+        "responses": {
+            "200": _json({"type": "object", "required": ["suggestions"], "properties": {"suggestions": {
+                "type": "array", "items": {"type": "object", "required": ["kind", "title", "url"], "properties": {
+                    "kind": {"enum": ["article", "glossary"]}, "title": {"type": "string"},
+                    "url": {"type": "string"}}}}}}),
+            "400": _json(ERROR, "Bad query"),
+        }}},
 }
 
 
@@ -91,4 +109,7 @@ def openapi_document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "MHHS Knowledge Base and Assistant API", "version": "1.0.0"},
         "paths": PATHS,
+        "components": {"securitySchemes": {"bearer": {
+            "type": "http", "scheme": "bearer",
+            "description": "A personal access token from /account/tokens (or `flask --app app account token EMAIL`)"}}},
     }

@@ -4,7 +4,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.cases.forms import trim
@@ -30,12 +40,18 @@ VOTES_MAX_AGE = 365 * 24 * 3600
 TOC_MIN_HEADINGS = 3
 
 
+def popular_articles(published: list[Article], count: int = 8) -> list[Article]:
+    """The articles the home page leads with (and a search with no match offers): getting help first, then
+    those covering the most scenarios."""
+    return sorted(published, key=lambda a: (a.category != "getting-help", -len(a.scenarios), a.title))[:count]
+
+
 @bp.get("/")
 def home():
     s = services()
     published = s.content.published()
     counts = {c: len(s.content.in_category(c)) for c in s.content.categories}
-    useful = sorted(published, key=lambda a: (a.category != "getting-help", -len(a.scenarios), a.title))[:8]
+    useful = popular_articles(published)
     return render_template("pages/home.html", categories=s.content.categories.values(), counts=counts,
                            useful=useful, total=len(published))
 
@@ -70,17 +86,16 @@ def case_routes(article: Article, model: ServiceModel) -> list[CaseRoute]:
     scenarios (not a support issue) get none: the article is the answer."""
     out = []
     for sid in (*article.scenarios, *article.service_requests):
-        if sid in model.scenarios:
-            category, label, params = model.scenarios[sid].category, model.scenarios[sid].description, {"scenario": sid}
-        elif sid in model.service_requests:
-            category, label, params = model.service_requests[sid].category, model.service_requests[sid].name, {"sr": sid}
-        else:
+        scenario, request_ = model.scenarios.get(sid), model.service_requests.get(sid)
+        if scenario is None and request_ is None:
             continue
+        category = (scenario or request_).category
         routing = derive_routing({"scenario_id": sid, "category": category}, model)
         if routing is None or routing.source == "category":
             continue
-        out.append(CaseRoute(sid, label, routing, target_for(routing.priority).text,
-                             url_for("cases.form", **params, category=category)))
+        label = scenario.description if scenario else request_.name
+        link = url_for("cases.form", **({"scenario": sid} if scenario else {"sr": sid}), category=category)
+        out.append(CaseRoute(sid, label, routing, target_for(routing.priority).text, link))
     return out
 
 

@@ -43,15 +43,36 @@ def glossary_params(args: Mapping[str, str]) -> tuple[str | None, int, int | Non
     return letter, page, per_page
 
 
-def search_params(args: Mapping[str, str]) -> tuple[str, str, int, str | None]:
+def glossary_query(args: Mapping[str, str]) -> str:
+    """The glossary filter: text a term, acronym or alias must hold."""
     q = (args.get("q") or "").strip()
-    if not q:
+    if len(q) > 100:
+        raise FieldError("q", "The filter is too long: at most 100 characters.")
+    return q
+
+
+def query_param(args: Mapping[str, str], required: bool = True) -> str:
+    """What to search for (`q`): required unless suggesting, at most MAX_QUERY characters."""
+    q = (args.get("q") or "").strip()
+    if required and not q:
         raise FieldError("q", "Type something to search for.")
     if len(q) > MAX_QUERY:
         raise FieldError("q", f"The search is too long: at most {MAX_QUERY} characters.")
+    return q
+
+
+def search_params(args: Mapping[str, str]) -> tuple[str, str, str | None, int, int]:
+    """(q, mode, category, page, per_page). per_page is 10, 20 or 50; `limit` (1-50), the older API parameter,
+    stands for per_page when per_page is not given."""
+    q = query_param(args)
     mode = (args.get("mode") or "hybrid").strip().lower()
     if mode not in MODES:
         raise FieldError("mode", "'mode' must be keyword, semantic or hybrid")
-    limit = int_param(args, "limit", 10, 1, 50)
+    if args.get("per_page"):
+        per_page = int_param(args, "per_page", 10, 1, 50)
+        if per_page not in PER_PAGE_CHOICES:
+            raise FieldError("per_page", "'per_page' must be 10, 20 or 50")
+    else:
+        per_page = int_param(args, "limit", 10, 1, 50)
     category = (args.get("category") or "").strip() or None
-    return q, mode, limit, category
+    return q, mode, category, int_param(args, "page", 1, 1, 1000), per_page

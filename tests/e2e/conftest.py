@@ -55,7 +55,10 @@ def base_url(live_app):
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    url = f"http://127.0.0.1:{server.server_port}"
+    live_app.config["KB_BASE_URL"] = url  # links in emails lead back to this server, as `make run` arranges
+    live_app.extensions["kb"].cases.notifier.base_url = url
+    yield url
     server.shutdown()
 
 

@@ -1,8 +1,8 @@
 """The layer order, written once: every import in app/ (module level or inside a function) goes down it.
 
     app (create_app) -> web -> assistant -> search -> content
-                           \\-> console -> cases -> servicemodel
-    assistant -> cases; services (the composition root) builds every domain service
+                           \\-> console, accounts, incidents -> cases -> servicemodel
+    assistant -> cases; incidents -> search; services (the composition root) builds every domain service
 
 Domain packages never import the package root (`app`), its modules (`app.services`, `app.config`,
 `app.heap`, `app.background`) or `app.web`: settings reach them as arguments, process policy (heap,
@@ -21,17 +21,20 @@ APP = Path(__file__).resolve().parents[2] / "app"
 #: unit -> the units it may import. A unit is a package under app/ or one module of the package root.
 MAY_IMPORT: dict[str, set[str]] = {
     "app": {"config", "secret_key", "services", "web", "heap"},  # app/__init__.py: create_app only
-    "services": {"assistant", "search", "content", "cases", "console", "servicemodel", "background", "heap"},
+    "services": {"assistant", "search", "content", "cases", "console", "accounts", "incidents", "servicemodel",
+                 "background", "heap"},
     "config": set(),
     "secret_key": set(),
     "heap": set(),
     "background": set(),
-    "web": {"assistant", "search", "content", "cases", "console", "servicemodel", "config", "services",
-            "background", "heap"},
+    "web": {"assistant", "search", "content", "cases", "console", "accounts", "incidents", "servicemodel",
+            "config", "services", "background", "heap"},
     "assistant": {"search", "content", "cases", "servicemodel"},
     "search": {"content"},
     "content": set(),
     "console": {"cases", "content"},
+    "accounts": {"cases"},
+    "incidents": {"cases", "search", "servicemodel"},
     "cases": {"servicemodel"},
     "servicemodel": set(),
 }

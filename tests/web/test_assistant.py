@@ -158,16 +158,18 @@ def test_reopening_the_conversation_shows_the_thread(client):
     assert html.count('class="exchange"') == 2 and "Our webhook is not receiving DIP messages" in html
 
 
-def test_a_turn_this_server_does_not_remember_is_shown_from_its_record(client, app):
+def test_a_turn_answered_by_another_worker_shows_whole_from_its_record(client, app):
     token = csrf(client)
     _, cid = say(client, token, "My DIP message bounced back")
-    app.extensions["assist_answers"] = assistant_thread.AnswerMemory()  # as another worker would see it
-    html, _ = say(client, token, "Our webhook is not receiving DIP messages", cid)
-    first = html[html.index('data-turn="0"'):html.index('data-turn="1"')]
-    assert "My DIP message bounced back" in first and 'href="/articles/message-bounce-back"' in first
+    other_worker = app.test_client()  # same database, nothing of the first request in memory
+    with other_worker.session_transaction() as session, client.session_transaction() as mine:
+        session.update(mine)
+    html = other_worker.get(f"/assist?conversation_id={cid}").get_data(as_text=True)
+    first = html[html.index('data-turn="0"'):]
+    assert 'class="answer-steps"' in first  # the whole answer, steps and all, not a summary
 
 
-def test_raise_this_case_posts_the_current_topic_to_a_prefilled_form(client, app):
+def test_raise_this_case_posts_the_current_topic_to_a_prefilled_form(client, app, raiser):
     token = csrf(client)
     question = "How do we get credentials for the DIP API for our new adaptor?"
     _, cid = say(client, token, "What is the DIP?")
@@ -187,7 +189,16 @@ def test_raise_this_case_posts_the_current_topic_to_a_prefilled_form(client, app
         assert services().case_store.list_cases().total == 0
 
 
-def test_no_records_the_feedback_and_posts_on_to_the_case_form(client, app):
+def test_an_outage_hands_over_its_impact_and_urgency_so_the_form_keeps_the_priority(client, raiser):
+    html, _ = say(client, csrf(client), "The DIP is down for everyone, nothing is flowing for any participant")
+    shown = re.search(r"<dt>Priority</dt><dd>(P[1-4])", html).group(1)
+    fields = hidden(html, "handover")
+    assert fields["impact"] in ("High", "Medium", "Low") and fields["urgency"] in ("High", "Medium", "Low")
+    form = client.post("/cases/form", data=fields).get_data(as_text=True)
+    assert re.search(r"<dt>Priority</dt><dd>(P[1-4])", form).group(1) == shown
+
+
+def test_no_records_the_feedback_and_posts_on_to_the_case_form(client, app, raiser):
     token = csrf(client)
     html, cid = say(client, token, "What is the DIP?")
     fields = hidden(html, "feedback")
@@ -313,9 +324,10 @@ def record(*questions: str) -> ConversationRecord:
 def test_hand_over_describes_the_current_topic_only(app, topic, expected):
     conversation = record("how do we renew our certificate", "we need a new user", "the DIP is down for everyone")
     answer = {"conversation_id": "c1", "topic": topic, "scenario": {"id": "DIP-SEND-04"},
-              "case_draft": {"category": "DIP – Send Message", "subcategory": None}}
+              "case_draft": {"category": "DIP – Send Message", "subcategory": None, "impact": "High",
+                             "urgency": "Low"}}
     with app.app_context():
-        fields = assistant_thread.handover_fields(answer, conversation, services().model, ("High", "Low"))
+        fields = assistant_thread.handover_fields(answer, conversation, services().model)
     assert fields["subject"] == expected[0]
     assert fields["description"] == "\n\n".join(expected)
     assert (fields["scenario"], fields["impact"], fields["urgency"]) == ("DIP-SEND-04", "High", "Low")

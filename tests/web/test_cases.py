@@ -97,7 +97,7 @@ def test_the_catalogue_filter_offers_matching_issues_when_no_request_fits(client
     assert "/cases/form?scenario=DIP-CERT-" in issues
 
 
-def test_form_is_prefilled_and_shows_routing_before_submitting(client) -> None:
+def test_form_is_prefilled_and_shows_routing_before_submitting(client, raiser) -> None:
     html = client.get(
         "/cases/form?category=Choreography&subcategory=DTN+Service+Failure&impact=high&urgency=High&subject=DTN+down"
     ).get_data(as_text=True)
@@ -108,13 +108,13 @@ def test_form_is_prefilled_and_shows_routing_before_submitting(client) -> None:
     assert "<dd>Incident</dd>" in html and "P1: resolution target 6 hours" in html
 
 
-def test_service_request_door_prefills_the_request(client) -> None:
+def test_service_request_door_prefills_the_request(client, raiser) -> None:
     html = client.get("/cases/form?sr=SR-02").get_data(as_text=True)
     assert "Bulk Data Upload" in html and 'name="scenario_id" value="SR-02"' in html
     assert "P4: resolution target 20 business days" in html
 
 
-def test_assistant_handover_prefills_scenario_and_conversation(client, app, csrf) -> None:
+def test_assistant_handover_prefills_scenario_and_conversation(client, app, csrf, raiser) -> None:
     conv = kb(app).case_store.save_turn(None, Turn("no invite yet", "raise_case", "DIP-REG-01", (), 0.7))
     html = client.get(f"/cases/form?scenario=DIP-REG-01&category={DIP_REG}&conversation_id={conv.id}").get_data(
         as_text=True
@@ -126,26 +126,25 @@ def test_assistant_handover_prefills_scenario_and_conversation(client, app, csrf
 
 
 # -- submitting the form --------------------------------------------------------------------------
-def test_valid_form_confirms_and_emails_the_tracking_link(client, app, csrf) -> None:
+def test_valid_form_confirms_and_emails_a_link_to_the_case_page(client, app, csrf, raiser) -> None:
     r = submit(client, csrf)
     assert r.status_code == 303 and r.headers["Location"].endswith("/cases/confirmation")
     page = client.get("/cases/confirmation")
     html = page.get_data(as_text=True)
     assert "CS0000001" in html and "P3 (target: 5 business days)" in html
-    link = re.search(r'href="(/cases/CS0000001\?token=[^"]+)"', html)
-    assert link is not None
+    assert 'href="/cases/CS0000001"' in html and 'href="/account/cases"' in html
     assert page.headers["Cache-Control"] == "no-store"
     [mail] = outbox(app)
-    assert "CS0000001" in mail and "/cases/CS0000001?token=" in mail
+    assert "CS0000001" in mail and "/cases/CS0000001\n" in mail and "token=" not in mail
 
 
-def test_invalid_form_keeps_everything_typed_and_explains_each_field(client, app, csrf) -> None:
-    r = submit(client, csrf, email="ada@", description="Line one\nLine <two>", party_id="", no_party_id="on")
+def test_invalid_form_keeps_everything_typed_and_explains_each_field(client, app, csrf, raiser) -> None:
+    r = submit(client, csrf, subject="", description="Line one\nLine <two>", party_id="", no_party_id="on")
     assert r.status_code == 400
     html = r.get_data(as_text=True)
     assert "There is a problem" in html
-    assert 'href="#f-email"' in html and 'href="#f-unregistered_organisation"' in html
-    assert 'aria-describedby="f-email-hint f-email-error" aria-invalid="true"' in html
+    assert 'href="#f-subject"' in html and 'href="#f-unregistered_organisation"' in html
+    assert 'aria-describedby="f-subject-hint f-subject-error" aria-invalid="true"' in html
     assert "Line one\nLine &lt;two&gt;</textarea>" in html
     assert (
         'value="Ada Lovelace"' in html
@@ -160,7 +159,7 @@ def test_post_without_csrf_token_is_refused(client, app) -> None:
     assert kb(app).case_store.list_cases().total == 0
 
 
-def test_check_priority_button_previews_without_creating(client, app, csrf) -> None:
+def test_check_priority_button_previews_without_creating(client, app, csrf, raiser) -> None:
     r = client.post(
         "/cases/form",
         data={
@@ -177,14 +176,14 @@ def test_check_priority_button_previews_without_creating(client, app, csrf) -> N
     assert kb(app).case_store.list_cases().total == 0
 
 
-def test_client_sent_priority_is_ignored(client, app, csrf) -> None:
+def test_client_sent_priority_is_ignored(client, app, csrf, raiser) -> None:
     submit(client, csrf, priority="P1", type="Incident")
     case = kb(app).case_store.get_case_for_staff("CS0000001")
     assert (case.priority, case.type) == ("P3", "Service Request")
 
 
 # -- tracking ------------------------------------------------------------------------------------
-def test_tracking_page_shows_status_priority_sla_and_history(client) -> None:
+def test_tracking_page_shows_status_priority_sla_and_history(client, raiser) -> None:
     created = raise_via_api(client)
     r = client.get(path_of(created["tracking_url"]))
     html = r.get_data(as_text=True)
@@ -195,29 +194,30 @@ def test_tracking_page_shows_status_priority_sla_and_history(client) -> None:
     assert r.headers["Referrer-Policy"] == "no-referrer" and r.headers["Cache-Control"] == "no-store"
 
 
-def test_wrong_token_gets_the_same_404_as_a_missing_case(client) -> None:
+def test_wrong_token_gets_the_same_404_as_a_missing_case(client, raiser) -> None:
     created = raise_via_api(client)
     wrong = client.get("/cases/CS0000001?token=not-the-token")
-    missing = client.get("/cases/CS0000999?token=" + urlsplit(created["tracking_url"]).query[6:])
-    no_token = client.get("/cases/CS0000001")
-    assert wrong.status_code == missing.status_code == no_token.status_code == 404
+    missing = client.get("/cases/CS0000999?token=not-the-token")
+    assert wrong.status_code == missing.status_code == 404
     assert wrong.get_data() == missing.get_data()
+    assert client.get(path_of(created["tracking_url"])).status_code == 200  # the raiser's own session opens it
+    anonymous = client.application.test_client().get("/cases/CS0000001")
+    assert anonymous.status_code == 302 and "/account/login" in anonymous.headers["Location"]
 
 
-def test_raiser_comments_from_the_tracking_page(client, app, csrf) -> None:
-    created = raise_via_api(client)
-    token = urlsplit(created["tracking_url"]).query.removeprefix("token=")
-    r = client.post("/cases/CS0000001/comments", data={"csrf_token": csrf, "token": token, "body": "Any <b>news</b>?"})
+def test_raiser_comments_from_the_tracking_page(client, app, csrf, raiser) -> None:
+    raise_via_api(client)
+    r = client.post("/cases/CS0000001/comments", data={"csrf_token": csrf, "body": "Any <b>news</b>?"})
     assert r.status_code == 303
     html = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "Any &lt;b&gt;news&lt;/b&gt;?" in html and "Your comment has been added." in html
-    empty = client.post("/cases/CS0000001/comments", data={"csrf_token": csrf, "token": token, "body": "  "})
+    empty = client.post("/cases/CS0000001/comments", data={"csrf_token": csrf, "body": "  "})
     assert empty.status_code == 400 and "Enter your comment" in empty.get_data(as_text=True)
     forged = client.post("/cases/CS0000001/comments", data={"csrf_token": csrf, "token": "guess", "body": "hi"})
     assert forged.status_code == 404
 
 
-def test_desk_updates_reach_the_tracking_page_and_the_outbox(client, app) -> None:
+def test_desk_updates_reach_the_tracking_page_and_the_outbox(client, app, raiser) -> None:
     from app.cases import CaseStatus
 
     created = raise_via_api(client)
@@ -229,26 +229,26 @@ def test_desk_updates_reach_the_tracking_page_and_the_outbox(client, app) -> Non
 
 
 @pytest.mark.parametrize("payload", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'])
-def test_user_text_is_escaped_on_every_case_page(client, csrf, payload: str) -> None:
+def test_user_text_is_escaped_on_every_case_page(client, csrf, payload: str, raiser) -> None:
     created = raise_via_api(client, subject=payload, description=payload, name=payload)
     html = client.get(path_of(created["tracking_url"])).get_data(as_text=True)
     assert payload not in html
-    r = submit(client, csrf, subject=payload, email="bad")
+    r = submit(client, csrf, subject=payload, party_id="bad id!")
     assert payload not in r.get_data(as_text=True)
 
 
 # -- the JSON API --------------------------------------------------------------------------------
-def test_api_creates_a_case_with_the_documented_contract(client, app) -> None:
+def test_api_creates_a_case_with_the_documented_contract(client, app, raiser) -> None:
     r = client.post("/api/cases", json=form(category="Choreography", scenario_id="", impact="High", urgency="High"))
     assert r.status_code == 201
     body = r.get_json()
     assert set(body) >= {"reference", "tracking_url", "status", "priority", "sla_due"}
     assert (body["reference"], body["status"], body["priority"]) == ("CS0000001", "New", "P1")
-    assert body["tracking_url"].startswith(app.config["KB_BASE_URL"].rstrip("/") + "/cases/CS0000001?token=")
+    assert body["tracking_url"] == app.config["KB_BASE_URL"].rstrip("/") + "/cases/CS0000001"
     assert r.headers["Location"] == body["tracking_url"]
 
 
-def test_api_bad_input_names_each_field(client) -> None:
+def test_api_bad_input_names_each_field(client, raiser) -> None:
     r = client.post("/api/cases", json=form(email="nope", subject=""))
     assert r.status_code == 400
     body = r.get_json()
@@ -263,23 +263,28 @@ def test_api_bad_input_names_each_field(client) -> None:
      ({"json": {**form(), "is_admin": True}}, 400),
      ({"json": {**form(), "subject": ["a"]}}, 400)],
 )  # fmt: skip
-def test_api_rejects_malformed_bodies(client, kwargs: dict[str, Any], status: int) -> None:
+def test_api_rejects_malformed_bodies(client, kwargs: dict[str, Any], status: int, raiser) -> None:
     r = client.post("/api/cases", **kwargs)
     assert r.status_code == status
     assert "error" in r.get_json() and "fields" in r.get_json()
 
 
-def test_api_reads_a_case_only_with_its_token(client) -> None:
-    created = raise_via_api(client)
-    ok = client.get("/api" + path_of(created["tracking_url"]))
+def test_api_reads_a_case_only_with_its_raisers_token(client, app, raiser) -> None:
+    from conftest import gen_account, use_token
+
+    raise_via_api(client)
+    ok = client.get("/api/cases/CS0000001")
     assert ok.status_code == 200
     assert ok.get_json()["reference"] == "CS0000001" and ok.get_json()["sla_state"] == "In SLA"
     assert ok.get_json()["history"][0]["status"] == "New"
     bad = client.get("/api/cases/CS0000001?token=wrong")
     assert bad.status_code == 404 and bad.get_json()["error"]
+    other = app.test_client()
+    use_token(app, other, gen_account(app, "eve@example.com"))
+    assert other.get("/api/cases/CS0000001").status_code == 404
 
 
-def test_case_creation_is_rate_limited_per_client(client) -> None:
+def test_case_creation_is_rate_limited_per_client(client, raiser) -> None:
     for _ in range(10):
         assert client.post("/api/cases", json=form()).status_code == 201
     limited = client.post("/api/cases", json=form())
@@ -288,11 +293,11 @@ def test_case_creation_is_rate_limited_per_client(client) -> None:
     assert other.status_code == 201
 
 
-def test_comments_are_rate_limited_per_client(app, client, csrf, monkeypatch) -> None:
+def test_comments_are_rate_limited_per_client(app, client, csrf, monkeypatch, raiser) -> None:
     monkeypatch.setitem(app.extensions["kb_rate_limits"], "case-comment", (2, 3600))
-    token = urlsplit(raise_via_api(client)["tracking_url"]).query.removeprefix("token=")
+    raise_via_api(client)
     codes = [
-        client.post("/cases/CS0000001/comments", data={"csrf_token": csrf, "token": token, "body": "hi"}).status_code
+        client.post("/cases/CS0000001/comments", data={"csrf_token": csrf, "body": "hi"}).status_code
         for _ in range(3)
     ]
     assert codes == [303, 303, 429]
@@ -305,14 +310,14 @@ def test_openapi_documents_the_case_endpoints(client) -> None:
 
 
 # -- lost links ----------------------------------------------------------------------------------
-def test_lost_link_answers_the_same_and_mails_only_the_raiser(client, app, csrf) -> None:
+def test_lost_link_answers_the_same_and_mails_only_the_raiser(client, app, csrf, raiser) -> None:
     raise_via_api(client)
     wrong = client.post("/cases/link", data={"csrf_token": csrf, "reference": "CS0000001", "email": "eve@example.com"})
     right = client.post("/cases/link", data={"csrf_token": csrf, "reference": "cs0000001", "email": "ada@example.com"})
     assert wrong.status_code == right.status_code == 200
     assert wrong.get_data() == right.get_data()
     mails = outbox(app)
-    assert len(mails) == 2 and "new tracking link" in mails[1]
+    assert len(mails) == 2 and "Link to your case" in mails[1]  # raised with an account: its page, no token
 
 
 def test_retry_mail_command_reports_what_it_sent(app, runner) -> None:
@@ -320,13 +325,13 @@ def test_retry_mail_command_reports_what_it_sent(app, runner) -> None:
     assert result.exit_code == 0 and "0 delivered, 0 still pending" in result.output
 
 
-def test_party_id_and_market_participant_id_are_marked_required_with_their_tick_boxes(client) -> None:
+def test_party_id_and_market_participant_id_are_marked_required_with_their_tick_boxes(client, raiser) -> None:
     html = client.get("/cases/form?category=Choreography").get_data(as_text=True)
     for label in ("Party ID", "Market Participant ID"):
         assert f'{label} <span class="req">(required, or tick the box below)</span></label>' in html
 
 
-def test_a_party_id_typed_as_the_organisation_shows_in_party_id_when_the_form_comes_back(client) -> None:
+def test_a_party_id_typed_as_the_organisation_shows_in_party_id_when_the_form_comes_back(client, raiser) -> None:
     html = client.get("/cases/form?category=Choreography").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     r = client.post("/cases/form", data={"csrf_token": token, "category": "Choreography", "organisation": "BGAS",

@@ -463,6 +463,20 @@ def test_reports_render_charts_and_csv_for_a_knowledge_manager(app, client, mana
     assert "100.0%" in kcs  # the one resolved case has a linked article
 
 
+def test_deflection_tiles_use_the_tables_labels_and_add_up_to_its_totals(app, client, manager):
+    store = kb(app).case_store
+    store.set_feedback(store.save_turn(None, Turn("how do I renew", "self_help")).id, "yes")
+    store.save_turn(None, Turn("what is the weather", "out_of_scope"))
+    page = client.get("/console/reports/deflection").text
+    tiles = dict(re.findall(r"<div><dt>([^<]+)</dt><dd>([^<]+)</dd></div>", page))
+    rows = list(csv.reader(io.StringIO(client.get("/console/reports/deflection.csv").text)))
+    header, body = rows[0], rows[1:]
+    for column, label in enumerate(header[1:8], start=1):
+        wanted = "Conversations" if label == "Conversations" else label
+        assert int(tiles[wanted]) == sum(int(r[column]) for r in body), label
+    assert sum(int(tiles[label]) for label in header[2:8]) == int(tiles["Conversations"])
+
+
 @pytest.fixture
 def overdue_article(content_dir):
     """Make one published fixture article past its review date (before the app loads the content)."""

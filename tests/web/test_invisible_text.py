@@ -29,7 +29,7 @@ def test_format_characters_at_the_edges_are_stripped_and_inner_ones_kept():
     assert trim(f"{ZWSP}a{ZWSP}b{RLO}") == f"a{ZWSP}b"
 
 
-def test_the_api_refuses_an_invisible_subject(client):
+def test_the_api_refuses_an_invisible_subject(client, raiser):
     resp = client.post("/api/cases", json=case_form(subject=ZWSP * 2))
     assert resp.status_code == 400 and resp.get_json()["fields"]["subject"] == "Enter a subject"
 

@@ -128,22 +128,40 @@ def git_content(content_dir):
     git(content_dir, "add", ".")
     git(content_dir, "commit", "-q", "-m", "Add articles")
     set_front(content_dir, "message-bounce-back", summary="Why a message comes back.")
-    git(content_dir, "commit", "-q", "-am", "Clarify the bounce summary", author="Bob Reviewer",
+    git(content_dir, "commit", "-q", "-am", "Clarify the bounce summary", "-m",
+        "Reader-Summary: The summary now says why a message\n  comes back.", author="Bob Reviewer",
         date="2026-11-20T09:30:00+00:00")
     return content_dir
 
 
 @needs_git
-def test_article_page_shows_the_last_change_and_links_the_history(app_config, git_content):
+def test_article_page_shows_the_last_change_and_links_the_history_without_naming_people(app_config, git_content):
     html = create_app(app_config).test_client().get("/articles/message-bounce-back").get_data(as_text=True)
-    assert re.search(r"Last changed <time datetime=\"2026-11-20T09:30:00\+00:00\">20 November 2026</time> "
-                     r"by Bob Reviewer", html)
+    assert re.search(r"Last changed <time datetime=\"2026-11-20T09:30:00\+00:00\">20 November 2026</time> \(", html)
+    assert "Bob Reviewer" not in html
     assert 'href="/articles/message-bounce-back/history"' in html
 
 
 @needs_git
-def test_history_page_lists_every_commit_newest_first(app_config, git_content):
-    html = create_app(app_config).test_client().get("/articles/message-bounce-back/history").get_data(as_text=True)
+def test_staff_see_who_made_the_last_change(app_config, git_content, staff):
+    html = create_app(app_config).test_client().get("/articles/message-bounce-back").get_data(as_text=True)
+    assert re.search(r"20 November 2026</time> by Bob Reviewer", html)
+
+
+@needs_git
+def test_the_public_history_gives_dates_and_summaries_for_readers(app_config, git_content):
+    r = create_app(app_config).test_client().get("/articles/message-bounce-back/history")
+    html = r.get_data(as_text=True)
+    rows = re.findall(r"<tr><td><time[^>]*>([^<]+)</time></td><td>([^<]+)</td></tr>", html)
+    assert rows == [("20 November 2026", "The summary now says why a message comes back."),
+                    ("2 March 2026", "First published")]
+    assert "Bob Reviewer" not in html and "Clarify the bounce summary" not in html
+
+
+@needs_git
+def test_staff_history_lists_every_commit_newest_first(app_config, git_content, staff):
+    r = create_app(app_config).test_client().get("/articles/message-bounce-back/history")
+    html = r.get_data(as_text=True)
     rows = re.findall(r"<tr><td><time[^>]*>([^<]+)</time></td><td>([^<]+)</td><td>([^<]+)</td>", html)
     assert rows == [("20 November 2026", "Bob Reviewer", "Clarify the bounce summary"),
                     ("2 March 2026", "Alice Author", "Add articles")]

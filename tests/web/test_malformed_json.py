@@ -35,7 +35,7 @@ def _assert_clear_400(resp) -> dict:
 
 @pytest.mark.parametrize("path", ENDPOINTS)
 @pytest.mark.parametrize("escape", LONE)
-def test_a_lone_surrogate_in_a_string_is_refused_naming_the_field(client, caplog, path, escape):
+def test_a_lone_surrogate_in_a_string_is_refused_naming_the_field(client, caplog, path, escape, raiser):
     with caplog.at_level(logging.ERROR):
         body = _assert_clear_400(_post(client, path, f'{{"message": "help {escape}", "subject": "x{escape}"}}'))
     assert set(body["fields"]) <= {"message", "subject"}
@@ -43,21 +43,21 @@ def test_a_lone_surrogate_in_a_string_is_refused_naming_the_field(client, caplog
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
-def test_a_lone_surrogate_in_a_key_or_nested_value_is_refused(client, path):
+def test_a_lone_surrogate_in_a_key_or_nested_value_is_refused(client, path, raiser):
     _assert_clear_400(_post(client, path, '{"message": "help", "\\ud800": 1}'))
     _assert_clear_400(_post(client, path, '{"message": "help", "extra": {"deep": ["ok", "\\udc00"]}}'))
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
 @pytest.mark.parametrize("depth", [40, 5_000, 100_000])
-def test_deep_nesting_is_refused(client, caplog, path, depth):
+def test_deep_nesting_is_refused(client, caplog, path, depth, raiser):
     with caplog.at_level(logging.ERROR):
         _assert_clear_400(_post(client, path, '{"message": ' + "[" * depth + "]" * depth + "}"))
         _assert_clear_400(_post(client, path, "[" * depth + "]" * depth))
     assert not caplog.records
 
 
-def test_ordinary_nesting_and_real_astral_characters_still_work(client):
+def test_ordinary_nesting_and_real_astral_characters_still_work(client, raiser):
     resp = _post(client, "/api/assist", json.dumps({"message": "My DIP message bounced back 🙂"}))
     assert resp.status_code == 200  # a surrogate pair that makes one real character is text
 
@@ -94,7 +94,7 @@ def malformed_bodies(draw) -> str:
 @settings(max_examples=40, derandomize=True, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(body=malformed_bodies())
-def test_fuzz_malformed_json_bodies_get_a_clear_400(client, path, body):
+def test_fuzz_malformed_json_bodies_get_a_clear_400(client, path, body, raiser):
     _assert_clear_400(_post(client, path, body))
 
 

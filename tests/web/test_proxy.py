@@ -4,6 +4,7 @@ by sending its own X-Forwarded-For; without it the header is ignored."""
 from __future__ import annotations
 
 import pytest
+from conftest import gen_account, use_token
 
 from app import create_app
 from app.config import load_config
@@ -23,25 +24,29 @@ def post_case(client, forwarded_for: str | None) -> int:
 @pytest.fixture
 def limited(app_config: dict):
     def make(proxies: int):
-        return create_app({**app_config, "KB_PROXY_FIX": proxies, "KB_RATE_LIMITS": "case-create=2/3600"})
+        """A client of an app with a tight case limit, carrying a participant's API token."""
+        app = create_app({**app_config, "KB_PROXY_FIX": proxies, "KB_RATE_LIMITS": "case-create=2/3600"})
+        client = app.test_client()
+        use_token(app, client, gen_account(app))
+        return client
 
     return make
 
 
 def test_without_proxy_fix_a_forged_forwarded_for_does_not_dodge_the_limit(limited) -> None:
-    client = limited(0).test_client()
+    client = limited(0)
     codes = [post_case(client, f"203.0.113.{n}") for n in range(3)]
     assert codes == [201, 201, 429]
 
 
 def test_behind_one_proxy_each_client_address_has_its_own_limit(limited) -> None:
-    client = limited(1).test_client()
+    client = limited(1)
     assert [post_case(client, "203.0.113.7") for _ in range(3)] == [201, 201, 429]
     assert post_case(client, "198.51.100.4") == 201  # another client behind the same proxy
 
 
 def test_behind_one_proxy_only_the_address_the_proxy_added_counts(limited) -> None:
-    client = limited(1).test_client()
+    client = limited(1)
     # The client forges the left part; the proxy appends the real address on the right.
     codes = [post_case(client, f"10.0.0.{n}, 203.0.113.7") for n in range(3)]
     assert codes == [201, 201, 429]

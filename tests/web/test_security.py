@@ -10,9 +10,10 @@ import time
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
+from conftest import gen_account, sign_in, use_token
 from sqlalchemy import inspect, text
 
 from app import create_app
@@ -159,7 +160,14 @@ def desk(app):
     """One account per role and a case with its token."""
     people = {role: gen_staff(app, role) for role in Role}
     reference, token = raise_case(app)
-    return {"staff": people, "case": reference, "token": token}
+    participant = participant_with_a_resolved_case(app, app.test_client())
+    incidents = kb(app).incidents
+    resolved = incidents.declare(title="DTN outage", impact="No D0010", severity="P2", scenario="SC18").reference
+    incidents.resolve(resolved, "Fixed")
+    open_mi = incidents.declare(title="DIP down", impact="No messages", severity="P1", scenario="SC1").reference
+    follower = incidents.follow_by_email(open_mi, "pat@example.com")
+    return {"staff": people, "case": reference, "token": token, "participant": participant, "incident": open_mi,
+            "resolved": resolved, "follower": follower.token}
 
 
 # == CSRF =============================================================================================
@@ -176,33 +184,58 @@ def test_every_post_form_carries_the_sessions_csrf_token(app, client, desk):
     conversation = client.post("/assist", data={"message": "My DIP message bounced back",
                                                 "csrf_token": fresh_token(client, "/assist")})
     assert conversation.status_code == 200
-    public = ["/", f"/articles/{ARTICLE}", "/assist", "/cases/new", "/cases/form", "/cases/link", "/console/login",
-              f"/cases/{desk['case']}?token={desk['token']}", "/search?q=certificate", "/glossary/"]
+    public = ["/", f"/articles/{ARTICLE}", "/assist", "/cases/new", "/cases/link", "/console/login",
+              f"/cases/{desk['case']}?token={desk['token']}", "/search?q=certificate", "/glossary/",
+              "/account/login", "/account/register", f"/status/{desk['incident']}",
+              f"/status/unfollow/{desk['follower']}"]
     forms = _forms_on(client, public)
+    participant = app.test_client()
+    participant.get("/cases/link")  # the session's CSRF token
+    member = desk["participant"]
+    sign_in(participant, member["account"])
+    forms |= {f"participant {p}": f for p, f in _forms_on(participant, [
+        "/cases/form", "/account/cases", "/account/tokens", "/account/organisation", f"/cases/{member['case']}",
+    ]).items()}
     forms["/assist (answered)"] = Page(conversation.get_data(as_text=True)).post_forms()
-    answered = client.post("/assist", data={"message": "What is the DIP?", "csrf_token": fresh_token(client, "/assist")})
+    answered = client.post("/assist",
+                           data={"message": "What is the DIP?", "csrf_token": fresh_token(client, "/assist")})
     forms["/assist (self-help answer)"] = Page(answered.get_data(as_text=True)).post_forms()
     staff = app.test_client()
     assert login(staff, desk["staff"][Role.ADMIN].email).status_code == 302
     forms |= {f"staff {p}": f for p, f in _forms_on(staff, [
         "/console/", f"/console/cases/{desk['case']}", "/console/staff", "/console/reports/",
-        "/console/reports/kcs", "/console/reports/gaps"]).items()}
+        "/console/reports/kcs", "/console/reports/gaps", "/console/incidents/new",
+        f"/console/incidents/{desk['incident']}?since=72", f"/console/incidents/{desk['resolved']}"]).items()}
 
-    with client.session_transaction() as s:
-        public_token = s["_csrf"]
-    with staff.session_transaction() as s:
-        staff_token = s["_csrf"]
+    tokens = {}
+    for who, c in (("public", client), ("staff", staff), ("participant", participant)):
+        with c.session_transaction() as s:
+            tokens[who] = s["_csrf"]
     adapter = app.url_map.bind("localhost")
     endpoints = set()
     for where, post_forms in forms.items():
         for form in post_forms:
-            expected = staff_token if where.startswith("staff") else public_token
+            expected = tokens[where.split(" ")[0] if where.startswith(("staff", "participant")) else "public"]
             assert form["fields"].get("csrf_token") == expected, (where, form["action"])
             endpoints.add(adapter.match(urlsplit(form["action"]).path, method="POST")[0])
     # Every route that accepts a POST outside the JSON API was reached through one of these forms.
     html_posts = {r.endpoint for r in app.url_map.iter_rules()
                   if "POST" in r.methods and not r.rule.startswith("/api/")}
     assert html_posts <= endpoints, f"POST routes without a form checked: {html_posts - endpoints}"
+
+
+def participant_with_a_resolved_case(app, client) -> dict[str, Any]:
+    """Sign ``client`` in as an organisation admin with a colleague, an API token and a resolved case."""
+    kb(app).accounts.import_organisations([{"name": "Ada Power", "party_id": "ADAPWR", "market_participant_ids":
+                                            ["ADAP"], "roles": ["Supplier"]}])
+    admin = gen_account(app, "boss@example.com", party_id="ADAPWR", org_admin=True)
+    gen_account(app, "colleague@example.com", party_id="ADAPWR")
+    sign_in(client, admin)
+    token = kb(app).accounts.create_token(admin.id, "script")[0]
+    case, _ = kb(app).cases.raise_case({**case_form(), "account_id": admin.id,
+                                        "organisation_id": admin.organisation_id})
+    kb(app).cases.change_status(case.reference, "Resolved", "agent@example.com", "Done")
+    return {"account": admin, "case": case.reference, "token_id": token.id}
 
 
 def _bad_posts(app, desk) -> list[tuple[str, str, dict[str, Any]]]:
@@ -217,6 +250,14 @@ def _bad_posts(app, desk) -> list[tuple[str, str, dict[str, Any]]]:
         ("anon", "/cases/form", {**case_form(), "action": "submit"}),
         ("anon", f"/cases/{ref}/comments", {"token": desk["token"], "body": "any news?"}),
         ("anon", "/cases/link", {"reference": ref, "email": "ada@example.com"}),
+        ("anon", "/account/register", {"first_name": "E", "last_name": "Ve", "email": "eve@example.com",
+                                       "action": "get_code"}),
+        ("anon", "/account/login", {"email": "ada@example.com", "action": "get_code"}),
+        ("participant", "/account/tokens", {"name": "stolen"}),
+        ("participant", f"/account/tokens/{desk['participant']['token_id']}/revoke", {}),
+        ("participant", "/account/logout-everywhere", {}),
+        ("participant", f"/cases/{desk['participant']['case']}/reopen", {"reason": "again"}),
+        ("participant", f"/cases/{desk['participant']['case']}/comments", {"body": "hi"}),
         ("anon", "/console/login", {"email": agent.email, "password": PASSWORD}),
         ("admin", "/console/logout", {}),
         ("admin", f"/console/cases/{ref}/status", {"status": "In Progress", "note": "on it"}),
@@ -227,6 +268,13 @@ def _bad_posts(app, desk) -> list[tuple[str, str, dict[str, Any]]]:
         ("admin", "/console/staff", {"email": "eve@example.com", "role": "admin", "password": PASSWORD,
                                      "confirm": PASSWORD}),
         ("admin", f"/console/staff/{agent.id}/active", {"active": "no"}),
+        ("anon", f"/status/{desk['incident']}/follow", {"email": "eve@example.com"}),
+        ("anon", f"/status/unfollow/{desk['follower']}", {}),
+        ("admin", "/console/incidents/", {"title": "T", "impact": "I", "severity": "P1", "scenario": "SC1"}),
+        ("admin", f"/console/incidents/{desk['incident']}/update", {"text": "update"}),
+        ("admin", f"/console/incidents/{desk['incident']}/link", {"case": ref}),
+        ("admin", f"/console/incidents/{desk['incident']}/resolve", {"resolution": "fixed"}),
+        ("admin", f"/console/incidents/{desk['resolved']}/close", {}),
     ]
 
 
@@ -236,6 +284,9 @@ def test_posts_without_the_sessions_token_are_refused_and_change_nothing(app, de
         client = app.test_client()
         if who == "admin":
             assert login(client, desk["staff"][Role.ADMIN].email).status_code == 302
+        elif who == "participant":
+            client.get("/cases/link")
+            sign_in(client, desk["participant"]["account"])
         else:
             client.get("/cases/link")  # a session with its own token exists, the attacker just lacks it
         sent = dict(data)
@@ -266,6 +317,7 @@ def test_the_token_in_a_header_works_for_script_posts(client):
 def test_public_json_endpoints_answer_429_with_retry_after_past_their_limit(app_config, path, name, body):
     app = create_app({**app_config, "KB_RATE_LIMITS": f"{name}=3/120"})
     client = app.test_client()
+    use_token(app, client, gen_account(app))
     codes = [client.post(path, json=body).status_code for _ in range(3)]
     assert all(c in (200, 201) for c in codes), codes
     limited = client.post(path, json=body)
@@ -282,6 +334,7 @@ def test_public_json_endpoints_answer_429_with_retry_after_past_their_limit(app_
 def test_public_html_forms_answer_429_with_retry_after_past_their_limit(app_config, path, name, data):
     app = create_app({**app_config, "KB_RATE_LIMITS": f"{name}=2/600"})
     client = app.test_client()
+    sign_in(client, gen_account(app))
     assert [post(client, path, data).status_code for _ in range(2)] in ([303, 303], [200, 200])
     limited = post(client, path, data)
     assert limited.status_code == 429 and "try again later" in limited.get_data(as_text=True)
@@ -302,6 +355,8 @@ def _header_urls(app, desk) -> list[tuple[str, str, str | None]]:
         ("anon", "GET /", None), ("anon", f"GET /articles/{ARTICLE}", None), ("anon", "GET /articles/", None),
         ("anon", "GET /glossary/", None), ("anon", "GET /search?q=certificate", None), ("anon", "GET /assist", None),
         ("anon", "GET /cases/new", None), ("anon", "GET /cases/form", None), ("anon", "GET /cases/link", None),
+        ("anon", "GET /account/login", None), ("anon", "GET /account/register", None), ("anon", "GET /privacy", None),
+        ("anon", "GET /api/cases", None),
         ("anon", f"GET /cases/{ref}?token={token}", None), ("anon", "GET /console/login", None),
         ("anon", "GET /static/css/site.css", None), ("anon", "GET /static/js/site.js", None),
         ("anon", "GET /api/articles", None), ("anon", "GET /api/search?q=webhook", None),
@@ -371,8 +426,9 @@ def test_production_tells_browsers_to_use_https_only(app_config, app):
     assert "Strict-Transport-Security" not in app.test_client().get("/").headers  # plain http in development
 
 
-def test_json_endpoints_refuse_bodies_a_cross_site_form_could_send(client):
+def test_json_endpoints_refuse_bodies_a_cross_site_form_could_send(app, client):
     """A cross-site form can post text/plain or urlencoded bodies but never application/json without CORS."""
+    use_token(app, client, gen_account(app))
     body = '{"message": "My DIP message bounced back"}'
     for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
         assert client.post("/api/assist", data=body, content_type=content_type).status_code == 400
@@ -415,6 +471,7 @@ def injected(tmp_path_factory):
     })
     assert app.test_cli_runner().invoke(args=["index", "build"]).exit_code == 0
     user, staff = app.test_client(), app.test_client()
+    sign_in(user, gen_account(app, "user@example.com", "Us", "Er"))
     pages: dict[str, str] = {}
 
     def get(client, path: str, **query: str) -> str:
@@ -447,10 +504,10 @@ def injected(tmp_path_factory):
     assert created.status_code == 303, created.get_data(as_text=True)[:500]
     pages["confirmation"] = get(user, created.headers["Location"])
     link = next(href for tag, attrs in Page(pages["confirmation"]).tags if tag == "a"
-                for href in [dict(attrs).get("href") or ""] if "token=" in href)
-    ref, token = urlsplit(link).path.rsplit("/", 1)[1], parse_qs(urlsplit(link).query)["token"][0]
-    send(user, f"/cases/{ref}/comments", {"token": token, "body": XSS})
-    pages["comment error"] = send(user, f"/cases/{ref}/comments", {"token": token, "body": XSS + "x" * MAX_COMMENT})
+                for href in [dict(attrs).get("href") or ""] if re.fullmatch(r"/cases/CS\d+", href))
+    ref = link.rsplit("/", 1)[1]
+    send(user, f"/cases/{ref}/comments", {"body": XSS})
+    pages["comment error"] = send(user, f"/cases/{ref}/comments", {"body": XSS + "x" * MAX_COMMENT})
     pages["lost link errors"] = send(user, "/cases/link", {"reference": "", "email": XSS})
 
     # the desk: sign in, notes, replies, status, resolution, knowledge request, staff accounts
@@ -467,7 +524,8 @@ def injected(tmp_path_factory):
     pages["staff add errors"] = work("/console/staff", {"email": XSS, "role": XSS, "password": "x", "confirm": "x"})
 
     # every page that shows it
-    pages["tracking"] = get(user, f"/cases/{ref}", token=token)
+    pages["tracking"] = get(user, f"/cases/{ref}")
+    pages["my cases"] = get(user, "/account/cases")
     pages["console queue"] = get(staff, "/console/", status="all")
     pages["console queue filtered"] = get(staff, "/console/", q=XSS, category=XSS)
     pages["console case"] = get(staff, f"/console/cases/{ref}")
@@ -579,12 +637,15 @@ def test_a_case_is_only_visible_with_its_own_token(app, client):
     theirs, their_token = raise_case(app, subject="Theirs")
     assert client.get(f"/cases/{mine}?token={my_token}").status_code == 200
     missing = client.get(f"/cases/CS9999999?token={my_token}")
-    for path in (f"/cases/{theirs}?token={my_token}", f"/cases/{theirs}?token=wrong", f"/cases/{theirs}",
-                 f"/cases/{theirs}?token=", f"/cases/{theirs}?token={their_token[:-1]}"):
+    for path in (f"/cases/{theirs}?token={my_token}", f"/cases/{theirs}?token=wrong",
+                 f"/cases/{theirs}?token={their_token[:-1]}"):
         resp = client.get(path)
         assert resp.status_code == 404, path
         assert resp.get_data() == missing.get_data(), "a wrong token must look exactly like a missing case"
         assert "Theirs" not in resp.get_data(as_text=True)
+    for path in (f"/cases/{theirs}", f"/cases/{theirs}?token="):  # no token: only a signed-in raiser gets further
+        resp = client.get(path)
+        assert resp.status_code == 302 and "/account/login" in resp.headers["Location"], path
 
 
 def test_the_api_answers_a_wrong_token_exactly_like_a_missing_case(app, client):
@@ -639,9 +700,14 @@ def test_references_are_sequential_but_useless_without_the_token(app, client):
     first, _ = raise_case(app)
     second, _ = raise_case(app)
     assert int(second[2:]) == int(first[2:]) + 1  # guessable by design: the token is the secret
+    stranger = app.test_client()
+    sign_in(stranger, gen_account(app, "stranger@example.com"))
+    use_token(app, stranger, kb(app).accounts.by_email("stranger@example.com"))
     for guess in (first, second):
-        assert client.get(f"/cases/{guess}").status_code == 404
-        assert client.get(f"/api/cases/{guess}").status_code == 404
+        assert client.get(f"/cases/{guess}").status_code == 302  # sign in first
+        assert client.get(f"/api/cases/{guess}").status_code == 401
+        assert stranger.get(f"/cases/{guess}").status_code == 404  # signed in, but not theirs
+        assert stranger.get(f"/api/cases/{guess}").status_code == 404
 
 
 def test_every_console_route_needs_a_signed_in_role(app):

@@ -32,6 +32,23 @@ def test_make_serve_runs_gunicorn_with_overridable_workers_threads_and_port() ->
     assert '"app:create_app()"' in line
 
 
+def test_make_run_mails_links_to_the_port_it_serves_on_unless_kb_base_url_is_set() -> None:
+    def run_line(env: dict[str, str]) -> str:
+        out = subprocess.run(["make", "-n", "run", "PORT=8123"], cwd=ROOT, capture_output=True, text=True,
+                             check=True, env=env).stdout
+        return next(x for x in out.splitlines() if "flask --app app run" in x)
+
+    env = {k: v for k, v in os.environ.items() if k != "KB_BASE_URL"}
+    line = run_line(env)
+    assert "--port 8123" in line
+    def base_url(env: dict[str, str]) -> str:  # what the server would see, running the line up to flask
+        shell = line.split(" .venv/")[0] + " printenv KB_BASE_URL"
+        return subprocess.run(["sh", "-c", shell], capture_output=True, text=True, env=env, check=True).stdout.strip()
+
+    assert base_url(env) == "http://127.0.0.1:8123"
+    assert base_url({**env, "KB_BASE_URL": "https://kb.example"}) == "https://kb.example"
+
+
 @pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed in this environment")
 def test_gunicorn_workers_boot_together_on_a_fresh_database_and_serve(tmp_path: Path) -> None:
     env = {
@@ -50,12 +67,18 @@ def test_gunicorn_workers_boot_together_on_a_fresh_database_and_serve(tmp_path: 
         )  # fmt: skip
     try:
         port = _wait_for_workers(log, 3, proc)
+        subprocess.run([sys.executable, "-m", "flask", "--app", "app", "account", "add", "ada@example.com",
+                        "--first-name", "Ada", "--last-name", "Lovelace"], cwd=ROOT, env=env, check=True,
+                       capture_output=True)  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         for _ in range(6):  # several requests, so more than one worker answers
             with urllib.request.urlopen(f"{base}/articles/webhook-not-working", timeout=30) as r:
                 assert r.status == 200
+        token = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "account", "token", "ada@example.com"],
+                               cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.strip()
         request = urllib.request.Request(f"{base}/api/cases", data=json.dumps(CASE).encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})  # fmt: skip
+                                         headers={"Content-Type": "application/json",
+                                                  "Authorization": f"Bearer {token}"})  # fmt: skip
         with urllib.request.urlopen(request, timeout=30) as r:
             assert r.status == 201 and json.loads(r.read())["reference"] == "CS0000001"
     finally:

@@ -28,6 +28,8 @@ document.addEventListener("DOMContentLoaded", () => {
       if (mine && fresh) mine.replaceWith(document.adoptNode(fresh));
     });
     form.querySelector("input[name=conversation_id]").value = freshId;
+    // A reload shows the same thread (the page's GET form of a conversation).
+    if (freshId) history.replaceState(null, "", "?" + new URLSearchParams({ conversation_id: freshId }));
     form.querySelector("label[for=assist-message]").textContent =
       freshForm.querySelector("label[for=assist-message]").textContent;
     enhance(document);

@@ -12,6 +12,7 @@ from app.cases import AuthorKind, CaseStatus
 from app.cases.forms import validate_case_form
 from app.cases.mail import Delivery, Mailer
 from app.cases.notify import Notifier
+from app.cases.outbox import Outbox
 from app.cases.service import CaseService
 from app.cases.store import CaseStore
 
@@ -141,22 +142,40 @@ def test_unreachable_smtp_server_goes_to_pending(tmp_path: Path) -> None:
 
 def make_service(engine: Any, clock: Any, tmp_path: Path) -> tuple[CaseService, Path]:
     outbox = tmp_path / "outbox"
-    notifier = Notifier(Mailer(None, outbox, FROM), "https://kb.example/")
-    return CaseService(CaseStore(engine, clock=clock), notifier), outbox
+    mailer = Mailer(None, outbox, FROM)
+    return CaseService(CaseStore(engine, clock=clock), Notifier("https://kb.example/"),
+                       Outbox(engine, mailer, clock=clock)), outbox
 
 
-def test_raising_a_case_mails_a_confirmation_with_the_tracking_link(
+def test_raising_a_case_mails_a_confirmation_with_a_link_to_the_case_page(
     engine: Any, clock: Any, tmp_path: Path, gen_case_form: Callable[..., dict[str, Any]]
 ) -> None:
     service, outbox = make_service(engine, clock, tmp_path)
     clean, _ = validate_case_form(gen_case_form())
-    case, token = service.raise_case(clean)
+    case, token = service.raise_case({**clean, "account_id": 1})
     [path] = outbox.glob("*.eml")
     msg = read_eml(path)
     assert case.reference in msg["Subject"]
     body = msg.get_content()
-    assert f"https://kb.example/cases/{case.reference}?token={token}" in body
+    assert f"https://kb.example/cases/{case.reference}\n" in body
+    assert token not in body  # the page needs the raiser's sign-in, not a secret in the link
     assert "Monday 1 December 2025, 09:00 (UK time)" in body
+    assert service.outbox is not None and service.outbox.pending() == 0
+
+
+def test_every_update_email_links_to_the_case_page_and_a_reopening_is_mailed(
+    engine: Any, clock: Any, tmp_path: Path, gen_case_form: Callable[..., dict[str, Any]]
+) -> None:
+    service, outbox = make_service(engine, clock, tmp_path)
+    clean, _ = validate_case_form(gen_case_form())
+    case, _ = service.raise_case({**clean, "account_id": 7})
+    service.change_status(case.reference, CaseStatus.RESOLVED, author="agent", note="Invitation re-sent.")
+    clock.advance(days=1)
+    service.reopen(case.reference, "Still no invitation.", (7, None), "ada@example.com")
+    msgs = [read_eml(p) for p in sorted(outbox.glob("*.eml"))]
+    assert [m["Subject"].split("]")[1].split(":")[0].strip() for m in msgs] == [
+        "Case received", "Status", "Reopened"]
+    assert all(f"https://kb.example/cases/{case.reference}" in m.get_content() for m in msgs)
 
 
 def test_every_desk_update_mails_the_raiser_but_notes_do_not(
@@ -181,11 +200,11 @@ def test_mail_failure_never_loses_the_case(
     engine: Any, clock: Any, tmp_path: Path, gen_case_form: Callable[..., dict[str, Any]]
 ) -> None:
     class BrokenNotifier(Notifier):
-        def case_created(self, case: Any, token: str) -> Delivery:
+        def case_created(self, case: Any) -> Any:
             raise OSError("disk full")
 
     store = CaseStore(engine, clock=clock)
-    service = CaseService(store, BrokenNotifier(Mailer(None, tmp_path, FROM), "https://kb.example"))
+    service = CaseService(store, BrokenNotifier("https://kb.example"), Outbox(engine, Mailer(None, tmp_path, FROM)))
     clean, _ = validate_case_form(gen_case_form())
     case, token = service.raise_case(clean)
     assert store.get_case(case.reference, token).reference == case.reference

@@ -1,4 +1,4 @@
-"""The array scorer gives Whoosh's scores, so replacing Whoosh's query loop changes speed, not ranking."""
+"""The array scorer gives Whoosh's scores, coordination included, except where Whoosh's would rank wrongly."""
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ def whoosh_scores(index: KeywordIndex, q: Q.Query) -> dict[int, float]:
 
 def ours(index: KeywordIndex, q: Q.Query) -> dict[int, float]:
     found = index._scorer.evaluate(q)
-    return {int(d): float(s) for d, s in zip(found.docs, found.scores)}
+    return {int(d): float(s) for d, s in zip(found.docs, found.scores, strict=True)}
 
 
 @pytest.mark.parametrize("text", ["webhook", "message bounced back", "certificate upload GlobalSign", "IF-036 D0010",
@@ -50,8 +50,50 @@ def test_coordination_rewards_documents_matching_more_terms():
     assert scores[0] == pytest.approx(2.0 * 3 / 4)
 
 
-def test_unmodelled_queries_are_left_to_whoosh(index):
-    assert index._scorer.evaluate(Q.Or([Q.Term("body", "webhook"), Q.Prefix("body", "web")])) is None
+def whoosh_coordinated(index: KeywordIndex, q: Q.Query, docs) -> dict[int, float]:
+    """Whoosh's score of each document by a fresh matcher, which counts all the query's terms for coordination
+    (a search reuses one matcher, whose count shrinks as its term matchers run out)."""
+    out = {}
+    with index._ix.searcher() as s:
+        for doc in docs:
+            m = q.matcher(s)
+            m.skip_to(doc)
+            if m.is_active() and m.id() == doc:
+                out[doc] = m.score()
+    return out
+
+
+@pytest.mark.parametrize("text", ["message bounced back", "certificate upload GlobalSign", "IF-036 D0010",
+                                  "raise a case", "ldso registration webhook"])
+def test_scores_equal_whoosh_with_coordination(index, text):
+    q, _, _ = index._build_query(text)
+    assert isinstance(q, Q.Or) and q.scale and len(q.subqueries) > 1
+    mine = ours(index, q)
+    assert mine and mine == pytest.approx(whoosh_coordinated(index, q, sorted(mine)))
+    assert whoosh_coordinated(index, q, range(index._scorer.doc_count)).keys() == mine.keys()
+
+
+def test_a_query_with_one_term_present_ranks_by_that_terms_bm25(index):
+    """Whoosh's coordination gives every document 0 here (factor (1 - 1) / 1), leaving them in index order."""
+    alone = Q.Term("body", "messag")
+    q = Q.Or([alone, Q.Term("body", "nosuchword"), Q.Term("title", "nosuchword")], scale=0.9)
+    assert set(whoosh_coordinated(index, q, ours(index, q)).values()) == {0.0}
+    assert ours(index, q) == pytest.approx(ours(index, alone))
+    assert len(set(ours(index, q).values())) > 1
+
+
+def test_one_known_word_among_unknown_ones_is_ranked_by_its_score(index):
+    body_only = next(t for t in index._scorer.terms("body") if t.isalpha() and len(index._scorer.docs_of("body", t)) > 2
+                     and not any(index._scorer.frequency(f, t) for f in SEARCH_FIELDS if f != "body"))
+    hits, _ = index.search(f"{body_only} qqqq zzzz", limit=10)
+    assert len(hits) > 2 and all(h.score > 0 for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert hits[0].score > hits[-1].score
+
+
+def test_query_nodes_the_scorer_does_not_model_are_an_error_not_a_silent_fallback(index):
+    with pytest.raises(TypeError):
+        index._scorer.evaluate(Q.Or([Q.Term("body", "webhook"), Q.Prefix("body", "web")]))
 
 
 def test_postings_are_saved_with_the_index_and_match_a_fresh_extraction(index, tmp_path):

@@ -1,5 +1,6 @@
 """The real embedding model, loaded once for the session: the shipped weights, offline, finding a paraphrase."""
 import hashlib
+import os
 import socket
 from contextlib import contextmanager
 from pathlib import Path
@@ -107,3 +108,93 @@ def test_hybrid_ranks_the_paraphrase_first_and_explains_it(service):
 def test_nothing_touched_the_network(service, embedder):
     embedder.encode(["one more query after everything is loaded"])
     assert ATTEMPTS == []
+
+
+# Serving without torch: the ONNX export run by onnxruntime
+
+SERVE_AND_SEARCH = """
+import json, sys, time
+from app import create_app
+app = create_app(json.loads(sys.argv[1]))
+client = app.test_client()
+deadline = time.time() + 120
+while client.get("/readyz").status_code != 200 and time.time() < deadline:
+    time.sleep(0.2)
+body = client.get("/api/search?q=my messages keep bouncing&mode=hybrid").get_json()
+print(json.dumps({"ready": client.get("/readyz").get_json(), "degraded": body["degraded"],
+                  "top": body["results"][0]["slug"] if body["results"] else None,
+                  "torch": any(m == "torch" or m.startswith("torch.") for m in sys.modules)}))
+"""
+
+
+@pytest.fixture(scope="session")
+def onnx_index(tmp_path_factory) -> Path:
+    """An index folder as `make index` leaves it with KB_SEMANTIC=on: indexes plus the model's ONNX export."""
+    from app.search.onnx_embedder import OnnxEmbedder
+
+    with network_blocked():
+        repo = ContentRepository(FIXTURES)
+        store = IndexStore(tmp_path_factory.mktemp("onnx-index"))
+        build_keyword(repo, store)
+        report = SemanticSearcher(repo, store, OnnxEmbedder(store.root)).build()
+        assert report.rebuilt and report.embedded == report.documents
+    return store.root
+
+
+def test_onnx_query_vectors_equal_sentence_transformers(embedder, onnx_index):
+    from app.search.onnx_embedder import OnnxEmbedder
+
+    texts = ["my messages keep bouncing", "certificate upload to GlobalSign fails", "MPAN 1234567890123 IF-036",
+             "Ünïcödé façade – naïve café", "x", "a long passage of words " * 120]
+    onnx = OnnxEmbedder(onnx_index)
+    ours, theirs = onnx.encode(texts), embedder.encode(texts)
+    assert ours.shape == theirs.shape and ours.dtype == np.float32
+    assert float(np.min(np.sum(ours * theirs, axis=1))) >= 0.9999
+    assert onnx.model_id == embedder.model_id  # the index sentence-transformers built is searched as it is
+
+
+def test_a_server_searches_by_meaning_without_importing_torch(onnx_index, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    config = {"KB_CONTENT_DIR": str(FIXTURES), "KB_INDEX_DIR": str(onnx_index), "KB_SEMANTIC": "on",
+              "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp_path / "outbox"),
+              "KB_SECRET_KEY": "test"}
+    run = subprocess.run([sys.executable, "-c", SERVE_AND_SEARCH, json.dumps(config)], capture_output=True,
+                         text=True, timeout=180, cwd=Path(__file__).resolve().parents[3],
+                         env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert run.returncode == 0, run.stderr[-2000:]
+    found = json.loads(run.stdout.strip().splitlines()[-1])
+    assert found == {"ready": {"ready": True, "waiting": []}, "degraded": False, "top": "message-bounce-back",
+                     "torch": False}
+
+
+def test_the_assistant_names_an_open_major_incident_with_the_real_model(embedder, tmp_path, monkeypatch):
+    """Issue 15: with KB_SEMANTIC=on and this model, known_incident comes only while the incident is open."""
+    import app.services as composition
+    from app import create_app
+
+    monkeypatch.setattr(composition, "SentenceTransformerEmbedder", lambda: embedder)
+    flask_app = create_app({
+        "TESTING": True, "KB_CONTENT_DIR": str(FIXTURES), "KB_INDEX_DIR": str(tmp_path / "index"),
+        "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "KB_SEMANTIC": "on", "KB_SECRET_KEY": "test"})
+    with network_blocked():
+        assert flask_app.test_cli_runner().invoke(args=["index", "build"]).exit_code == 0
+        client = flask_app.test_client()
+        semantic = flask_app.extensions["kb"].search.semantic
+        client.get("/")  # the first request starts the model's loading
+        assert semantic.wait_ready(60)
+
+        def action(message: str) -> str:
+            return client.post("/api/assist", json={"message": message}).json["action"]
+
+        question = "is the DIP down? nothing sending"
+        usual = action(question)
+        incidents = flask_app.extensions["kb"].incidents
+        reference = incidents.declare(title="DIP down", impact="No messages", severity="P1", scenario="SC1").reference
+        assert action(question) == "known_incident"
+        assert action("the cert won't upload") != "known_incident"
+        incidents.resolve(reference, "Fixed")
+        assert action(question) == usual != "known_incident"

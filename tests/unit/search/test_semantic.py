@@ -297,3 +297,51 @@ def test_only_changed_articles_are_split_again(repo, store, embedder, monkeypatc
     path.write_text(path.read_text(encoding="utf-8").replace("support portal", "Elexon portal"), encoding="utf-8")
     report = build_semantic(ContentRepository(repo.content_dir), store, embedder)
     assert split == ["raise-a-case"] and report.rebuilt and report.embedded >= 1
+
+
+# The relevance floor
+
+@pytest.fixture
+def floored(repo, store) -> SearchService:
+    """Search with a model whose relevance floor is set (the real one's is calibrated in app.search.embedder)."""
+    embedder = FakeEmbedder(relevance_floor=0.3)
+    build_keyword(repo, store)
+    build_semantic(repo, store, embedder)
+    searcher = SemanticSearcher(repo, store, embedder)
+    assert searcher.wait_ready(5)
+    return SearchService(repo, store, semantic=searcher)
+
+
+@pytest.mark.parametrize("text", ["xyzzy", "flibbertigibbet", "pizza recipe", "chocolate cake without eggs"])
+@pytest.mark.parametrize("mode", ["semantic", "hybrid"])
+def test_a_question_unlike_anything_gets_no_results(floored, text, mode):
+    response = floored.search(text, mode=mode)
+    assert response.hits == () and response.total == 0 and not response.degraded
+
+
+@pytest.mark.parametrize("mode", ["semantic", "hybrid"])
+def test_results_above_the_floor_are_kept(floored, mode):
+    response = floored.search("renewing certificates and rotating signing keys", mode=mode)
+    assert "certificates-and-keys" in slugs(response.hits)
+    if mode == "semantic":
+        assert all(h.why["similarity"] >= 0.3 for h in response.hits)
+
+
+def test_hybrid_keeps_keyword_results_when_most_words_are_known_even_if_meaning_finds_nothing(repo, store):
+    embedder = FakeEmbedder(relevance_floor=1.01)  # no passage can reach it
+    build_keyword(repo, store)
+    build_semantic(repo, store, embedder)
+    searcher = SemanticSearcher(repo, store, embedder)
+    assert searcher.wait_ready(5)
+    service = SearchService(repo, store, semantic=searcher)
+    assert service.search("certificate renewal", mode="semantic").hits == ()
+    assert "certificates-and-keys" in slugs(service.search("certificate renewal", mode="hybrid").hits)
+    assert service.search("certificate pizza lasagne sourdough", mode="hybrid").hits == ()
+
+
+def test_pages_of_results_cover_the_ranking_once(service):
+    first = service.search("message certificate", mode="hybrid", limit=2)
+    second = service.search("message certificate", mode="hybrid", limit=2, offset=2)
+    everything = service.search("message certificate", mode="hybrid", limit=50)
+    assert first.total == second.total == everything.total == len(everything.hits) > 3
+    assert slugs(first.hits) + slugs(second.hits) == slugs(everything.hits)[:4]

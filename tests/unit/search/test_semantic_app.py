@@ -29,7 +29,7 @@ class SlowLoadingEmbedder(FakeEmbedder):
 @pytest.fixture
 def semantic_app(app_config, monkeypatch):
     """KB_SEMANTIC=on, with the FakeEmbedder standing in for the real model."""
-    monkeypatch.setattr(app.services, "SentenceTransformerEmbedder", FakeEmbedder)
+    monkeypatch.setattr(app.services, "OnnxEmbedder", lambda index_root: FakeEmbedder())
     flask_app = create_app({**app_config, "KB_SEMANTIC": "on"})
     assert flask_app.extensions["kb"].search.semantic.wait_ready(5)
     return flask_app
@@ -61,7 +61,7 @@ def test_index_build_builds_both_and_a_second_run_embeds_nothing(semantic_app):
 def test_index_build_reads_the_content_once_for_both_indexes(app_config, monkeypatch):
     import app.content.repository as repository
 
-    monkeypatch.setattr(app.services, "SentenceTransformerEmbedder", FakeEmbedder)
+    monkeypatch.setattr(app.services, "OnnxEmbedder", lambda index_root: FakeEmbedder())
     reads = []
     real_init = repository.ContentRepository.__init__
     monkeypatch.setattr(repository.ContentRepository, "__init__",
@@ -112,7 +112,7 @@ def test_search_page_shows_why_and_the_degraded_note(semantic_app):
 
 
 def test_keyword_search_answers_while_the_model_is_still_loading(app_config, monkeypatch):
-    monkeypatch.setattr(app.services, "SentenceTransformerEmbedder", SlowLoadingEmbedder)
+    monkeypatch.setattr(app.services, "OnnxEmbedder", lambda index_root: SlowLoadingEmbedder())
     SlowLoadingEmbedder.release.clear()
     flask_app = create_app({**app_config, "KB_SEMANTIC": "on"})
     try:
@@ -165,7 +165,7 @@ class SlowEncodingEmbedder(FakeEmbedder):
 
 
 def test_the_assistant_warm_up_ends_with_its_evidence_vectors_once_the_model_is_ready(app_config, monkeypatch):
-    monkeypatch.setattr(app.services, "SentenceTransformerEmbedder", SlowEncodingEmbedder)
+    monkeypatch.setattr(app.services, "OnnxEmbedder", lambda index_root: SlowEncodingEmbedder())
     flask_app = create_app({**app_config, "KB_SEMANTIC": "on"})
     assert flask_app.test_cli_runner().invoke(args=["index", "build"]).exit_code == 0
     assistant = flask_app.extensions["kb"].assistant
