@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import make_url, text  # noqa: E402
 
 from app.accounts.store import Accounts  # noqa: E402
-from app.cases.db import make_engine  # noqa: E402
+from app.cases.db import make_engine, upgrade  # noqa: E402
 from app.config import RATE_LIMITS as DEFAULT_RATE_LIMITS  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -192,7 +192,7 @@ def start_server(args: argparse.Namespace, env: dict[str, str], log: Path) -> tu
     while time.monotonic() < deadline:
         out = log.read_text(errors="replace")
         listening = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", out)
-        if listening and out.count("case store schema at head") >= args.workers:
+        if listening and out.count("Booting worker") >= args.workers:  # each migrates on its first request
             return proc, int(listening.group(1))
         if proc.poll() is not None:
             break
@@ -246,6 +246,7 @@ def participant_token(db_url: str) -> str:
     """A participant account (raising a case needs one) and its API token, as `flask account add/token` make."""
     engine = make_engine(db_url)
     try:
+        upgrade(engine)  # the schema may not exist yet: workers migrate on their first request that needs it
         accounts = Accounts(engine)
         account = accounts.add("load@example.com", "Load", "Tester")
         return accounts.create_token(account.id, "load run")[1]
