@@ -229,6 +229,9 @@ class Assistant:
             raise RuntimeError("no topic to decide on")
         if routed_as is not None:
             evidence, d = routed_as
+        elif alone is not None and topic.kind in ENTITY_KINDS and self._alone(*alone).weak:
+            # facts only ("no luck", "it's 3am"): the topic's route stands, nothing to match again
+            evidence, d = alone[0], self._keep_topic(alone[1], alone[0], topic, alone)
         else:
             evidence = self.matcher.match(topic.text[-TOPIC_CHARS:])
             d = self._keep_topic(route(evidence, self.model, self.thresholds), evidence, topic, alone)

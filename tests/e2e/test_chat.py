@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from tests.e2e.participants import participant_signs_in
+
 pytestmark = pytest.mark.browser
 
 CERTIFICATE = "How do we renew our DIP certificate before it runs out?"
@@ -26,7 +28,8 @@ def ask(page: Page, text: str) -> Locator:
     return page.locator(".exchange").last
 
 
-def test_a_case_raised_from_the_third_topic_holds_only_that_topic(page: Page, base_url: str):
+def test_a_case_raised_from_the_third_topic_holds_only_that_topic(page: Page, base_url: str, live_app):
+    participant_signs_in(page, base_url, live_app)  # raising a case needs an account
     page.goto(base_url + "/assist")
     for text in (CERTIFICATE, NEW_USER):
         expect(ask(page, text).locator(".msg-text")).to_have_text(text)
@@ -68,9 +71,10 @@ def test_steps_render_as_a_full_width_list_on_a_phone(browser: Browser, base_url
     context.close()
 
 
-def test_the_chat_works_without_javascript(browser: Browser, base_url: str):
+def test_the_chat_works_without_javascript(browser: Browser, base_url: str, live_app):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
+    participant_signs_in(page, base_url, live_app)
     page.goto(base_url + "/assist")
     page.get_by_role("button", name=CERTIFICATE).click()  # an example question asks itself
     expect(page.locator(".exchange")).to_have_count(1, timeout=ANSWER_WAIT)

@@ -5,15 +5,13 @@ it; the knowledge manager's reports count it. Also: the chat by keyboard alone, 
 and case pages, and payloads that never run even with the CSP switched off."""
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-import time
 import uuid
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.participants import code_for, mails_to, participant_signs_in
 
 pytestmark = pytest.mark.browser
 
@@ -53,37 +51,6 @@ def ask(page: Page, question: str) -> None:
     page.get_by_label("Your question").fill(question)
     page.get_by_role("button", name="Ask", exact=True).click()
     expect(page.locator(".assist-answer h2")).to_be_visible(timeout=ANSWER_WAIT)
-
-
-def mails_to(live_app, address: str) -> list[email.message.EmailMessage]:
-    folder = Path(live_app.config["KB_OUTBOX_DIR"])
-    found = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-             for p in sorted(folder.glob("*.eml"))]
-    return [m for m in found if m["To"] == address]  # type: ignore[misc]
-
-
-def code_for(live_app, address: str) -> str:
-    """The 6-digit code last mailed to ``address`` (codes land in outbox/ when no SMTP is set)."""
-    for _ in range(50):
-        for msg in reversed(mails_to(live_app, address)):
-            if match := re.search(r"code is (\d{6})", msg.get_content()):
-                return match.group(1)
-        time.sleep(0.1)
-    raise AssertionError(f"no code mailed to {address}")
-
-
-def participant_signs_in(page: Page, base_url: str, live_app) -> str:
-    """A registered participant signs in the way the README says: email, 'Get code', the code from outbox/."""
-    address = f"participant-{uuid.uuid4().hex[:8]}@example.com"
-    live_app.extensions["kb"].accounts.add(address, "Grace", "Hopper")
-    page.goto(base_url + "/account/login")
-    page.get_by_label("Email").fill(address)
-    page.get_by_role("button", name="Get code").click()
-    expect(page.get_by_role("status").first).to_contain_text("we have sent a 6-digit code")
-    page.get_by_label("Code").fill(code_for(live_app, address))
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="My cases")).to_be_visible()
-    return address
 
 
 def fill_requester(page: Page) -> None:
@@ -228,7 +195,8 @@ def test_the_assistant_works_by_keyboard_alone(page: Page, base_url: str, live_a
 
 
 # -- accessibility ------------------------------------------------------------------------------------
-def test_assistant_page_is_accessible_before_and_after_an_answer(axe_page: Page, base_url: str, axe):
+def test_assistant_page_is_accessible_before_and_after_an_answer(axe_page: Page, base_url: str, axe, live_app):
+    participant_signs_in(axe_page, base_url, live_app)  # so "Raise this case" opens the form itself
     axe_page.goto(base_url + "/assist")
     assert axe() == []
     ask(axe_page, QUESTION)

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.participants import account_for, participant_signs_in
+
 pytestmark = pytest.mark.browser
 
 WIDTHS = {"desktop": 1280, "phone": 390}
@@ -62,17 +64,23 @@ def shots(tmp_path_factory) -> Path:
     return folder
 
 
+RAISER = "screens@example.com"
+
+
 @pytest.fixture(scope="module")
 def tracking_path(live_app) -> str:
-    r = live_app.test_client().post("/api/cases", json={
-        "name": "Ada Lovelace", "email": "ada@example.com", "party_id": "ADAPWR", "market_participant_id": "ADAP",
+    """The case page of a case the participant RAISER raised through the API with a personal access token."""
+    account = account_for(live_app, RAISER)
+    _, token = live_app.extensions["kb"].accounts.create_token(account.id, "screens")
+    r = live_app.test_client().post("/api/cases", headers={"Authorization": f"Bearer {token}"}, json={
+        "name": "Ada Lovelace", "email": RAISER, "party_id": "ADAPWR", "market_participant_id": "ADAP",
         "cra_market_role": "Supplier", "category": "DIP – Registration / General Portal", "scenario_id": "DIP-REG-01",
         "subject": "No DIP invitation link yet",
         "description": "We requested onboarding on the 3rd and have had nothing.",
     })
     assert r.status_code == 201, r.get_json()
     parts = urlsplit(r.get_json()["tracking_url"])
-    return f"{parts.path}?{parts.query}"
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
 def _home(page: Page) -> None:
@@ -99,15 +107,18 @@ SCREENS = {
     "case-form-errors": ("/cases/form?category=Choreography", _case_form_errors),
     "case-status": (None, None),
 }
+SIGNED_IN = ("case-form-errors", "case-status")
 
 
 @pytest.mark.parametrize("device", WIDTHS)
 @pytest.mark.parametrize("screen", SCREENS)
 def test_screen_fits_and_stays_accessible(axe_page: Page, base_url: str, axe, shots: Path, tracking_path: str,
-                                          screen: str, device: str):
+                                          live_app, screen: str, device: str):
     page = axe_page
     page.set_viewport_size({"width": WIDTHS[device], "height": 900})
     path, act = SCREENS[screen]
+    if screen in SIGNED_IN:  # raising a case, and a case's page, are for its signed-in raiser
+        participant_signs_in(page, base_url, live_app, RAISER)
     page.goto(base_url + (path or tracking_path))
     if act:
         act(page)

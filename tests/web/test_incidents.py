@@ -167,3 +167,15 @@ def test_feed_lists_public_updates_and_unknown_references_are_404(app, client):
     assert client.get("/status/MI0000404").status_code == 404
     resp = client.get("/api/status/MI0000404")
     assert resp.status_code == 404 and resp.json["error"]
+
+
+def test_a_signed_in_participant_follows_in_one_click_at_their_verified_address(app, client, raiser):
+    set_csrf(client)
+    incidents = kb(app).incidents
+    reference = incidents.declare(title="DIP down", impact="No messages", severity="P1", scenario="SC1").reference
+    page = client.get(f"/status/{reference}").get_data(as_text=True)
+    assert 'name="email"' not in page.split('id="follow-h"', 1)[1].split("</section>", 1)[0]
+    r = post(client, f"/status/{reference}/follow")
+    assert r.status_code == 302
+    followers = incidents.store.followers(incidents.store.get(reference).id)
+    assert [(f.email, f.confirmed) for f in followers] == [(raiser.email, True)]  # no confirmation link needed
