@@ -15,8 +15,8 @@ from app.incidents import Incident, IncidentNotFound, InvalidIncident
 from app.incidents.reports import describe_duration
 from app.incidents.status import service_states
 from app.web import console_incidents
-from app.web.cases import enforce
 from app.web.account_auth import current_account
+from app.web.cases import enforce
 from app.web.deps import services
 from app.web.incident_cli import incident_cli
 from app.web.openapi import ERROR, _json, register_paths
