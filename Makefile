@@ -2,6 +2,7 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 PORT ?= 5000
 HOST ?= 127.0.0.1
@@ -9,18 +10,29 @@ WORKERS ?= 2
 THREADS ?= 4
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test install index check eval bench serve load clean
+.PHONY: run test install install-runtime index check lint lock eval bench serve load clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
-$(STAMP): requirements.txt | $(BIN)/python
+# requirements.txt: what production runs; requirements-dev.txt: that plus the test and dev tools. Both are
+# generated from pyproject.toml by `make lock`.
+$(RUNTIME): requirements.txt | $(BIN)/python
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
-	@touch $(STAMP)
+	@touch $(RUNTIME)
 
-install: $(STAMP)  ## create .venv and install pinned requirements (seconds when nothing changed)
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt -r requirements-dev.txt
+	@touch $(RUNTIME) $(STAMP)
 
-index: install  ## build the search indexes; only what changed is rebuilt
+install: $(STAMP)  ## create .venv and install the runtime plus test and dev tools (seconds when nothing changed)
+
+install-runtime: $(RUNTIME)  ## create .venv with the runtime only, as production has it (no test tools)
+
+lock: | $(BIN)/python  ## regenerate requirements*.txt from pyproject.toml (keeps locked versions that still fit)
+	$(BIN)/python scripts/lock.py
+
+index: install-runtime  ## build the search indexes; only what changed is rebuilt
 	$(BIN)/flask --app app index build
 
 run: index  ## serve on http://127.0.0.1:$(PORT) with the embedded defaults (links in emails point there)
@@ -34,11 +46,15 @@ serve: index  ## production server: gunicorn, $(WORKERS) workers x $(THREADS) th
 load: index  ## bounded load run on loopback (gunicorn, 20 s, 8 clients, SQLite): throughput, p50/p95/p99, errors
 	$(BIN)/python scripts/load.py
 
-check: install  ## check articles and glossary: prints path:line: problems, fails on any error
+check: install-runtime  ## check articles and glossary: prints path:line: problems, fails on any error
 	$(BIN)/flask --app app content check
 
-test: install  ## the whole test suite
-	$(BIN)/python -m pytest -q
+test: install  ## the whole test suite, with line coverage of app/ (fails under [tool.coverage.report] fail_under)
+	$(BIN)/python -m pytest -q --cov=app --cov-report=term:skip-covered
+
+lint: install  ## ruff over the code, bandit over app/ (a deliberate exception is `# nosec BXXX` with its reason)
+	$(BIN)/ruff check app scripts tests
+	$(BIN)/bandit -q -r app
 
 eval: install  ## answer quality on ../shared/data/assist-dev.yaml: prints accuracies and failures
 	$(BIN)/python scripts/eval_assist.py

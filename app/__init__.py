@@ -1,21 +1,30 @@
-"""MHHS knowledge base and deflection assistant."""
+"""MHHS knowledge base and deflection assistant: `create_app`, and nothing else.
+
+Importing `app` (or any `app.*` module) loads nothing but this function: Flask, the database and the
+services are imported when an app is created, and each service is built when first used.
+"""
 from __future__ import annotations
 
-import logging
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from app import heap
-from app.config import load_config
-from app.secret_key import check_environment, load_or_create_secret
-from app.services import build_services
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Application factory: settings, services, blueprints and CLI."""
+    """Application factory: settings, process policy, services (built lazily), blueprints and CLI."""
+    import logging
+    from pathlib import Path
+
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from app import heap
+    from app.config import load_config
+    from app.secret_key import check_environment, load_or_create_secret
+    from app.services import build_services
+    from app.web import register_blueprints
+
     app = Flask(__name__, instance_relative_config=True)
     config = load_config()
     config.update(test_config or {})
@@ -33,8 +42,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     heap.configure()
     app.extensions["kb"] = build_services(app.config)
-
-    from app.web import register_blueprints
-
     register_blueprints(app)
     return app

@@ -1,17 +1,17 @@
-"""The composition root: builds every service from settings. No Flask here."""
+"""The composition root: builds every service from settings, each on first use. No Flask here."""
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from app import background
+from sqlalchemy import Engine
+
+from app import background, heap
 from app.accounts.store import Accounts
 from app.assistant.conversations import conversation_log_for, rate_limiter_for
 from app.assistant.service import Assistant
@@ -34,6 +34,7 @@ from app.incidents.service import IncidentService
 from app.incidents.store import IncidentStore
 from app.search.embedder import Embedder, SentenceTransformerEmbedder
 from app.search.onnx_embedder import OnnxEmbedder
+from app.search.process import ProcessPolicy
 from app.search.semantic import DisabledSemantic, SemanticSearcher
 from app.search.service import SearchService
 from app.search.store import IndexStore
@@ -43,29 +44,51 @@ logger = logging.getLogger(__name__)
 
 #: Seconds between runs of the background worker (outbox delivery, auto-close).
 WORKER_SECONDS = 15.0
-_WORKER_LOCK = threading.Lock()
+
+#: The server's process policy, handed to the services that run work in the background.
+SERVER_PROCESS = ProcessPolicy(start=background.start, settle=heap.settle, stopping=background.stopping)
+
+T = TypeVar("T")
 
 
-@dataclass
+class lazy(Generic[T]):  # noqa: N801  # used as a decorator, like functools.cached_property
+    """A service built on first use and kept, once per Services even when requests race (a lock per service,
+    so building a slow one holds up nothing else). Assigning the attribute replaces it, as tests do."""
+
+    def __init__(self, build: Callable[[Services], T]) -> None:
+        self.build = build
+        self.name = build.__name__
+        self.__doc__ = build.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, services: Services | None, owner: type | None = None) -> T:
+        if services is None:
+            return self  # type: ignore[return-value]
+        built = services.__dict__
+        if self.name not in built:
+            with services.lock_for(self.name):
+                if self.name not in built:
+                    built[self.name] = self.build(services)
+        return built[self.name]
+
+
 class Services:
-    config: dict[str, Any]
-    model: ServiceModel
-    source: ContentSource  # the content as of the latest published index (reloads without a restart)
-    history: ContentHistory  # who changed each article and when, from Git
-    index_store: IndexStore
-    search: SearchService
-    case_store: CaseStore  # cases, conversations, votes, rate limits (one database)
-    cases: CaseService  # case_store plus raiser notifications: use this to raise and update cases
-    mailer: Mailer
-    records: CaseStore  # the same store, for votes and conversations
-    staff: StaffAccounts  # console sign-in: staff accounts and login throttling
-    console: ConsoleStore  # articles linked to case resolutions, knowledge requests
-    views: ViewCounter  # article page views, for the articles report
-    searches: SearchLog  # searches counted per normalised query and day, for the knowledge-gaps report
-    accounts: Accounts  # participant accounts, organisations, one-time codes, API tokens
-    outbox: Outbox  # case emails queued with the change they report, delivered with retries
-    incidents: IncidentService  # major incidents, their followers and linked cases
-    _worker: threading.Thread | None = field(default=None, repr=False)
+    """The composition root: every service of the app, each built from settings when first used, so a command
+    or page builds only what it touches (`flask content check` opens no database; a page that needs none
+    loads no model). Add a service as a `@lazy` method named after it; nothing else here needs to change."""
+
+    def __init__(self, config: dict[str, Any], embedder: Embedder | None = None) -> None:
+        self.config = config
+        self.embedder = embedder  # tests pass a fake; None means the real model (loaded in the background)
+        self._locks: dict[str, threading.RLock] = {}
+        self._locks_lock = threading.Lock()
+        self._worker: threading.Thread | None = None
+
+    def lock_for(self, name: str) -> threading.RLock:
+        with self._locks_lock:
+            return self._locks.setdefault(name, threading.RLock())
 
     def start_worker(self, interval: float = WORKER_SECONDS) -> threading.Thread:
         """The background worker of a serving process: delivers the outbox (what a crash or an SMTP outage left)
@@ -79,23 +102,108 @@ class Services:
                         logger.exception("background job %s failed", getattr(job, "__name__", job))
                 background.wait(interval)
 
-        with _WORKER_LOCK:
+        with self.lock_for("_worker"):
             if self._worker is None:
                 self._worker = background.start(run, "kb-outbox")
             return self._worker
 
-    @cached_property
-    def assistant(self) -> Assistant:
-        """The deflection assistant; conversations and rate limits go to the cases store when there is one."""
-        store = getattr(self, "records", None)
-        return Assistant(lambda: self.content, self.model, self.search,
-                         conversations=conversation_log_for(store), limiter=rate_limiter_for(store),
-                         clock=clock_from(self.config.get("KB_NOW")))
+    @property
+    def content_dir(self) -> Path:
+        return Path(self.config["KB_CONTENT_DIR"])
 
     @property
     def content(self) -> ContentRepository:
         """The current articles and glossary; ask again per request, it changes when a new index is published."""
         return self.source.current()
+
+    # content and search
+    @lazy
+    def model(self) -> ServiceModel:
+        return load_service_model()
+
+    @lazy
+    def index_store(self) -> IndexStore:
+        return IndexStore(Path(self.config["KB_INDEX_DIR"]))
+
+    @lazy
+    def source(self) -> ContentSource:
+        """The content as of the latest published index (reloads without a restart)."""
+        content_dir = self.content_dir
+        return ContentSource(lambda: ContentRepository(content_dir), self.index_store.version)
+
+    @lazy
+    def history(self) -> ContentHistory:
+        """Who changed each article and when, from Git."""
+        return ContentHistory(self.content_dir)
+
+    @lazy
+    def search(self) -> SearchService:
+        semantic = build_semantic_search(self.config, self.source, self.index_store, self.embedder)
+        return SearchService(self.source, self.index_store, semantic=semantic)
+
+    @lazy
+    def assistant(self) -> Assistant:
+        """The deflection assistant; its conversations and rate limits are kept in the case store."""
+        return Assistant(lambda: self.content, self.model, self.search,
+                         conversations=conversation_log_for(self.case_store),
+                         limiter=rate_limiter_for(self.case_store), clock=clock_from(self.config.get("KB_NOW")))
+
+    # the database: migrated when first opened
+    @lazy
+    def engine(self) -> Engine:
+        engine = make_engine(self.config["KB_DATABASE_URL"])
+        upgrade_or_retry(engine)  # an unreachable database does not stop the site: pages needing it answer 503
+        return engine
+
+    @lazy
+    def case_store(self) -> CaseStore:
+        """Cases, conversations, votes, rate limits (one database)."""
+        return CaseStore(self.engine)
+
+    @lazy
+    def mailer(self) -> Mailer:
+        return Mailer(self.config.get("KB_SMTP_URL"), self.config["KB_OUTBOX_DIR"], self.config["KB_MAIL_FROM"])
+
+    @lazy
+    def outbox(self) -> Outbox:
+        """Case emails queued with the change they report, delivered with retries."""
+        return Outbox(self.engine, self.mailer)
+
+    @lazy
+    def cases(self) -> CaseService:
+        """The case store plus raiser notifications: use this to raise and update cases."""
+        return CaseService(self.case_store, Notifier(self.config["KB_BASE_URL"]), self.outbox)
+
+    @lazy
+    def staff(self) -> StaffAccounts:
+        """Console sign-in: staff accounts and login throttling."""
+        return StaffAccounts(self.engine, notify=self.mailer.send)
+
+    @lazy
+    def console(self) -> ConsoleStore:
+        """Articles linked to case resolutions, knowledge requests."""
+        return ConsoleStore(self.engine)
+
+    @lazy
+    def views(self) -> ViewCounter:
+        """Article page views, for the articles report."""
+        return ViewCounter(self.engine)
+
+    @lazy
+    def searches(self) -> SearchLog:
+        """Searches counted per normalised query and day, for the knowledge-gaps report."""
+        return SearchLog(self.engine)
+
+    @lazy
+    def accounts(self) -> Accounts:
+        """Participant accounts, organisations, one-time codes, API tokens."""
+        return Accounts(self.engine)
+
+    @lazy
+    def incidents(self) -> IncidentService:
+        """Major incidents, their followers and linked cases."""
+        return IncidentService(IncidentStore(self.engine), self.case_store, self.model, load_catalogue(),
+                               IncidentNotifier(self.mailer, self.config["KB_BASE_URL"]))
 
 
 def clock_from(pinned: str | None) -> Callable[[], datetime]:
@@ -111,25 +219,8 @@ def clock_from(pinned: str | None) -> Callable[[], datetime]:
 
 
 def build_services(config: dict[str, Any], embedder: Embedder | None = None) -> Services:
-    content_dir = Path(config["KB_CONTENT_DIR"])
-    store = IndexStore(Path(config["KB_INDEX_DIR"]))
-    source = ContentSource(lambda: ContentRepository(content_dir), store.version)
-    search = SearchService(source, store, semantic=build_semantic_search(config, source, store, embedder))
-    engine = make_engine(config["KB_DATABASE_URL"])
-    upgrade_or_retry(engine)  # an unreachable database does not stop the site: pages needing it answer 503
-    case_store = CaseStore(engine)
-    mailer = Mailer(config.get("KB_SMTP_URL"), config["KB_OUTBOX_DIR"], config["KB_MAIL_FROM"])
-    outbox = Outbox(engine, mailer)
-    cases = CaseService(case_store, Notifier(config["KB_BASE_URL"]), outbox)
-    model = load_service_model()
-    incidents = IncidentService(IncidentStore(engine), case_store, model, load_catalogue(),
-                                IncidentNotifier(mailer, config["KB_BASE_URL"]))
-    return Services(config=config, model=model, source=source,
-                    history=ContentHistory(content_dir), index_store=store, search=search,
-                    case_store=case_store, cases=cases, mailer=mailer, records=case_store,
-                    staff=StaffAccounts(engine, notify=mailer.send), console=ConsoleStore(engine),
-                    views=ViewCounter(engine), searches=SearchLog(engine), accounts=Accounts(engine),
-                    outbox=outbox, incidents=incidents)
+    """The services for these settings; nothing is built until it is first used."""
+    return Services(config, embedder)
 
 
 def build_semantic_search(config: dict[str, Any], content: ContentSource, store: IndexStore,
@@ -140,7 +231,7 @@ def build_semantic_search(config: dict[str, Any], content: ContentSource, store:
     with sentence-transformers too."""
     setting = str(config.get("KB_SEMANTIC", "on")).strip().lower()
     if setting == "torch":
-        return SemanticSearcher(content, store, embedder or SentenceTransformerEmbedder())
+        return SemanticSearcher(content, store, embedder or SentenceTransformerEmbedder(), process=SERVER_PROCESS)
     if setting not in ("on", "1", "true", "yes"):
         return DisabledSemantic()
-    return SemanticSearcher(content, store, embedder or OnnxEmbedder(store.root))
+    return SemanticSearcher(content, store, embedder or OnnxEmbedder(store.root), process=SERVER_PROCESS)

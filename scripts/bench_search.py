@@ -44,8 +44,8 @@ sys.path.insert(0, str(ROOT))
 from app.content.repository import ContentRepository  # noqa: E402
 from app.search.build import BuildReport, build_keyword  # noqa: E402
 from app.search.embedder import MODEL_DIM, Embedder, SentenceTransformerEmbedder, model_id  # noqa: E402
-from app.search.onnx_embedder import export_onnx  # noqa: E402
 from app.search.evaluation import load_questions  # noqa: E402
+from app.search.onnx_embedder import export_onnx  # noqa: E402
 from app.search.semantic_index import KIND, SemanticIndex, build_semantic  # noqa: E402
 from app.search.store import IndexStore  # noqa: E402
 

@@ -182,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
           f"semantic {args.semantic}")
     print(f"{'':22}{'overall':>18}{'typo':>18}")
     for key, label in (("action", "action accuracy"), ("scenario", "scenario accuracy"),
-                       ("case", "case-draft accuracy"), ("subcategory", "  subcategory"), ("facts", "  expected facts")):
+                       ("case", "case-draft accuracy"), ("subcategory", "  subcategory"),
+                       ("facts", "  expected facts")):
         print(f"{label:22}{rate(verdicts, key):>18}{rate(typo, key):>18}")
     times.sort()
     p95 = times[max(0, int(round(0.95 * len(times))) - 1)] if times else 0.0

@@ -33,7 +33,8 @@ from app.search.service import SearchService  # noqa: E402
 from app.search.store import IndexStore  # noqa: E402
 
 MODES = ("keyword", "semantic", "hybrid")
-DEFAULT_DATA = [ROOT / ".." / "shared" / "data" / "assist-dev.yaml", ROOT / "scripts" / "data" / "search-paraphrases.yaml"]
+DEFAULT_DATA = [ROOT / ".." / "shared" / "data" / "assist-dev.yaml",
+                ROOT / "scripts" / "data" / "search-paraphrases.yaml"]
 #: questions nothing answers: every mode should give them no result (the relevance floor)
 UNRELATED = ROOT / "scripts" / "data" / "search-unrelated.yaml"
 
@@ -76,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, action="append",
                         help="question set (YAML items: id, q, expect_scenario, also_acceptable, expect_article); "
-                             "repeatable; default ../shared/data/assist-dev.yaml and scripts/data/search-paraphrases.yaml")
+                             "repeatable; default ../shared/data/assist-dev.yaml and "
+                             "scripts/data/search-paraphrases.yaml")
     parser.add_argument("--misses", action="store_true", help="list questions hybrid does not answer in the top 3")
     parser.add_argument("--ranks", action="store_true", help="print every question's rank in each mode")
     parser.add_argument("--keyword-weight", type=float, default=DEFAULT_WEIGHTS["keyword"])

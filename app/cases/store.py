@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 REFERENCE_PREFIX = "CS"
 REFERENCE_DIGITS = 7
 _REFERENCE = re.compile(r"^CS\d{7,12}$")
+#: The longest comment, note or resolution text, in one place: the forms refuse more, the store keeps no more.
 MAX_COMMENT = 10_000
 _DUMMY_HASH = hashlib.sha256(b"no such case").hexdigest()
 
@@ -205,8 +206,9 @@ class CaseStore(PortalMixin, ConversationMixin, ActivityMixin, RateLimitMixin):
         with self._read() as s:
             return _to_case(self._row(s, reference), events="all")
 
-    def reissue_token(self, reference: str, email: str,
-                      mail: Callable[[Session, Case, str | None], None] | None = None) -> tuple[Case, str | None] | None:
+    def reissue_token(
+        self, reference: str, email: str, mail: Callable[[Session, Case, str | None], None] | None = None,
+    ) -> tuple[Case, str | None] | None:
         """A new tracking token when reference and email match (old links stop working); else None.
         A case raised with an account keeps no usable token: its page needs the raiser's sign-in (token None)."""
         with self._write() as s:

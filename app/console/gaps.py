@@ -23,7 +23,7 @@ from app.cases.records import Case, Conversation, Vote
 from app.console.reports import Table, is_finished
 from app.console.searchlog import SearchGap
 from app.console.store import CaseLink, KnowledgeRequest
-from app.console.wording import WORD, similarity, tokens
+from app.console.wording import similarity, tokens
 
 #: Two phrasings belong together when they share at least this share of their distinct words.
 SIMILARITY = 0.5
@@ -177,11 +177,6 @@ def _markdown_escape(text: str) -> str:
     """One line of user text, safe to show as plain Markdown (no HTML, links or formatting)."""
     line = " ".join(text.split())
     return re.sub(r"([\\`*_\[\]<>|~&])", r"\\\1", line)
-
-
-def slugify(text: str, limit: int = 60) -> str:
-    slug = "-".join(WORD.findall(text.lower()))[:limit].strip("-")
-    return slug or "knowledge-request"
 
 
 def article_stub(group: GapGroup, *, category: str, owner: str = "", today: date,

@@ -9,13 +9,11 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from app.cases.store import MAX_COMMENT
 from app.cases.storebase import StoreBase
 from app.console.models import CaseLinkRow, KnowledgeRequestRow
 
 logger = logging.getLogger(__name__)
-
-MAX_REQUEST_TEXT = 10_000
-
 
 @dataclass(frozen=True)
 class CaseLink:
@@ -87,8 +85,8 @@ class ConsoleStore(StoreBase):
         if not text:
             raise ValueError("a knowledge request needs some text")
         with self._write() as s:
-            row = KnowledgeRequestRow(case_id=case_id, case_reference=case_reference, text=text[:MAX_REQUEST_TEXT],
-                                      note=(note or "").strip()[:MAX_REQUEST_TEXT] or None, created_by=created_by,
+            row = KnowledgeRequestRow(case_id=case_id, case_reference=case_reference, text=text[:MAX_COMMENT],
+                                      note=(note or "").strip()[:MAX_COMMENT] or None, created_by=created_by,
                                       created_at=self.now())
             s.add(row)
             s.flush()

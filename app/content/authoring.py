@@ -6,7 +6,8 @@ import datetime as dt
 import json
 
 import yaml
-from slugify import slugify
+
+from app.content.slugs import slugify
 
 REVIEW_MONTHS = 6
 SUMMARY_PLACEHOLDER = "TODO: one or two sentences saying what the reader will learn."
@@ -14,7 +15,7 @@ SUMMARY_PLACEHOLDER = "TODO: one or two sentences saying what the reader will le
 
 def slug_for(title: str) -> str:
     """The file name (without .md) and URL of an article with this title."""
-    return slugify(title, max_length=80, word_boundary=True)
+    return slugify(title, max_length=80)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -51,7 +51,8 @@ class Loaded:
     problems: tuple[ContentProblem, ...]
 
 
-def _normalise(meta: dict[str, Any], table: dict[str, Callable[[Any, str], Any]], lines: dict[str, int]) -> dict[str, Any]:
+def _normalise(meta: dict[str, Any], table: dict[str, Callable[[Any, str], Any]],
+               lines: dict[str, int]) -> dict[str, Any]:
     out = {}
     for name, fn in table.items():
         try:

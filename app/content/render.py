@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import markdown
 import nh3
-from markdown.extensions.toc import slugify_unicode
 
 from app.content.models import Heading
+from app.content.slugs import slugify
 from app.content.unconfirmed import render_markers
 
 ALLOWED_TAGS = {
@@ -36,14 +36,15 @@ class Rendered:
 
 def anchor_for(text: str) -> str:
     """The anchor a heading with this text gets (same rule as the Markdown toc extension)."""
-    return slugify_unicode(text, "-")
+    return slugify(text)
 
 
 def render_markdown(source: str) -> Rendered:
     """Render, then sanitise with nh3 so no script or event handler in content reaches a page."""
     md = markdown.Markdown(
         extensions=["toc", "tables", "fenced_code", "sane_lists", "def_list"],
-        extension_configs={"toc": {"slugify": slugify_unicode, "toc_depth": "2-4"}},
+        extension_configs={"toc": {"slugify": lambda text, separator: slugify(text, separator=separator),
+                                   "toc_depth": "2-4"}},
     )
     raw = md.convert(source)
     # Demote any H1 in the body: the page title is the only H1.

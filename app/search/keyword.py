@@ -13,14 +13,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-
 from whoosh import index as windex
 from whoosh import query as Q
-from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.analysis import Analyzer
+from whoosh.fields import ID, STORED, TEXT, Schema
 
 from app.content.models import Article, GlossaryTerm
-from app.search.analysis import KBTokenizer, SpellTokenizer, cached_terms, normalise_terms, WORD
+from app.search.analysis import WORD, KBTokenizer, SpellTokenizer, cached_terms, normalise_terms
 from app.search.bm25 import FieldGroup, PostingsScorer, save_postings
 from app.search.fuzzy import Vocabulary, max_edits
 from app.search.models import IndexUnavailable, SearchHit
@@ -254,7 +253,7 @@ class KeywordIndex:
         top = docs[order]
         _, leaves = self._scorer.matches(q, top) if explain else (None, [])
         hits = []
-        for rank, (i, doc) in enumerate(zip(order, top), start=1):
+        for rank, (i, doc) in enumerate(zip(order, top, strict=True), start=1):
             matched = {leaf for leaf, mask in leaves if mask[rank - 1]}
             hits.append(self._hit(int(doc), float(weighted[i]), rank, matched, expansions, fuzzy,
                                   explain and (snippets is None or rank <= snippets)))
@@ -270,7 +269,7 @@ class KeywordIndex:
             return Q.Or(terms) if terms else Q.NullQuery
         if isinstance(q, Q.CompoundQuery):
             subs = [self._resolve_fuzzy(sub) for sub in q.subqueries]
-            if all(a is b for a, b in zip(subs, q.subqueries)):
+            if all(a is b for a, b in zip(subs, q.subqueries, strict=True)):
                 return q
             return q.__class__([sub for sub in subs if sub is not Q.NullQuery], boost=q.boost,
                                **({"scale": q.scale} if isinstance(q, Q.Or) else {}))

@@ -15,13 +15,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app import background, heap
 from app.content.repository import ContentRepository
 from app.content.source import ContentSource
 from app.search.build import BuildReport
 from app.search.embedder import Embedder
 from app.search.hybrid import DEFAULT_OFFSETS, DEFAULT_WEIGHTS, RRF_K, FoldedMatch, PassageMatch, fold_passages, fuse
 from app.search.models import IndexUnavailable, SearchHit
+from app.search.process import PLAIN, ProcessPolicy
 from app.search.semantic_index import KIND, PassageRecord, SemanticIndex, build_semantic
 from app.search.store import IndexStore
 
@@ -58,13 +58,14 @@ class SemanticSearcher:
 
     def __init__(self, content: ContentSource | ContentRepository, store: IndexStore, embedder: Embedder,
                  weights: Mapping[str, float] | None = None, rrf_k: float = RRF_K,
-                 offsets: Mapping[str, float] | None = None) -> None:
+                 offsets: Mapping[str, float] | None = None, process: ProcessPolicy = PLAIN) -> None:
         self.source = content if isinstance(content, ContentSource) else ContentSource.fixed(content)
         self.store = store
         self.embedder = embedder
         self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
         self.rrf_k = rrf_k
         self.offsets = dict(DEFAULT_OFFSETS if offsets is None else offsets)
+        self.process = process
         #: similarity below which a passage is no match: a property of the model (app.search.embedder)
         self.floor = float(getattr(embedder, "relevance_floor", 0.0))
         self._ready = threading.Event()
@@ -87,7 +88,7 @@ class SemanticSearcher:
         """Load the model in a daemon thread (idempotent); searches degrade to keyword until it is ready."""
         with self._lock:
             if self._thread is None:
-                self._thread = background.start(self._load, "embedding-model-loader")
+                self._thread = self.process.start(self._load, "embedding-model-loader")
 
     def _load(self) -> None:
         try:
@@ -98,7 +99,7 @@ class SemanticSearcher:
         finally:
             self._ready.set()
         self.index()  # open the index now rather than on the first request
-        heap.settle()
+        self.process.settle()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Block until the model is loaded (starting the load if needed); False on timeout or failure."""

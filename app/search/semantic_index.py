@@ -120,7 +120,7 @@ class SemanticIndex:
         if k <= 0:
             return []
         scores, ids = self._index.search(np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1), k)
-        return [(self.records[i], float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        return [(self.records[i], float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
 
 def corpus_passages(repo: ContentRepository) -> list[Passage]:
@@ -205,9 +205,9 @@ def build_semantic(repo: ContentRepository, store: IndexStore, embedder: Embedde
 
     known: dict[str, np.ndarray] = {}
     if old is not None and not force:
-        known = {r.hash: v for r, v in zip(old.records, old.vectors())}
+        known = {r.hash: v for r, v in zip(old.records, old.vectors(), strict=True)}
     missing = [h for h in dict.fromkeys(r.hash for r in records) if h not in known]
-    known.update(zip(missing, _embed([texts[h] for h in missing], embedder, progress)))
+    known.update(zip(missing, _embed([texts[h] for h in missing], embedder, progress), strict=True))
     vectors = np.stack([known[r.hash] for r in records]) if records else np.zeros((0, embedder.dim), np.float32)
     index = SemanticIndex.from_vectors(embedder.model_id, embedder.dim, records, vectors, sources)
     with store.staging(KIND) as tmp:

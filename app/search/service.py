@@ -24,8 +24,9 @@ MAX_QUERY = 500
 MAX_RESULTS = 100
 #: The relevance floor for hybrid search: a question has a match when search by meaning finds a passage at
 #: least as similar as the model's floor (app.search.embedder.RELEVANCE_FLOOR), or when at least this share of
-#: its words (typos included) occur in the index. Calibrated with scripts/eval_search.py on scripts/data/search-unrelated.yaml (weather,
-#: recipes, sport, gibberish) against the answerable sets: no answerable question loses its results.
+#: its words (typos included) occur in the index. Calibrated with scripts/eval_search.py on
+#: scripts/data/search-unrelated.yaml (weather, recipes, sport, gibberish) against the answerable sets: no
+#: answerable question loses its results.
 COVERAGE_FLOOR = 0.8
 
 
@@ -82,7 +83,8 @@ class SearchService:
                     logger.warning("%s; using a temporary in-memory index", exc)
                     index = KeywordIndex.in_memory(self.repo.published(), self.repo.glossary,
                                                    protected_terms(self.repo), self.synonyms)
-                    notice = "The search index has not been built, so results come from a temporary index. Run `make index`."
+                    notice = ("The search index has not been built, so results come from a temporary index. "
+                              "Run `make index`.")
                 self._keyword, self._version, self._keyword_notice = index, version, notice
         return self._keyword, self._keyword_notice
 

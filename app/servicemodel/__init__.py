@@ -5,12 +5,11 @@ This layer imports nothing else from the project; content, search, assistant and
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import re
 
 import yaml
 

@@ -5,6 +5,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.cases.store import MAX_COMMENT
     from app.web import (
         account,
         api,
@@ -24,6 +25,7 @@ def register_blueprints(app: Flask) -> None:
         status,
     )
 
+    app.jinja_env.globals["max_comment"] = MAX_COMMENT  # comment, note and resolution boxes
     security.init_app(app)
     ratelimit.init_app(app)
     errors.init_app(app)

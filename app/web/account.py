@@ -36,8 +36,6 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("account", __name__)
 
-CODE_ADDRESS_LIMIT = (20, 3600)  # codes requested per client address per hour
-CODE_EMAIL_LIMIT = (5, 3600)  # codes sent to one email address per hour
 SENT = "We have sent a 6-digit code to {email}. It works for 10 minutes. Check your inbox (and spam folder)."
 SENT_LOGIN = ("If {email} has an account, we have sent a 6-digit code to it. It works for 10 minutes. "
               "No code? Check the address, or register.")
@@ -59,10 +57,10 @@ def _form() -> dict[str, Any]:
 def _send_code(email: str, purpose: str, account: Account | None) -> bool:
     """Email a code (or, when registering an address that already has an account, a note to sign in instead).
     Rate-limited per client address and per email address; False when a limit is reached."""
-    if not allowed("code-address", CODE_ADDRESS_LIMIT):
+    if not allowed("code-address"):
         return False
     key = f"code-email:{email.lower()}"
-    if not services().case_store.hit(key, *rate_limit("code-email", CODE_EMAIL_LIMIT)):
+    if not services().case_store.hit(key, *rate_limit("code-email")):
         return False
     mailer = services().mailer
     sign_in = services().config["KB_BASE_URL"].rstrip("/") + url_for("account.login")

@@ -23,8 +23,6 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("assistant", __name__)
 
-API_LIMIT = (30, 60)  # /api/assist calls per client per minute
-PAGE_LIMIT = (60, 60)
 MAX_CONVERSATION_ID = 100
 CASE_FORM = "/cases/form"
 HISTORY_SHOWN = 10
@@ -44,8 +42,8 @@ def _client() -> str:
     return request.remote_addr or "unknown"
 
 
-def _limit(name: str, limit: tuple[int, int]) -> None:
-    count, window = rate_limit(name, limit)
+def _limit(name: str) -> None:
+    count, window = rate_limit(name)
     if not assistant().allow(_client(), count, window):
         raise TooManyRequests("Too many questions in a short time. Please wait a minute and try again.",
                               retry_after=window)
@@ -78,7 +76,7 @@ def _warm() -> None:
 
 @bp.post("/api/assist")
 def api_assist():
-    _limit("assist-api", API_LIMIT)
+    _limit("assist-api")
     body = json_object("message", "Send a JSON object with a 'message'.")
     message = read_message(body.get("message"))
     conversation_id = read_conversation_id(body.get("conversation_id"))
@@ -125,7 +123,7 @@ def chat():
 
 @bp.post("/assist")
 def ask():
-    _limit("assist-page", PAGE_LIMIT)
+    _limit("assist-page")
     conversation = _conversation(request.form.get("conversation_id"))
     try:
         message = read_message(request.form.get("message"))

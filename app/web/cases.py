@@ -29,6 +29,7 @@ from app.cases.portal import ReopenWindowClosed, can_reopen, reopen_deadline
 from app.cases.records import Case
 from app.cases.routing import SERVICE_USERS, derive_routing
 from app.cases.sla import describe_due, target_for
+from app.cases.store import MAX_COMMENT
 from app.search.matching import ListMatcher
 from app.search.synonyms import Synonyms
 from app.servicemodel import LEVELS, ServiceModel
@@ -40,11 +41,6 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("cases", __name__)
 
-CREATE_LIMIT = (10, 3600)  # cases per client IP per hour
-COMMENT_LIMIT = (30, 3600)  # comments per client IP per hour
-LINK_LIMIT = (5, 3600)  # lost-link requests per client IP per hour
-TOKEN_LIMIT = (20, 3600)  # failed case reference/token checks per client IP per hour
-MAX_COMMENT = 5000
 PREFILL = ("category", "subcategory", "impact", "urgency", "subject", "description", "conversation_id")
 
 
@@ -53,35 +49,35 @@ def client_key(action: str) -> str:
     return f"{action}:{request.remote_addr or 'unknown'}"
 
 
-def allowed(action: str, limit: tuple[int, int]) -> bool:
-    """Count one hit against ``limit`` (or KB_RATE_LIMITS' value for ``action``); False once it is exceeded."""
-    return services().case_store.hit(client_key(action), *rate_limit(action, limit))
+def allowed(action: str) -> bool:
+    """Count one hit against ``action``'s rate limit; False once it is exceeded."""
+    return services().case_store.hit(client_key(action), *rate_limit(action))
 
 
-def retry_after(action: str, limit: tuple[int, int]) -> int:
+def retry_after(action: str) -> int:
     """Seconds until the fixed window of ``action``'s limit starts again."""
-    window = rate_limit(action, limit)[1]
+    window = rate_limit(action)[1]
     return window - int(services().case_store.now().timestamp()) % window
 
 
-def enforce(action: str, limit: tuple[int, int], message: str) -> None:
-    """429 with Retry-After once this client has used up ``limit``."""
-    if not allowed(action, limit):
-        raise TooManyRequests(message, retry_after=retry_after(action, limit))
+def enforce(action: str, message: str) -> None:
+    """429 with Retry-After once this client has used up the limit of ``action``."""
+    if not allowed(action):
+        raise TooManyRequests(message, retry_after=retry_after(action))
 
 
 def raisers_case(reference: str, token: str) -> Case:
     """The case for the raiser holding its token. A wrong token counts against this client: once it has
-    failed TOKEN_LIMIT times in the window, every check answers 429 until the window ends."""
-    count, window = rate_limit("case-token", TOKEN_LIMIT)
+    failed its "case-token" limit in the window, every check answers 429 until the window ends."""
+    count, window = rate_limit("case-token")
     store = services().case_store
     if store.hits(client_key("case-token"), window) >= count:
         raise TooManyRequests("Too many wrong case links from your network. Please try again later.",
-                              retry_after=retry_after("case-token", TOKEN_LIMIT))
+                              retry_after=retry_after("case-token"))
     try:
         return store.get_case(reference, token)
     except CaseNotFound:
-        allowed("case-token", TOKEN_LIMIT)
+        allowed("case-token")
         raise
 
 
@@ -263,7 +259,7 @@ def submit():
         return render_template("cases/form.html", **_form_context(preview, {}), previewed=True)
     if errors:
         return render_template("cases/form.html", **_form_context(typed, errors)), 400
-    enforce("case-create", CREATE_LIMIT, "Too many cases from your network in the last hour. Please try again later.")
+    enforce("case-create", "Too many cases from your network in the last hour. Please try again later.")
     case, token = services().cases.raise_case({**clean, "account_id": account.id,
                                                "organisation_id": account.organisation_id})
     session["case_created"] = {"reference": case.reference, "token": token}
@@ -336,7 +332,7 @@ def comment(reference: str):
         error = f"Your comment must be {MAX_COMMENT:,} characters or fewer"
     if error:
         return _render_track(case, token, account, errors={"body": error}, comment=body, status=400)
-    enforce("case-comment", COMMENT_LIMIT,
+    enforce("case-comment",
             "Too many comments from your network in the last hour. Please try again later.")
     try:
         services().cases.comment_as_raiser(reference, token, body, account.scope if account else None)
@@ -386,7 +382,7 @@ def lost_link():
         return render_template(
             "cases/link.html", values={"reference": reference, "email": email}, errors=errors, sent=False
         ), 400
-    enforce("case-link", LINK_LIMIT, "Too many requests from your network in the last hour. Please try again later.")
+    enforce("case-link", "Too many requests from your network in the last hour. Please try again later.")
     sent = services().cases.resend_link(reference, email)
     current_app.logger.info("lost-link request %s", "matched" if sent else "did not match")
     return render_template("cases/link.html", values={}, errors={}, sent=True)

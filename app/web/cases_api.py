@@ -15,7 +15,7 @@ from app.cases.records import Case
 from app.cases.routing import known_categories, subcategories
 from app.servicemodel import LEVELS, load_service_model
 from app.web.account_auth import bearer_account
-from app.web.cases import CREATE_LIMIT, allowed, case_view, private, raisers_case, retry_after
+from app.web.cases import allowed, case_view, private, raisers_case, retry_after
 from app.web.deps import services
 from app.web.jsonbody import json_object
 from app.web.openapi import register_paths
@@ -103,9 +103,9 @@ def create():
     clean, errors = validate_case_form({**data, "email": account.email}, services().model)
     if errors:
         return _error("Some fields need attention.", 400, errors)
-    if not allowed("case-create", CREATE_LIMIT):
+    if not allowed("case-create"):
         resp, status = _error("Too many cases from your network in the last hour. Please try again later.", 429)
-        resp.headers["Retry-After"] = str(retry_after("case-create", CREATE_LIMIT))
+        resp.headers["Retry-After"] = str(retry_after("case-create"))
         return resp, status
     case, _ = services().cases.raise_case({**clean, "account_id": account.id,
                                            "organisation_id": account.organisation_id})

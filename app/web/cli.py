@@ -1,7 +1,7 @@
 """Command-line interface: `flask --app app index build`, and the other groups as they are added."""
 from __future__ import annotations
 
-import dataclasses
+import copy
 import datetime as dt
 import logging
 from collections import Counter
@@ -27,7 +27,7 @@ def index_build(force: bool) -> None:
 
     # Index what is on disk now, without changing what this process serves (servers switch to the new content
     # when they see the new index): the content this process loaded when it started, unless edited since.
-    s = dataclasses.replace(services())
+    s = copy.copy(services())  # the same settings and services, with its own content source set below
     repo = s.source.current()
     if repo.fingerprint() != s.source.fingerprint:
         repo = ContentRepository(Path(s.config["KB_CONTENT_DIR"]))

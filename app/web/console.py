@@ -18,7 +18,7 @@ from app.cases.forms import trim
 from app.cases.records import TRANSITIONS, Case
 from app.cases.routing import known_categories
 from app.cases.sla import LONDON, describe_due, target_for
-from app.cases.store import CaseQuery
+from app.cases.store import MAX_COMMENT, CaseQuery
 from app.console.accounts import ALL_ROLES, CASE_WORKERS, AccountError, Role
 from app.content.models import Article
 from app.web import console_reports
@@ -33,7 +33,6 @@ bp.register_blueprint(console_reports.bp)
 
 PER_PAGE = 50
 OPEN = (CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.AWAITING_INFORMATION)
-TEXT_MAX = 10_000
 SEARCH_LIMIT = 8
 
 
@@ -161,7 +160,7 @@ def _back(case: Case, anchor: str = ""):
 
 
 def _text(name: str) -> str:
-    return trim(request.form.get(name) or "")[:TEXT_MAX]
+    return trim(request.form.get(name) or "")[:MAX_COMMENT]
 
 
 @bp.post("/cases/<reference>/status")

@@ -14,8 +14,9 @@ from app.console import reports as r
 from app.console.accounts import ALL_ROLES, KNOWLEDGE_ROLES
 from app.console.charts import Series, bar_chart, horizontal_bar_chart
 from app.console.export import to_csv
-from app.console.gaps import GapGroup, article_stub, collect_gap_items, gaps_table, group_gaps, slugify
+from app.console.gaps import GapGroup, article_stub, collect_gap_items, gaps_table, group_gaps
 from app.console.searchlog import SearchGaps
+from app.content.slugs import slugify
 from app.web.auth import current_staff, require_role
 from app.web.deps import services
 
@@ -196,8 +197,9 @@ def gap_stub(key: str):
     staff = current_staff()
     text = article_stub(group, category=_stub_category(group), owner=staff.email if staff else "",
                         today=_today())
+    name = slugify(group.title, max_length=60) or "knowledge-request"
     return Response(text, mimetype="text/markdown",
-                    headers={"Content-Disposition": f'attachment; filename="{slugify(group.title)}.md"'})
+                    headers={"Content-Disposition": f'attachment; filename="{name}.md"'})
 
 
 # -- articles -----------------------------------------------------------------------------------------

@@ -48,7 +48,8 @@ PATHS: dict[str, dict[str, Any]] = {
         "parameters": [
             _q("q", {"type": "string", "minLength": 1, "maxLength": 500}, True, "What to search for"),
             _q("mode", {"enum": ["hybrid", "keyword", "semantic", ""]}, desc="Default (or empty): hybrid"),
-            _q("limit", {"type": "integer", "minimum": 1, "maximum": 50}, desc="Results per page when per_page is not given"),
+            _q("limit", {"type": "integer", "minimum": 1, "maximum": 50},
+               desc="Results per page when per_page is not given"),
             _q("page", {"type": "integer", "minimum": 1, "maximum": 1000}, desc="Default 1"),
             _q("per_page", {"enum": ["10", "20", "50"]}, desc="Default 10 (or limit)"),
             _q("category", {"type": "string"}, desc="Category slug"),

@@ -36,7 +36,6 @@ REASON_MAX = 500
 VOTES_COOKIE = "kb_votes"
 VOTES_KEPT = 200
 VOTES_MAX_AGE = 365 * 24 * 3600
-VOTE_LIMIT = (30, 3600)  # per client address per hour
 #: Long articles get a contents list.
 TOC_MIN_HEADINGS = 3
 
@@ -170,12 +169,11 @@ def vote(slug: str):
     reason = trim(request.form.get("reason") or "")[:REASON_MAX] or None
     last = s.history.last_change(a.path, s.source.fingerprint)  # so the helpful rate can be shown per version
     key, given = _vote_key(a, last.hash if last else None), _votes_given()
-    recorder = getattr(s, "records", None)
-    if recorder is not None and key not in given:
+    if key not in given:
         try:
             # Votes feed the helpful rate and the gaps report: a script must not be able to skew them.
-            if allowed("article-vote", VOTE_LIMIT):
-                recorder.record_vote(slug, helpful == "yes", reason, last.hash if last else None)
+            if allowed("article-vote"):
+                s.case_store.record_vote(slug, helpful == "yes", reason, last.hash if last else None)
         except SQLAlchemyError as exc:  # feedback is for reports: never turn it into an error page
             logger.warning("vote on %s not recorded (%s)", slug, type(exc).__name__)
     resp = redirect(url_for("pages.article", slug=slug, voted=helpful) + "#feedback")

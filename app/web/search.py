@@ -16,8 +16,6 @@ from app.web.params import search_params
 
 logger = logging.getLogger(__name__)
 
-LOG_LIMIT = (60, 3600)  # searches per client per hour counted for the gaps report
-
 bp = Blueprint("search", __name__)
 
 
@@ -45,7 +43,7 @@ def results():
         return render_template("search/results.html", **context), 400
     response = s.search.search(q, mode=mode, limit=per_page, category=category, offset=(page - 1) * per_page)
     try:
-        counted = allowed("search-log", LOG_LIMIT)  # one client cannot flood the knowledge-gaps report
+        counted = allowed("search-log")  # one client cannot flood the knowledge-gaps report
     except SQLAlchemyError as exc:  # the search log is for reports: losing an entry must not lose the page
         logger.warning("search not counted (%s)", type(exc).__name__)
         counted = False

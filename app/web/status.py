@@ -15,8 +15,8 @@ from app.incidents import Incident, IncidentNotFound, InvalidIncident
 from app.incidents.reports import describe_duration
 from app.incidents.status import service_states
 from app.web import console_incidents
-from app.web.cases import enforce
 from app.web.account_auth import current_account
+from app.web.cases import enforce
 from app.web.deps import services
 from app.web.incident_cli import incident_cli
 from app.web.openapi import ERROR, _json, register_paths
@@ -27,7 +27,6 @@ bp = Blueprint("status", __name__)
 
 #: Resolved incidents stay on the status page, the feed and the API this long.
 RECENT = timedelta(days=30)
-FOLLOW_LIMIT = (10, 3600)  # follow requests (each sends a confirmation email) per client per hour
 
 
 def _incidents():
@@ -91,7 +90,7 @@ def follow(reference: str):
     try:
         if "@" not in email:  # only requests that would send an email count against the limit
             raise InvalidIncident("email", "Enter a valid email address, like name@example.com.")
-        enforce("incident-follow", FOLLOW_LIMIT, "Too many follow requests from your network. Please try later.")
+        enforce("incident-follow", "Too many follow requests from your network. Please try later.")
         _incidents().follow_by_email(incident.reference, email)
     except InvalidIncident as exc:
         return _render_incident(incident, errors={"email": exc.message}, email=email, status=400)

@@ -91,7 +91,8 @@ def test_articles_send_readers_to_this_sites_case_form_not_an_outside_portal(rep
 
 
 def test_the_example_list_caveat_is_said_once_site_wide_not_in_articles(repo):
-    caveat = re.compile(r"(scenario (list|table)|catalogue|service request list)[^.]*\b(is|are) (an )?examples?\b", re.I)
+    caveat = re.compile(r"(scenario (list|table)|catalogue|service request list)[^.]*\b(is|are) (an )?examples?\b",
+                        re.I)
     assert [a.slug for a in repo.published() if caveat.search(a.body)] == []
 
 

@@ -25,8 +25,8 @@ def test_browse_glossary_by_letter_and_page_size(page: Page, base_url: str):
     page.get_by_role("navigation", name="Glossary letters").get_by_role("link", name="D", exact=True).click()
     expect(page).to_have_url(re.compile(r"letter=D"))
     page.wait_for_load_state()  # the new page's script, which submits the page-size choice, has run
-    terms = page.locator(".glossary-item dt a")
-    assert all(t.strip().upper().startswith("D") for t in terms.all_inner_texts())
+    terms = page.locator(".glossary-item dt a").all_inner_texts()
+    assert terms and all(t.strip().upper().startswith("D") for t in terms), terms
     page.get_by_label("Items per page").select_option("all")  # JS submits on change
     expect(page).to_have_url(re.compile(r"per_page=all"))
     count = page.locator(".glossary-item").count()
@@ -37,8 +37,10 @@ def test_keyboard_only_search(page: Page, base_url: str):
     page.goto(base_url + "/")
     page.keyboard.press("Tab")  # skip link first
     expect(page.locator(".skip-link")).to_be_focused()
-    page.keyboard.press("Enter")
-    page.get_by_label("Search the knowledge base").focus()
+    page.keyboard.press("Enter")  # to the main content, past the header and its search box
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")  # the page's own search box is the first thing to reach in it
+    expect(page.get_by_label("Search the knowledge base")).to_be_focused()
     page.keyboard.type("webhook")
     page.keyboard.press("Enter")
     expect(page.locator("ol.results")).to_contain_text("webhook", ignore_case=True)

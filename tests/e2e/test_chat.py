@@ -15,7 +15,8 @@ CERTIFICATE = "How do we renew our DIP certificate before it runs out?"
 NEW_USER = "We need a new user account on the Elexon portal for a colleague who joined this week"
 OUTAGE = "The DIP is down for everyone, nothing has been delivered since 10am"
 PHONE = {"width": 390, "height": 844}
-ANSWER_WAIT = 30_000  # ms: the first question of a fresh server builds the assistant's evidence (slow on a busy machine)
+#: ms: the first question of a fresh server builds the assistant's evidence (slow on a busy machine)
+ANSWER_WAIT = 30_000
 
 
 def ask(page: Page, text: str) -> Locator:

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery"
 QUESTION = "Our GlobalSign certificate upload to the DIP portal keeps failing"
-ANSWER_WAIT = 30_000  # ms: the first question of a fresh server builds the assistant's evidence (slow on a busy machine)
+#: ms: the first question of a fresh server builds the assistant's evidence (slow on a busy machine)
+ANSWER_WAIT = 30_000
 XSS = """<script>alert(1)</script>"><img src=x onerror=alert(1)>'><svg onload=alert(1)>"""
 
 

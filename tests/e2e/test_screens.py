@@ -22,7 +22,8 @@ WIDTHS = {"desktop": 1280, "phone": 390}
 LAYOUT_PROBLEMS = """() => {
   const width = document.documentElement.clientWidth;
   const problems = [];
-  if (document.documentElement.scrollWidth > width + 1) problems.push(`page scrolls sideways: ${document.documentElement.scrollWidth} > ${width}`);
+  const pageWidth = document.documentElement.scrollWidth;
+  if (pageWidth > width + 1) problems.push(`page scrolls sideways: ${pageWidth} > ${width}`);
   const sel = 'a, button, input, select, textarea, label, h1, h2, h3, summary, p, dt, dd, li > span, th, td';
   const boxes = [];
   for (const el of document.querySelectorAll(sel)) {
@@ -30,15 +31,18 @@ LAYOUT_PROBLEMS = """() => {
     if (!el.checkVisibility({visibilityProperty: true}) || el.closest('.visually-hidden, .skip-link')) continue;
     const r = el.getBoundingClientRect();
     if (r.width < 1 || r.height < 1) continue;
-    const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' "' + (el.innerText || el.value || '').trim().slice(0, 30) + '"';
+    const label = (el.innerText || el.value || '').trim().slice(0, 30);
+    const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' "' + label + '"';
     // a row that scrolls sideways in its own box (the phone's header links) may hold links out of view
     let inScroller = false;
     for (let a = el.parentElement; a && a !== document.body; a = a.parentElement)
       if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)) { inScroller = true; break; }
-    if (!inScroller && (r.right > width + 1 || r.left < -1)) problems.push(`${name} runs off the side (${Math.round(r.left)}-${Math.round(r.right)} of ${width})`);
+    if (!inScroller && (r.right > width + 1 || r.left < -1))
+      problems.push(`${name} runs off the side (${Math.round(r.left)}-${Math.round(r.right)} of ${width})`);
     // a table cell's text may be wider than the cell only if the table scrolls inside its own box
-    if (el.scrollWidth > el.clientWidth + 2 && ['p','h1','h2','h3','dd','dt','label','a','button'].includes(el.tagName.toLowerCase())
-        && style.overflowX === 'visible' && !el.closest('pre, .table-scroll')) problems.push(`${name} overflows its box`);
+    const wraps = ['p','h1','h2','h3','dd','dt','label','a','button'].includes(el.tagName.toLowerCase());
+    if (el.scrollWidth > el.clientWidth + 2 && wraps && style.overflowX === 'visible'
+        && !el.closest('pre, .table-scroll')) problems.push(`${name} overflows its box`);
     boxes.push([el, [...el.getClientRects()], name]);  // one rectangle per line of a wrapped inline element
   }
   const meet = (ra, rb) => Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left) > 2
@@ -71,7 +75,8 @@ def tracking_path(live_app) -> str:
     r = live_app.test_client().post("/api/cases", headers={"Authorization": f"Bearer {token}"}, json={
         "name": "Ada Lovelace", "email": RAISER, "party_id": "ADAPWR", "market_participant_id": "ADAP",
         "cra_market_role": "Supplier", "category": "DIP – Registration / General Portal", "scenario_id": "DIP-REG-01",
-        "subject": "No DIP invitation link yet", "description": "We requested onboarding on the 3rd and have had nothing.",
+        "subject": "No DIP invitation link yet",
+        "description": "We requested onboarding on the 3rd and have had nothing.",
     })
     assert r.status_code == 201, r.get_json()
     parts = urlsplit(r.get_json()["tracking_url"])

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import FakeClock, gen_account, sign_in, use_token
 
 CSRF = "test-csrf"

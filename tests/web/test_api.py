@@ -8,7 +8,8 @@ def test_search_api_contract(client):
     assert set(body) >= {"query", "mode", "results", "suggestion", "took_ms"}
     first = body["results"][0]
     assert set(first) >= {"kind", "slug", "title", "url", "snippet", "score"}
-    assert (first["kind"], first["slug"], first["url"]) == ("article", "webhook-not-working", "/articles/webhook-not-working")
+    assert (first["kind"], first["slug"], first["url"]) == (
+        "article", "webhook-not-working", "/articles/webhook-not-working")
     assert len(body["results"]) <= 5
 
 
@@ -32,7 +33,8 @@ def test_articles_api_lists_published_with_front_matter(client):
     slugs = {a["slug"] for a in body["articles"]}
     assert "draft-article" not in slugs and "message-bounce-back" in slugs
     a = next(a for a in body["articles"] if a["slug"] == "message-bounce-back")
-    assert a["scenarios"] == ["DIP-SEND-04"] and a["status"] == "published" and a["url"] == "/articles/message-bounce-back"
+    assert a["scenarios"] == ["DIP-SEND-04"] and a["status"] == "published"
+    assert a["url"] == "/articles/message-bounce-back"
 
 
 def test_article_api_has_html_and_404s_as_json(client):

@@ -7,13 +7,12 @@ import re
 import pytest
 
 import app.web.assist_thread as assistant_thread
-import app.web.assistant as assistant_web
 from app.assistant.conversations import ConversationRecord, TurnRecord
 from app.assistant.service import Answer
 from app.web.deps import services
 
-KEYS = {"conversation_id", "action", "reply", "scenario", "articles", "case_draft", "confidence", "why", "lead", "steps",
-        "if_not_solved", "source", "choices", "others", "topic"}
+KEYS = {"conversation_id", "action", "reply", "scenario", "articles", "case_draft", "confidence", "why", "lead",
+        "steps", "if_not_solved", "source", "choices", "others", "topic"}
 
 
 def ask(client, message, conversation_id=None):
@@ -82,8 +81,8 @@ def test_api_rejects_a_bad_conversation_id(client):
     assert r.status_code == 400 and r.get_json()["field"] == "conversation_id"
 
 
-def test_api_is_rate_limited_per_client(client, monkeypatch):
-    monkeypatch.setattr(assistant_web, "API_LIMIT", (2, 60))
+def test_api_is_rate_limited_per_client(app, client, monkeypatch):
+    monkeypatch.setitem(app.extensions["kb_rate_limits"], "assist-api", (2, 60))
     assert ask(client, "bounced message").status_code == 200
     assert ask(client, "bounced message").status_code == 200
     r = ask(client, "bounced message")

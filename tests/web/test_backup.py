@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import gen_account, use_token
 from sqlalchemy import Engine, make_url, text
 
 from app import create_app
@@ -18,7 +19,6 @@ from app.cases.forms import validate_case_form
 from app.cases.records import AuthorKind
 from app.cases.store import CaseStore
 from app.servicemodel import load_service_model
-from conftest import gen_account, use_token
 
 TABLES = ("cases", "case_events", "votes", "conversations", "counters", "search_counts")
 FORM = {

@@ -115,14 +115,14 @@ def test_service_request_door_prefills_the_request(client, raiser) -> None:
 
 
 def test_assistant_handover_prefills_scenario_and_conversation(client, app, csrf, raiser) -> None:
-    conv = kb(app).records.save_turn(None, Turn("no invite yet", "raise_case", "DIP-REG-01", (), 0.7))
+    conv = kb(app).case_store.save_turn(None, Turn("no invite yet", "raise_case", "DIP-REG-01", (), 0.7))
     html = client.get(f"/cases/form?scenario=DIP-REG-01&category={DIP_REG}&conversation_id={conv.id}").get_data(
         as_text=True
     )
     assert f'name="conversation_id" value="{conv.id}"' in html and "Matched scenario" in html
     submit(client, csrf, conversation_id=conv.id)
     assert kb(app).case_store.get_case_for_staff("CS0000001").conversation_id == conv.id
-    assert kb(app).records.get_conversation(conv.id).case_reference == "CS0000001"
+    assert kb(app).case_store.get_conversation(conv.id).case_reference == "CS0000001"
 
 
 # -- submitting the form --------------------------------------------------------------------------
@@ -293,10 +293,8 @@ def test_case_creation_is_rate_limited_per_client(client, raiser) -> None:
     assert other.status_code == 201
 
 
-def test_comments_are_rate_limited_per_client(client, csrf, monkeypatch, raiser) -> None:
-    from app.web import cases
-
-    monkeypatch.setattr(cases, "COMMENT_LIMIT", (2, 3600))
+def test_comments_are_rate_limited_per_client(app, client, csrf, monkeypatch, raiser) -> None:
+    monkeypatch.setitem(app.extensions["kb_rate_limits"], "case-comment", (2, 3600))
     raise_via_api(client)
     codes = [
         client.post("/cases/CS0000001/comments", data={"csrf_token": csrf, "body": "hi"}).status_code

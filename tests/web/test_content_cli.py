@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -86,3 +89,24 @@ def test_pre_commit_runs_the_check_on_changed_content_files_only():
 
     assert runs_on("articles/x.md") and runs_on("glossary/y.md") and runs_on("articles/categories.yaml")
     assert not runs_on("articles/README.md") and not runs_on("app/content/checks.py")
+
+
+def test_content_check_on_a_fresh_clone_opens_no_database_and_loads_no_model(tmp_path, content_dir):
+    """Services are built on first use: the pre-commit hook's command touches the content and nothing else."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "KB_CONTENT_DIR": str(content_dir), "KB_INDEX_DIR": str(tmp_path / "index"),
+           "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'kb.sqlite3'}",
+           "KB_OUTBOX_DIR": str(tmp_path / "outbox"), "KB_SECRET_KEY": "k" * 40, "KB_SEMANTIC": "on"}
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "content", "check"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "articles and" in done.stdout and "glossary terms checked" in done.stdout
+    assert not (tmp_path / "instance").exists()  # no database file, not even its folder
+    assert not (tmp_path / "index").exists() and not (tmp_path / "outbox").exists()
+
+
+def test_services_are_built_when_first_used(app):
+    services = app.extensions["kb"]
+    assert "case_store" not in vars(services) and "search" not in vars(services)
+    assert services.case_store is services.case_store  # built once, then kept
+    assert "engine" in vars(services) and "search" not in vars(services)

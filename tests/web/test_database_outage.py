@@ -10,13 +10,13 @@ import uuid
 from pathlib import Path
 
 import pytest
+from conftest import gen_account, use_token
 from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import OperationalError
 
 import app.cases.db as db
 from app import create_app
 from app.cases.db import current_revision, make_engine, upgrade
-from conftest import gen_account, use_token
 
 CASE = {
     "name": "Ada Lovelace", "email": "ada@example.com", "party_id": "ADAPWR", "market_participant_id": "ADAP",

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import FakeClock, gen_account, sign_in, use_token
 
 from app import create_app
-from conftest import FakeClock, gen_account, sign_in, use_token
 
 CASE = {
     "name": "Ada Lovelace", "email": "ada@example.com", "party_id": "ADAPWR", "market_participant_id": "ADAP",

@@ -74,7 +74,8 @@ def test_vote_needs_csrf_token_and_is_recorded(client):
     assert client.post("/articles/message-bounce-back/vote", data={"helpful": "yes"}).status_code == 400
     html = client.get("/articles/message-bounce-back").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    r = client.post("/articles/message-bounce-back/vote", data={"helpful": "no", "reason": "too vague", "csrf_token": token})
+    r = client.post("/articles/message-bounce-back/vote",
+                    data={"helpful": "no", "reason": "too vague", "csrf_token": token})
     assert r.status_code == 302
     assert "Thank you" in client.get(r.headers["Location"]).get_data(as_text=True)
 
@@ -96,7 +97,7 @@ def test_votes_beyond_the_per_client_limit_are_thanked_but_not_counted(app_confi
         token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
         r = client.post("/articles/message-bounce-back/vote", data={"helpful": "no", "csrf_token": token})
         assert r.status_code == 302
-    assert len(app.extensions["kb"].records.list_votes()) == 2
+    assert len(app.extensions["kb"].case_store.list_votes()) == 2
 
 
 def _raise_links(html: str) -> list[str]:
@@ -162,13 +163,13 @@ def test_no_asks_what_was_missing_before_the_vote_is_sent(app, client):
     no = re.search(r'href="([^"]*feedback=no[^"]*)">No</a>', html).group(1).replace("&amp;", "&")
     asked = client.get(no).get_data(as_text=True)
     assert "What was missing? (optional)" in asked and 'name="helpful" value="no"' in asked
-    assert app.extensions["kb"].records.list_votes() == []  # nothing sent yet
+    assert app.extensions["kb"].case_store.list_votes() == []  # nothing sent yet
     r = client.post("/articles/message-bounce-back/vote",
                     data={"helpful": "no", "reason": "no example response", "csrf_token": _token(asked)})
     thanks = client.get(r.headers["Location"]).get_data(as_text=True)
     assert 'href="/assist">ask the assistant</a>' in thanks
     assert 'href="/cases/form?scenario=DIP-SEND-04' in thanks  # the case form, with this article's route
-    [vote] = app.extensions["kb"].records.list_votes()
+    [vote] = app.extensions["kb"].case_store.list_votes()
     assert vote.reason == "no example response"
 
 
@@ -176,7 +177,7 @@ def test_a_browser_votes_once_per_article_version(app, client):
     html = client.get("/articles/message-bounce-back").get_data(as_text=True)
     for _ in range(2):
         client.post("/articles/message-bounce-back/vote", data={"helpful": "yes", "csrf_token": _token(html)})
-    assert len(app.extensions["kb"].records.list_votes()) == 1
+    assert len(app.extensions["kb"].case_store.list_votes()) == 1
     again = client.get("/articles/message-bounce-back").get_data(as_text=True)
     assert "You have already told us whether this article helped" in again and 'value="yes">Yes' not in again
     other = client.get("/articles/webhook-not-working").get_data(as_text=True)

@@ -4,10 +4,10 @@ by sending its own X-Forwarded-For; without it the header is ignored."""
 from __future__ import annotations
 
 import pytest
+from conftest import gen_account, use_token
 
 from app import create_app
 from app.config import load_config
-from conftest import gen_account, use_token
 
 CASE = {
     "name": "Ada Lovelace", "email": "ada@example.com", "party_id": "ADAPWR", "market_participant_id": "ADAP",

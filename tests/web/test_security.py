@@ -13,13 +13,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import gen_account, sign_in, use_token
 from sqlalchemy import inspect, text
 
 from app import create_app
 from app.cases import CaseStatus
+from app.cases.store import MAX_COMMENT
 from app.console.accounts import Role
 from app.web import auth
-from conftest import gen_account, sign_in, use_token
 
 PASSWORD = "correct horse battery"
 DIP_REG = "DIP – Registration / General Portal"
@@ -196,7 +197,8 @@ def test_every_post_form_carries_the_sessions_csrf_token(app, client, desk):
         "/cases/form", "/account/cases", "/account/tokens", "/account/organisation", f"/cases/{member['case']}",
     ]).items()}
     forms["/assist (answered)"] = Page(conversation.get_data(as_text=True)).post_forms()
-    answered = client.post("/assist", data={"message": "What is the DIP?", "csrf_token": fresh_token(client, "/assist")})
+    answered = client.post("/assist",
+                           data={"message": "What is the DIP?", "csrf_token": fresh_token(client, "/assist")})
     forms["/assist (self-help answer)"] = Page(answered.get_data(as_text=True)).post_forms()
     staff = app.test_client()
     assert login(staff, desk["staff"][Role.ADMIN].email).status_code == 302
@@ -505,7 +507,7 @@ def injected(tmp_path_factory):
                 for href in [dict(attrs).get("href") or ""] if re.fullmatch(r"/cases/CS\d+", href))
     ref = link.rsplit("/", 1)[1]
     send(user, f"/cases/{ref}/comments", {"body": XSS})
-    pages["comment error"] = send(user, f"/cases/{ref}/comments", {"body": XSS + "x" * 5000})
+    pages["comment error"] = send(user, f"/cases/{ref}/comments", {"body": XSS + "x" * MAX_COMMENT})
     pages["lost link errors"] = send(user, "/cases/link", {"reference": "", "email": XSS})
 
     # the desk: sign in, notes, replies, status, resolution, knowledge request, staff accounts

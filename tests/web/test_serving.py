@@ -86,6 +86,7 @@ def test_gunicorn_workers_boot_together_on_a_fresh_database_and_serve(tmp_path: 
         proc.wait(timeout=30)
     text = log.read_text()
     assert "Traceback" not in text and "Worker failed to boot" not in text, text[-3000:]
+    assert "case store schema at head" in text  # migrated by the first worker that needed the database
 
 
 def _wait_for_workers(log: Path, workers: int, proc: subprocess.Popen, seconds: float = 60) -> int:
@@ -93,7 +94,7 @@ def _wait_for_workers(log: Path, workers: int, proc: subprocess.Popen, seconds: 
     while time.monotonic() < deadline:
         text = log.read_text()
         listening = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", text)
-        if listening and text.count("case store schema at head") >= workers:
+        if listening and text.count("Booting worker") >= workers:
             return int(listening.group(1))
         if proc.poll() is not None:
             pytest.fail(f"gunicorn exited: {text[-3000:]}")

@@ -7,13 +7,16 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import Engine, text
 
 from app.cases.db import make_engine, upgrade
 from app.cases.store import CaseStore
+
+if TYPE_CHECKING:
+    from tests.conftest import FakeClock
 
 POSTGRES_URL = os.environ.get("KB_TEST_POSTGRES_URL")
 

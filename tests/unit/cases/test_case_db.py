@@ -6,7 +6,7 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from app.cases.db import Base, current_revision, make_engine, normalise_url, upgrade
 
@@ -31,8 +31,16 @@ def test_migrations_create_every_table_the_models_declare(engine: Engine) -> Non
 
 
 def test_upgrade_is_idempotent(engine: Engine) -> None:
+    """A worker starting on an up-to-date database changes nothing and keeps the rows already there."""
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO votes (slug, helpful, created_at) VALUES ('kept', :yes, CURRENT_TIMESTAMP)"),
+                     {"yes": True})
+    before = (current_revision(engine), sorted(inspect(engine).get_table_names()))
     upgrade(engine)
     upgrade(engine)
+    assert (current_revision(engine), sorted(inspect(engine).get_table_names())) == before
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT slug FROM votes").scalars().all() == ["kept"]
 
 
 def test_sqlite_connections_are_durable(tmp_path: Path) -> None:

@@ -65,6 +65,7 @@ def test_title_falls_back_to_first_heading_then_file_name():
 def test_glossary_term_needs_a_definition():
     with pytest.raises(ContentError, match="needs a definition"):
         parse_glossary_term(Path("glossary/x.md"), "---\nterm: X\n---\n")
-    t = parse_glossary_term(Path("glossary/dip.md"), "---\nterm: Data Integration Platform\nacronym: DIP\n---\nThe platform.")
+    t = parse_glossary_term(Path("glossary/dip.md"),
+                            "---\nterm: Data Integration Platform\nacronym: DIP\n---\nThe platform.")
     assert t.names() == ("Data Integration Platform", "DIP")
     assert t.letter == "D"

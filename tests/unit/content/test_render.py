@@ -21,7 +21,8 @@ def test_scripts_and_handlers_never_reach_the_page(source):
 def test_headings_get_stable_anchors_and_h1_is_demoted():
     r = render_markdown("# Title in body\n\n## What to check first\n\n### Keys & certs\n")
     assert "<h1" not in r.html
-    assert [(h.level, h.anchor) for h in r.headings] == [(2, "title-in-body"), (2, "what-to-check-first"), (3, "keys-certs")]
+    assert [(h.level, h.anchor) for h in r.headings] == [
+        (2, "title-in-body"), (2, "what-to-check-first"), (3, "keys-certs")]
     assert 'id="what-to-check-first"' in r.html
 
 

@@ -19,8 +19,8 @@ from app.incidents import (
     InvalidIncident,
     InvalidIncidentTransition,
     UpdateKind,
+    models,  # noqa: F401  (the tables compared below)
 )
-from app.incidents import models  # noqa: F401  (the tables compared below)
 
 
 def mails(outbox: Path) -> list[email.message.EmailMessage]:

@@ -27,7 +27,7 @@ def whoosh_scores(index: KeywordIndex, q: Q.Query) -> dict[int, float]:
 
 def ours(index: KeywordIndex, q: Q.Query) -> dict[int, float]:
     found = index._scorer.evaluate(q)
-    return {int(d): float(s) for d, s in zip(found.docs, found.scores)}
+    return {int(d): float(s) for d, s in zip(found.docs, found.scores, strict=True)}
 
 
 @pytest.mark.parametrize("text", ["webhook", "message bounced back", "certificate upload GlobalSign", "IF-036 D0010",

@@ -126,7 +126,8 @@ def test_picks_up_a_new_build_without_restart(content_dir, tmp_path):
     svc = SearchService(repo, store, Synonyms([]))
     assert "zebra-article" not in slugs(svc.search("zebra", mode="keyword"))
     (content_dir / "articles" / "zebra-article.md").write_text(
-        "---\ntitle: Zebra crossings\nsummary: s\ncategory: messaging\nstatus: published\n---\nZebra.\n", encoding="utf-8")
+        "---\ntitle: Zebra crossings\nsummary: s\ncategory: messaging\nstatus: published\n---\nZebra.\n",
+        encoding="utf-8")
     build_keyword(ContentRepository(content_dir), store)
     assert "zebra-article" in slugs(svc.search("zebra", mode="keyword"))
 

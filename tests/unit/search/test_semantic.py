@@ -152,7 +152,8 @@ def test_manifest_records_model_dimension_and_a_hash_per_passage(repo, store, em
     assert (entry["model_id"], entry["dim"], entry["passages"]) == expected
     stored = json.loads((store.path("semantic") / PASSAGES_FILE).read_text(encoding="utf-8"))
     by_id = {p.id: p.hash for a in repo.published() for p in article_passages(a)}
-    assert all(by_id[p["id"]] == p["hash"] for p in stored["passages"] if p["kind"] == "article")
+    articles = [p for p in stored["passages"] if p["kind"] == "article"]
+    assert articles and all(by_id[p["id"]] == p["hash"] for p in articles)
     assert stored["model_id"] == embedder.model_id
 
 

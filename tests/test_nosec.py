@@ -1,24 +1,10 @@
-"""bandit over app/: no findings. A deliberate exception carries `# nosec BXXX` with its reason beside it."""
+"""`make lint` runs bandit over app/ and fails on any finding; a deliberate exception carries `# nosec BXXX`
+with its reason beside it, which this test checks (a bare `# nosec` would hide a finding silently)."""
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def test_bandit_finds_nothing_in_the_app(tmp_path: Path):
-    report = tmp_path / "bandit.json"
-    done = subprocess.run([sys.executable, "-m", "bandit", "-r", "app", "-f", "json", "-q", "-o", str(report)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
-    assert report.exists(), done.stderr
-    result = json.loads(report.read_text(encoding="utf-8"))
-    assert result["errors"] == [], result["errors"]
-    findings = [f"{r['filename']}:{r['line_number']}: {r['test_id']} {r['issue_text']}" for r in result["results"]]
-    assert findings == [], "\n".join(findings)
-    assert done.returncode == 0, done.stderr
 
 
 def test_every_nosec_says_why():
