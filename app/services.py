@@ -146,7 +146,8 @@ class Services:
         """The deflection assistant; its conversations and rate limits are kept in the case store."""
         return Assistant(lambda: self.content, self.model, self.search,
                          conversations=conversation_log_for(self.case_store),
-                         limiter=rate_limiter_for(self.case_store), clock=clock_from(self.config.get("KB_NOW")))
+                         limiter=rate_limiter_for(self.case_store), clock=clock_from(self.config.get("KB_NOW")),
+                         process=SERVER_PROCESS)
 
     # the database: migrated when first opened
     @lazy

@@ -33,6 +33,7 @@ from app.assistant.text import Alternative, Analyzer, Concept, Query, terms_of
 from app.content.repository import ContentRepository
 from app.search.analysis import is_identifier
 from app.search.build import protected_terms
+from app.search.process import PLAIN, ProcessPolicy
 from app.search.service import SearchService
 from app.search.synonyms import Synonyms
 from app.servicemodel import ServiceModel
@@ -62,7 +63,7 @@ class Matcher:
     """Scores a question against all evidence; built once per process (about a second), then fast."""
 
     def __init__(self, repo: ContentRepository, model: ServiceModel, search: SearchService,
-                 synonyms: Synonyms | None = None) -> None:
+                 synonyms: Synonyms | None = None, process: ProcessPolicy = PLAIN) -> None:
         self.repo = repo
         self.model = model
         self.search = search
@@ -96,7 +97,7 @@ class Matcher:
             if t.kind in ("dip", "sr", "incident"):
                 for slug in t.articles:
                     self._article_owners.setdefault(slug, []).append(i)
-        self.vectors = EvidenceVectors([t.text for t in self.targets], find_encoder(search))
+        self.vectors = EvidenceVectors([t.text for t in self.targets], find_encoder(search), process)
         self.vectors.start()
 
     def _key_terms(self, protected: frozenset[str]) -> frozenset[str]:

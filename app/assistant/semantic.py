@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from app import background, heap
+from app.search.process import PLAIN, ProcessPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +43,11 @@ def find_encoder(search: Any) -> tuple[Encode, Callable[[], bool]] | None:
 class EvidenceVectors:
     """Cosine similarity of a question to each evidence text; empty until the vectors exist."""
 
-    def __init__(self, texts: Sequence[str], source: tuple[Encode, Callable[[], bool]] | None) -> None:
+    def __init__(self, texts: Sequence[str], source: tuple[Encode, Callable[[], bool]] | None,
+                 process: ProcessPolicy = PLAIN) -> None:
         self.texts = list(texts)
         self.source = source
+        self.process = process
         self._matrix: np.ndarray | None = None
         self._started = False
         self._failed = False
@@ -62,14 +64,14 @@ class EvidenceVectors:
         try:
             parts = []
             for start in range(0, len(self.texts), STEP):
-                if background.stopping():
+                if self.process.stopping():
                     return
                 parts.append(np.asarray(self.source[0](self.texts[start : start + STEP]), dtype=np.float32))
             m = np.concatenate(parts) if parts else np.asarray(self.source[0]([]), dtype=np.float32)
             norms = np.linalg.norm(m, axis=1, keepdims=True)
             self._matrix = m / np.where(norms == 0, 1, norms)
             logger.info("assistant evidence vectors ready: %d", len(self.texts))
-            heap.settle()
+            self.process.settle()
         except Exception:
             self._failed = True
             logger.warning("assistant evidence vectors failed; matching by words only", exc_info=True)
@@ -81,7 +83,7 @@ class EvidenceVectors:
         with self._lock:
             if not self._started and self.source[1]():
                 self._started = True
-                self._thread = background.start(self._build, "assistant-vectors")
+                self._thread = self.process.start(self._build, "assistant-vectors")
         if wait and self._thread is not None:
             self._thread.join()
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from app import background, heap
 from app.assistant.conversations import (
     ConversationLog,
     ConversationRecord,
@@ -29,6 +28,7 @@ from app.assistant.routing import scenario_json
 from app.assistant.signals import read_signals
 from app.cases.sla import LONDON, is_business_day
 from app.content.repository import ContentRepository
+from app.search.process import PLAIN, ProcessPolicy
 from app.search.service import SearchService
 from app.servicemodel import ServiceModel
 
@@ -110,13 +110,14 @@ class Assistant:
     def __init__(self, content: ContentRepository | Callable[[], ContentRepository], model: ServiceModel,
                  search: SearchService, conversations: ConversationLog | None = None,
                  limiter: RateLimiter | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), process: ProcessPolicy = PLAIN) -> None:
         self._content = content if callable(content) else (lambda: content)
         self.model, self.search = model, search
         self.conversations = conversations or MemoryConversationLog()
         self.limiter = limiter or MemoryRateLimiter()
         self.thresholds = thresholds
         self.clock = clock
+        self.process = process  # how background work runs: the server's policy, or plain daemon threads
         self._matcher: Matcher | None = None
         self._replies: ReplyBuilder | None = None
         self._lock = threading.Lock()
@@ -133,7 +134,7 @@ class Assistant:
         if self._matcher is None or self._matcher.repo is not repo:
             with self._lock:
                 if self._matcher is None or self._matcher.repo is not repo:
-                    matcher = Matcher(repo, self.model, self.search)
+                    matcher = Matcher(repo, self.model, self.search, process=self.process)
                     self._replies = ReplyBuilder(repo, self.model, matcher.protected, self.thresholds)
                     self._matcher = matcher
                     logger.info("assistant evidence built: %d pieces", len(matcher.targets))
@@ -143,7 +144,7 @@ class Assistant:
         """Run warm() in a background thread, once (idempotent)."""
         with self._lock:
             if self._warming is None:
-                self._warming = background.start(self.warm, "assistant-warm")
+                self._warming = self.process.start(self.warm, "assistant-warm")
 
     def warm(self, model_wait: float = 600.0) -> None:
         """Build the evidence and render every article's passages now, then, once the search's model has loaded
@@ -154,7 +155,7 @@ class Assistant:
             if self._replies is not None:
                 for a in matcher.repo.published():
                     self._replies.passages("article", a.slug)
-            heap.settle()
+            self.process.settle()
             logger.info("assistant warmed up")
             wait_ready = getattr(getattr(self.search, "semantic", None), "wait_ready", None)
             if callable(wait_ready) and wait_ready(model_wait):

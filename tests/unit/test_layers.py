@@ -41,14 +41,7 @@ MAY_IMPORT: dict[str, set[str]] = {
 
 #: Known imports against the order, each to be removed by the work named; the test fails when one is gone
 #: (so this list only shrinks) or when a new one appears.
-PENDING: set[tuple[str, str]] = {
-    # the assistant's background work: take app.search.process.ProcessPolicy (as SemanticSearcher does),
-    # passed by app.services, instead of calling app.background and app.heap (issue 18, assistant part)
-    ("app.assistant.semantic", "app.background"),
-    ("app.assistant.semantic", "app.heap"),
-    ("app.assistant.service", "app.background"),
-    ("app.assistant.service", "app.heap"),
-}
+PENDING: set[tuple[str, str]] = set()
 
 
 def unit_of(module: str) -> str:
