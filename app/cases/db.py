@@ -57,10 +57,6 @@ def normalise_url(url: str | URL) -> URL:
     return u
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine whose SQLite connections are durable (WAL, synchronous=FULL) and write with BEGIN IMMEDIATE."""
     u = normalise_url(url)

@@ -123,12 +123,6 @@ class SemanticIndex:
         return [(self.records[i], float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
 
-def corpus_passages(repo: ContentRepository) -> list[Passage]:
-    """Every passage search by meaning covers: published articles, then glossary definitions."""
-    passages = [p for a in sorted(repo.published(), key=lambda a: a.slug) for p in article_passages(a)]
-    return passages + [glossary_passage(t) for t in repo.glossary]
-
-
 def article_source(a: Article, code: str) -> str:
     """Hash of everything an article's passages are cut from (and of the code that cuts them)."""
     h = hashlib.sha256(code.encode())
