@@ -205,8 +205,9 @@ class ReplyBuilder:
             # a term the question names, defined in brief, then the answer
             lead = f"{_within(term, TERM_WORDS)} {_within(lead, LEAD_WORDS - TERM_WORDS)}"
         lead = _within(lead, LEAD_WORDS)
+        outage = d.entity is not None and d.entity.kind == "incident"  # its reach decided it, not a close call
         if (first_turn and not d.sure and d.confidence < self.thresholds.hedge_below and a is not Action.REDIRECT
-                and d.reason not in ("tried", "requested", "case_reference", "track")):
+                and not outage and d.reason not in ("tried", "requested", "case_reference", "track")):
             lead = f"I think this is what you mean, but tell me if not. {lead}"
         return Reply(lead, chosen.items if chosen else (), self._next(d), quote)
 

@@ -77,3 +77,8 @@ def test_replies_are_plain_words_with_the_detail_kept_in_the_fields(client, mess
     assert len(body["lead"].split()) <= 80
     if body["case_draft"]:
         assert body["case_draft"]["priority"] in body["why"] or body["case_draft"]["priority"][1:] in body["reply"]
+
+
+def test_a_clear_outage_report_is_answered_without_hedging(client):
+    body = say(client, "the DIP is down for everyone, nothing is flowing")
+    assert body["action"] == "raise_case" and not body["reply"].startswith("I think")
