@@ -10,7 +10,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
@@ -109,16 +109,26 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         import torch
 
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), BATCH_SIZE):
-            batch = order[start : start + BATCH_SIZE]
-            with self._tokenize_lock:
-                features = self._model.preprocess([texts[i] for i in batch])
+        def run(features: Any) -> np.ndarray:
             with torch.inference_mode():
-                vectors = self._model(features)["sentence_embedding"]
-            out[batch] = vectors.float().numpy()
-        return _normalise(out)
+                return self._model(features)["sentence_embedding"].float().numpy()
+
+        return encode_in_batches(texts, self.dim, self._tokenize_lock, self._model.preprocess, run)
+
+
+def encode_in_batches(texts: Sequence[str], dim: int, lock: threading.Lock,
+                      tokenize: Callable[[list[str]], Any], run: Callable[[Any], np.ndarray]) -> np.ndarray:
+    """L2-normalised vectors in batches of BATCH_SIZE, shortest texts together. The tokenizer is not thread
+    safe, so ``lock`` is held while one batch is tokenised, never across a whole build: a query from another
+    thread waits for one batch at most."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.empty((len(texts), dim), dtype=np.float32)
+    for start in range(0, len(order), BATCH_SIZE):
+        batch = order[start : start + BATCH_SIZE]
+        with lock:
+            features = tokenize([texts[i] for i in batch])
+        out[batch] = run(features)
+    return _normalise(out)
 
 
 class FakeEmbedder:

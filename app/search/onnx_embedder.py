@@ -21,11 +21,10 @@ from typing import Any
 import numpy as np
 
 from app.search.embedder import (
-    BATCH_SIZE,
     MODEL_DIM,
     RELEVANCE_FLOOR,
     SentenceTransformerEmbedder,
-    _normalise,
+    encode_in_batches,
     model_id,
     model_path,
 )
@@ -135,16 +134,14 @@ class OnnxEmbedder:
             self.load()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), BATCH_SIZE):
-            batch = order[start : start + BATCH_SIZE]
-            with self._tokenize_lock:
-                encodings = self._tokenizer.encode_batch([texts[i] for i in batch])
+        session = self._session
+
+        def run(encodings: list[Any]) -> np.ndarray:
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
             types = np.array([e.type_ids for e in encodings], dtype=np.int64)
-            (hidden,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
+            (hidden,) = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
             weights = mask[:, :, None].astype(np.float32)
-            out[batch] = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        return _normalise(out)
+            return (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+
+        return encode_in_batches(texts, self.dim, self._tokenize_lock, self._tokenizer.encode_batch, run)

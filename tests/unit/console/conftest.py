@@ -17,6 +17,12 @@ from app.cases.records import Case, CaseStatus, Conversation, Turn
 POSTGRES_URL = os.environ.get("KB_TEST_POSTGRES_URL")
 
 
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch):
+    """A low scrypt work factor keeps these tests quick (production uses werkzeug's default cost)."""
+    monkeypatch.setattr("app.console.accounts.HASH_METHOD", "scrypt:1024:8:1")
+
+
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -16,12 +16,6 @@ from app.console.accounts import (
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch):
-    """A low scrypt work factor keeps these tests quick (production uses werkzeug's default cost)."""
-    monkeypatch.setattr("app.console.accounts.HASH_METHOD", "scrypt:1024:8:1")
-
-
 @pytest.fixture
 def accounts(engine, clock) -> StaffAccounts:
     return StaffAccounts(engine, clock, ThrottlePolicy(per_account=5, per_ip=8))

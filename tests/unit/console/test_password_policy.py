@@ -17,11 +17,6 @@ from app.console.accounts import (
 STRONG = "correct horse battery"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch):
-    monkeypatch.setattr("app.console.accounts.HASH_METHOD", "scrypt:1024:8:1")
-
-
 @pytest.mark.parametrize("password", [
     "aaaaaaaaaaaa", "passwordpassword", "123456789012", "qwertyuiopasdf", "Password1234!",
     "ada.lovelace@example.com", "Ada.Lovelace2026", "lovelace1234567", "mhhs-elexon-dip", "ElexonMHHS2026!",
