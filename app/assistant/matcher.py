@@ -18,7 +18,7 @@ import numpy as np
 
 from app.assistant.coverage import PLACES, FieldPostings, contenders, word_coverage
 from app.assistant.evidence import DOCUMENT_KINDS, ENTITY_KINDS, Candidate, Evidence
-from app.assistant.semantic import EvidenceVectors, find_encoder
+from app.assistant.semantic import EvidenceVectors, find_encoder, find_stored
 from app.assistant.signals import Signals, read_signals
 from app.assistant.targets import (
     IN_HOURS_TERM,
@@ -97,7 +97,8 @@ class Matcher:
             if t.kind in ("dip", "sr", "incident"):
                 for slug in t.articles:
                     self._article_owners.setdefault(slug, []).append(i)
-        self.vectors = EvidenceVectors([t.text for t in self.targets], find_encoder(search), process)
+        self.vectors = EvidenceVectors([t.text for t in self.targets], find_encoder(search), process,
+                                       find_stored(search))
         self.vectors.start()
 
     def _key_terms(self, protected: frozenset[str]) -> frozenset[str]:

@@ -1,8 +1,10 @@
 """Meaning similarity between a question and each piece of evidence, when the search layer's model is ready.
 
 Optional by design: with semantic search off, still loading, or failing, every call returns nothing and the
-matcher works by words alone. Evidence vectors are computed once in a background thread (about ten seconds
-on one CPU thread), so no request waits for them.
+matcher works by words alone. `make index` embeds the evidence texts (app.assistant.targets.evidence_texts) and
+stores their vectors with the index (app.search.text_vectors), so a server loads them at once; only texts the
+store lacks (content edited since, or no store) are embedded, in a background thread once the model is ready,
+so no request waits for them.
 """
 from __future__ import annotations
 
@@ -14,12 +16,15 @@ from typing import Any
 import numpy as np
 
 from app.search.process import PLAIN, ProcessPolicy
+from app.search.text_vectors import TextVectors
 
 logger = logging.getLogger(__name__)
 
 Encode = Callable[[Sequence[str]], Any]
 #: evidence texts embedded per step of the background build (a stopping process waits for one step at most)
 STEP = 64
+#: the name of the evidence vectors' store beside the indexes
+VECTORS_KIND = "evidence"
 
 
 def find_encoder(search: Any) -> tuple[Encode, Callable[[], bool]] | None:
@@ -40,19 +45,39 @@ def find_encoder(search: Any) -> tuple[Encode, Callable[[], bool]] | None:
     return encode, ready
 
 
+def find_stored(search: Any) -> TextVectors | None:
+    """The evidence vectors `make index` stored with the search layer's model, if semantic search offers them."""
+    load = getattr(getattr(search, "semantic", None), "text_vectors", None)
+    if not callable(load):
+        return None
+    try:
+        return load(VECTORS_KIND)
+    except Exception:  # an unreadable store: embed in the background as without one
+        logger.warning("stored evidence vectors not loaded", exc_info=True)
+        return None
+
+
 class EvidenceVectors:
     """Cosine similarity of a question to each evidence text; empty until the vectors exist."""
 
     def __init__(self, texts: Sequence[str], source: tuple[Encode, Callable[[], bool]] | None,
-                 process: ProcessPolicy = PLAIN) -> None:
+                 process: ProcessPolicy = PLAIN, stored: TextVectors | None = None) -> None:
         self.texts = list(texts)
         self.source = source
         self.process = process
         self._matrix: np.ndarray | None = None
+        self._stored: np.ndarray | None = None  # rows found in the store (zeros for the others)
+        self._todo = list(range(len(self.texts)))  # positions of the texts still to embed
         self._started = False
         self._failed = False
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        if stored is not None and source is not None:
+            self._stored, self._todo = stored.lookup(self.texts)
+            if not self._todo:
+                self._matrix = _unit(self._stored)
+            logger.info("assistant evidence vectors: %d of %d from the index", len(self.texts) - len(self._todo),
+                        len(self.texts))
 
     @property
     def available(self) -> bool:
@@ -63,14 +88,17 @@ class EvidenceVectors:
             return
         try:
             parts = []
-            for start in range(0, len(self.texts), STEP):
+            for start in range(0, len(self._todo), STEP):
                 if self.process.stopping():
                     return
-                parts.append(np.asarray(self.source[0](self.texts[start : start + STEP]), dtype=np.float32))
+                batch = [self.texts[i] for i in self._todo[start : start + STEP]]
+                parts.append(np.asarray(self.source[0](batch), dtype=np.float32))
             m = np.concatenate(parts) if parts else np.asarray(self.source[0]([]), dtype=np.float32)
-            norms = np.linalg.norm(m, axis=1, keepdims=True)
-            self._matrix = m / np.where(norms == 0, 1, norms)
-            logger.info("assistant evidence vectors ready: %d", len(self.texts))
+            if self._stored is not None:  # the stored rows, with the texts embedded here in their places
+                self._stored[self._todo] = m
+                m = self._stored
+            self._matrix = _unit(m)
+            logger.info("assistant evidence vectors ready: %d embedded, %d in all", len(self._todo), len(self.texts))
             self.process.settle()
         except Exception:
             self._failed = True
@@ -92,8 +120,8 @@ class EvidenceVectors:
         if self._matrix is None:
             self.start()
             return None
-        if self.source is None:
-            return None
+        if self.source is None or (vector is None and not self.source[1]()):
+            return None  # no request loads the model: words only until it is ready
         try:
             q = np.asarray(vector if vector is not None else self.source[0]([text])[0], dtype=np.float32)
         except Exception:
@@ -101,3 +129,8 @@ class EvidenceVectors:
             return None
         n = float(np.linalg.norm(q)) or 1.0
         return self._matrix @ (q / n)
+
+
+def _unit(m: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return m / np.where(norms == 0, 1, norms)

@@ -148,8 +148,8 @@ class Assistant:
 
     def warm(self, model_wait: float = 600.0) -> None:
         """Build the evidence and render every article's passages now, then, once the search's model has loaded
-        (waiting up to `model_wait` seconds), the evidence vectors: no user's question waits for, or runs
-        alongside, any of it."""
+        (waiting up to `model_wait` seconds), embed the evidence texts `make index` did not store: no user's
+        question waits for, or runs alongside, any of it."""
         try:
             matcher = self.matcher
             if self._replies is not None:

@@ -1,9 +1,11 @@
 """`make index`: bring the keyword (and, when available, semantic) index up to date with the content."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from app.content.repository import ContentRepository
@@ -63,19 +65,25 @@ def build_keyword(repo: ContentRepository, store: IndexStore, force: bool = Fals
     return BuildReport("keyword", True, count, seconds, f"indexed {indexed} of {count} documents")
 
 
-def build_all(services, force: bool = False) -> list[BuildReport]:
-    """Every index the server uses; the semantic one unless search by meaning is off (KB_SEMANTIC=off)."""
-    repo = services.content  # both indexes from the same reading of the content
+def build_all(services, force: bool = False, texts: Mapping[str, Sequence[str]] | None = None) -> list[BuildReport]:
+    """Every index the server uses: the keyword index and, unless search by meaning is off (KB_SEMANTIC=off), the
+    semantic index and the stored vectors of `texts` (kind -> texts another layer embeds: the CLI gives the
+    assistant's evidence, app.search.text_vectors). A store that fails to build leaves the others built."""
+    repo = services.content  # every index from the same reading of the content
     reports = [build_keyword(repo, services.index_store, force=force)]
-    semantic_builder = getattr(services.search.semantic, "build", None)
-    if semantic_builder is not None:
+    semantic = services.search.semantic
+    if getattr(semantic, "build", None) is None:
+        logger.info("semantic index not built: search by meaning is off")
+        return reports
+    steps: list[tuple[str, Callable[[], BuildReport]]] = [("semantic", lambda: semantic.build(force=force, repo=repo))]
+    steps += [(kind, functools.partial(semantic.build_vectors, kind, list(kind_texts), force=force))
+              for kind, kind_texts in (texts or {}).items()]
+    for kind, step in steps:
         started = time.perf_counter()
         try:
-            reports.append(semantic_builder(force=force, repo=repo))
+            reports.append(step())
         except Exception as exc:  # e.g. the model package missing: keep the keyword index and serve with it
-            logger.exception("semantic index not built")
-            reports.append(BuildReport("semantic", False, 0, time.perf_counter() - started,
+            logger.exception("%s not built", kind)
+            reports.append(BuildReport(kind, False, 0, time.perf_counter() - started,
                                        error=f"{type(exc).__name__}: {exc}"))
-    else:
-        logger.info("semantic index not built: search by meaning is off")
     return reports

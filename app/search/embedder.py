@@ -9,6 +9,7 @@ import hashlib
 import logging
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from importlib import metadata
@@ -129,6 +130,36 @@ def encode_in_batches(texts: Sequence[str], dim: int, lock: threading.Lock,
             features = tokenize([texts[i] for i in batch])
         out[batch] = run(features)
     return _normalise(out)
+
+
+#: texts handed to an embedder at a time by embed_all: the progress bar moves on after each step
+EMBED_STEP = 64
+
+
+def embed_all(texts: Sequence[str], embedder: Embedder, progress: bool | None = None, what: str = "texts",
+              stream: Any = None) -> list[np.ndarray]:
+    """Vectors of many texts (an index build), with a progress bar on ``stream`` (stderr by default) when
+    ``progress`` is True, or when it is None and the stream is a terminal."""
+    if not texts:
+        return []
+    stream = stream or sys.stderr
+    show = stream.isatty() if progress is None else progress
+    bar = None
+    if show:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(texts), desc=f"embedding {what}", unit="text", file=stream)
+    out: list[np.ndarray] = []
+    try:
+        for i in range(0, len(texts), EMBED_STEP):
+            batch = embedder.encode(texts[i : i + EMBED_STEP])
+            out.extend(batch)
+            if bar is not None:
+                bar.update(len(batch))
+    finally:
+        if bar is not None:
+            bar.close()
+    return out
 
 
 class FakeEmbedder:

@@ -3,8 +3,12 @@
 A serving process loads this instead of sentence-transformers (about 300 MB less memory and no torch import);
 the vectors are the same model's (a test checks cosine >= 0.9999 against sentence-transformers), so the
 semantic index built by sentence-transformers at `make index` is searched as it was. `make index` exports the
-model into the index folder when the export is missing (export_onnx, the only part that imports torch).
-KB_SEMANTIC=torch keeps sentence-transformers for queries too.
+model into the index folder when the export is missing (export_onnx).
+
+Which model embeds at `make index` (the one rule, OnnxEmbedder.for_building): a store built from nothing (none
+yet, `--force`, or made by another model) is embedded by sentence-transformers; an incremental build embeds its
+few new passages or texts with this export, so a `make index` after an edit never imports torch (about 6 s of
+a cold 10 s build). KB_SEMANTIC=torch uses sentence-transformers for everything.
 """
 from __future__ import annotations
 
@@ -41,12 +45,17 @@ def export_folder(index_root: Path) -> Path:
     return Path(index_root) / "onnx" / re.sub(r"[^A-Za-z0-9.=@-]+", "_", model_id())
 
 
+def exported(index_root: Path) -> bool:
+    target = export_folder(index_root)
+    return (target / "model.onnx").exists() and (target / "tokenizer.json").exists()
+
+
 def export_onnx(index_root: Path) -> Path | None:
     """Export the installed model to ONNX with its tokenizer, unless already done; returns the folder, or None
     when it was there already. Imports torch: called by `make index` only."""
-    target = export_folder(index_root)
-    if (target / "model.onnx").exists() and (target / "tokenizer.json").exists():
+    if exported(index_root):
         return None
+    target = export_folder(index_root)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from transformers import AutoModel
@@ -82,7 +91,7 @@ def export_onnx(index_root: Path) -> Path | None:
 class OnnxEmbedder:
     """The Embedder for serving: same model_id as SentenceTransformerEmbedder, so the index it built matches.
 
-    Building an index (for_building) stays on sentence-transformers, and prepare() exports the model first.
+    prepare() exports the model at `make index`; for_building() says which model embeds a build.
     """
 
     def __init__(self, index_root: Path, threads: int = 1) -> None:
@@ -93,12 +102,19 @@ class OnnxEmbedder:
         self.threads = threads
         self._session: Any = None
         self._tokenizer: Any = None
+        self._full_builder: SentenceTransformerEmbedder | None = None
         self._load_lock = threading.Lock()
         self._tokenize_lock = threading.Lock()  # fast tokenizers are not thread-safe (tokenizers#537)
 
-    @property
-    def for_building(self) -> SentenceTransformerEmbedder:
-        return SentenceTransformerEmbedder(self.threads)
+    def for_building(self, incremental: bool) -> OnnxEmbedder | SentenceTransformerEmbedder:
+        """A full build embeds with sentence-transformers, as the index has always been built; an incremental
+        one (the store exists and this model made it) with this export when it is there: same vectors, no torch.
+        """
+        if incremental and exported(self.index_root):
+            return self
+        if self._full_builder is None:  # one model loaded for all of a build's stores
+            self._full_builder = SentenceTransformerEmbedder(self.threads)
+        return self._full_builder
 
     def prepare(self) -> None:
         """`make index`: export the model when the export is missing."""

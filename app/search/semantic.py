@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -24,6 +24,7 @@ from app.search.models import IndexUnavailable, SearchHit
 from app.search.process import PLAIN, ProcessPolicy
 from app.search.semantic_index import KIND, PassageRecord, SemanticIndex, build_semantic
 from app.search.store import IndexStore
+from app.search.text_vectors import TextVectors, build_text_vectors, open_text_vectors
 
 if TYPE_CHECKING:
     import numpy as np
@@ -130,11 +131,29 @@ class SemanticSearcher:
     def build(self, force: bool = False, repo: ContentRepository | None = None) -> BuildReport:
         """`make index`: embeds only what changed (the embedder loads only if something must be embedded), from
         `repo` when given (the content the keyword index was just built from), else the published content."""
+        return build_semantic(repo or self.repo, self.store, self._builder(KIND, force), force=force)
+
+    def build_vectors(self, kind: str, texts: Sequence[str], force: bool = False) -> BuildReport:
+        """`make index`: store the vectors of another layer's texts (app.search.text_vectors), embedding new ones."""
+        return build_text_vectors(kind, texts, self.store, self._builder(kind, force), force=force)
+
+    def text_vectors(self, kind: str) -> TextVectors | None:
+        """The vectors `make index` stored for `kind` with this server's model, or None."""
+        return open_text_vectors(self.store, kind, self.embedder.model_id, self.embedder.dim)
+
+    def _builder(self, kind: str, force: bool) -> Embedder:
+        """What embeds a build of the store `kind`: the embedder decides from whether the build is incremental
+        (app.search.onnx_embedder says the rule); the model is exported first when the embedder serves an export."""
         prepare = getattr(self.embedder, "prepare", None)
-        if prepare is not None:  # the ONNX export a server embeds queries with (app.search.onnx_embedder)
+        if prepare is not None:
             prepare()
-        builder = getattr(self.embedder, "for_building", self.embedder)  # sentence-transformers builds
-        return build_semantic(repo or self.repo, self.store, builder, force=force)
+        choose = getattr(self.embedder, "for_building", None)
+        if choose is None:
+            return self.embedder
+        entry = self.store.entry(kind) or {}
+        incremental = (not force and self.store.path(kind) is not None
+                       and entry.get("model_id") == self.embedder.model_id and entry.get("dim") == self.embedder.dim)
+        return choose(incremental)
 
     def status(self) -> str | None:
         if not self._ready.is_set():

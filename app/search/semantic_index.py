@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -21,7 +20,7 @@ import numpy as np
 from app.content.models import Article
 from app.content.repository import ContentRepository
 from app.search.build import BuildReport
-from app.search.embedder import Embedder
+from app.search.embedder import Embedder, embed_all
 from app.search.models import IndexUnavailable
 from app.search.passages import Passage, article_passages, glossary_passage
 from app.search.store import IndexStore
@@ -32,7 +31,6 @@ KIND = "semantic"
 VECTORS_FILE = "vectors.faiss"
 PASSAGES_FILE = "passages.json"
 EXCERPT_CHARS = 280
-EMBED_BATCH = 64
 #: source files whose changes alter passage text: a change makes `make index` recompute passages.
 _PASSAGE_CODE = (Path(__file__).with_name("passages.py"),
                  Path(__file__).resolve().parent.parent / "content" / "render.py")
@@ -201,7 +199,7 @@ def build_semantic(repo: ContentRepository, store: IndexStore, embedder: Embedde
     if old is not None and not force:
         known = {r.hash: v for r, v in zip(old.records, old.vectors(), strict=True)}
     missing = [h for h in dict.fromkeys(r.hash for r in records) if h not in known]
-    known.update(zip(missing, _embed([texts[h] for h in missing], embedder, progress), strict=True))
+    known.update(zip(missing, embed_all([texts[h] for h in missing], embedder, progress, "passages"), strict=True))
     vectors = np.stack([known[r.hash] for r in records]) if records else np.zeros((0, embedder.dim), np.float32)
     index = SemanticIndex.from_vectors(embedder.model_id, embedder.dim, records, vectors, sources)
     with store.staging(KIND) as tmp:
@@ -220,26 +218,3 @@ def _open_quietly(folder: Path) -> SemanticIndex | None:
     except IndexUnavailable as exc:
         logger.warning("%s; embedding every passage again", exc)
         return None
-
-
-def _embed(texts: list[str], embedder: Embedder, progress: bool | None) -> list[np.ndarray]:
-    """Embed in batches, with a progress bar when stderr is a terminal."""
-    if not texts:
-        return []
-    show = sys.stderr.isatty() if progress is None else progress
-    bar = None
-    if show:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(texts), desc="embedding passages", unit="passage", file=sys.stderr)
-    out: list[np.ndarray] = []
-    try:
-        for i in range(0, len(texts), EMBED_BATCH):
-            batch = embedder.encode(texts[i : i + EMBED_BATCH])
-            out.extend(batch)
-            if bar is not None:
-                bar.update(len(batch))
-    finally:
-        if bar is not None:
-            bar.close()
-    return out

@@ -21,6 +21,8 @@ content_cli = AppGroup("content", help="Check and create articles and glossary t
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
 def index_build(force: bool) -> None:
     """Bring the search indexes up to date with the content (only what changed)."""
+    from app.assistant.semantic import VECTORS_KIND
+    from app.assistant.targets import evidence_texts
     from app.content.repository import ContentRepository
     from app.content.source import ContentSource
     from app.search.build import build_all
@@ -34,7 +36,8 @@ def index_build(force: bool) -> None:
     s.source = ContentSource.fixed(repo)
     for problem in s.content.problems:
         click.echo(f"skipped {problem}", err=True)
-    for report in build_all(s, force=force):
+    # The assistant's evidence is embedded here too, so a server loads its vectors instead of computing them.
+    for report in build_all(s, force=force, texts={VECTORS_KIND: evidence_texts(repo, s.model)}):
         if report.error:
             click.echo(f"{report.kind}: NOT BUILT ({report.error}); search serves with the other indexes", err=True)
             continue

@@ -47,15 +47,16 @@ def test_semantic_off_means_no_model_and_a_note(app, client):
     assert body["results"][0]["slug"] == "message-bounce-back"
 
 
-def test_index_build_builds_both_and_a_second_run_embeds_nothing(semantic_app):
+def test_index_build_builds_every_store_and_a_second_run_embeds_nothing(semantic_app):
     runner = semantic_app.test_cli_runner()
     first = runner.invoke(args=["index", "build"])
     assert first.exit_code == 0, first.output
-    assert "keyword: rebuilt" in first.output and "semantic: rebuilt" in first.output
+    assert all(f"{kind}: rebuilt" in first.output for kind in ("keyword", "semantic", "evidence"))
     second = runner.invoke(args=["index", "build"])
-    assert "semantic: up to date" in second.output
+    assert "semantic: up to date" in second.output and "evidence: up to date" in second.output
+    store = semantic_app.extensions["kb"].index_store
     assert semantic_app.extensions["kb"].search.semantic.embedder.encoded == int(
-        semantic_app.extensions["kb"].index_store.entry("semantic")["passages"])
+        store.entry("semantic")["passages"]) + int(store.entry("evidence")["texts"])
 
 
 def test_index_build_reads_the_content_once_for_both_indexes(app_config, monkeypatch):
