@@ -198,3 +198,50 @@ def test_the_assistant_names_an_open_major_incident_with_the_real_model(embedder
         assert action("the cert won't upload") != "known_incident"
         incidents.resolve(reference, "Fixed")
         assert action(question) == usual != "known_incident"
+
+
+BUILD_AND_LIST_IMPORTS = """
+import json, sys
+from app import create_app
+result = create_app(json.loads(sys.argv[1])).test_cli_runner().invoke(args=["index", "build"])
+print(json.dumps({"code": result.exit_code, "output": result.output,
+                  "torch": any(m == "torch" or m.startswith("torch.") for m in sys.modules),
+                  "sentence_transformers": "sentence_transformers" in sys.modules}))
+"""
+
+
+def test_an_incremental_index_build_embeds_with_the_export_and_never_imports_torch(embedder, onnx_index, tmp_path,
+                                                                                   monkeypatch):
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    import app.search.onnx_embedder as onnx_embedder
+    from app import create_app
+
+    content, index = tmp_path / "content", tmp_path / "index"
+    shutil.copytree(FIXTURES, content)
+    shutil.copytree(onnx_index, index)
+    config = {"KB_CONTENT_DIR": str(content), "KB_INDEX_DIR": str(index), "KB_SEMANTIC": "on",
+              "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp_path / "outbox"),
+              "KB_SECRET_KEY": "test"}
+    # The first build with the evidence store: built from nothing, by sentence-transformers (the loaded one).
+    monkeypatch.setattr(onnx_embedder, "SentenceTransformerEmbedder", lambda threads=1: embedder)
+    with network_blocked():
+        first = create_app(config).test_cli_runner().invoke(args=["index", "build"])
+    assert first.exit_code == 0 and "evidence: rebuilt" in first.output, first.output
+    article = content / "articles" / "message-bounce-back.md"
+    article.write_text(article.read_text(encoding="utf-8").replace(
+        "summary: ", "summary: Messages returned undelivered. ", 1) + "\nOne more sentence about retries.\n",
+        encoding="utf-8")
+
+    run = subprocess.run([sys.executable, "-c", BUILD_AND_LIST_IMPORTS, json.dumps(config)], capture_output=True,
+                         text=True, timeout=180, cwd=Path(__file__).resolve().parents[3],
+                         env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert run.returncode == 0, run.stderr[-2000:]
+    found = json.loads(run.stdout.strip().splitlines()[-1])
+    assert found["code"] == 0, found["output"]
+    assert "semantic: rebuilt" in found["output"] and "evidence: rebuilt" in found["output"]
+    assert "(embedded 1 of" in found["output"].split("evidence:")[1]
+    assert not found["torch"] and not found["sentence_transformers"]

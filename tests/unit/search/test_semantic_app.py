@@ -172,3 +172,17 @@ def test_the_assistant_warm_up_ends_with_its_evidence_vectors_once_the_model_is_
     assistant = flask_app.extensions["kb"].assistant
     assistant.warm(model_wait=5)
     assert assistant.matcher.vectors.available  # no question has been asked: the first one will not build them
+
+
+def test_a_server_loads_the_assistants_evidence_vectors_from_the_index_instead_of_embedding_them(app_config,
+                                                                                                monkeypatch):
+    made: list[FakeEmbedder] = []
+    monkeypatch.setattr(app.services, "OnnxEmbedder", lambda index_root: made.append(FakeEmbedder()) or made[-1])
+    assert create_app({**app_config, "KB_SEMANTIC": "on"}).test_cli_runner().invoke(
+        args=["index", "build"]).exit_code == 0
+    server = create_app({**app_config, "KB_SEMANTIC": "on"})  # a fresh process's services on the built index
+    assert server.extensions["kb"].search.semantic.wait_ready(5)
+    assistant = server.extensions["kb"].assistant
+    assistant.warm(model_wait=5)
+    assert assistant.matcher.vectors.available and made[-1].encoded == 0  # nothing embedded at start-up
+    assert assistant.matcher.match("my messages keep bouncing").semantic_top is not None
