@@ -9,7 +9,6 @@ import hashlib
 import logging
 import os
 import re
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from importlib import metadata
@@ -138,27 +137,16 @@ EMBED_STEP = 64
 
 def embed_all(texts: Sequence[str], embedder: Embedder, progress: bool | None = None, what: str = "texts",
               stream: Any = None) -> list[np.ndarray]:
-    """Vectors of many texts (an index build), with a progress bar on ``stream`` (stderr by default) when
-    ``progress`` is True, or when it is None and the stream is a terminal."""
-    if not texts:
-        return []
-    stream = stream or sys.stderr
-    show = stream.isatty() if progress is None else progress
-    bar = None
-    if show:
-        from tqdm import tqdm
+    """Vectors of many texts (an index build), with a progress bar (app.search.progress) as it goes."""
+    from app.search.progress import progress_bar
 
-        bar = tqdm(total=len(texts), desc=f"embedding {what}", unit="text", file=stream)
     out: list[np.ndarray] = []
-    try:
+    with progress_bar(len(texts), f"embedding {what}", progress, stream) as bar:
         for i in range(0, len(texts), EMBED_STEP):
             batch = embedder.encode(texts[i : i + EMBED_STEP])
             out.extend(batch)
             if bar is not None:
                 bar.update(len(batch))
-    finally:
-        if bar is not None:
-            bar.close()
     return out
 
 

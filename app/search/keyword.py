@@ -23,6 +23,7 @@ from app.search.analysis import WORD, KBTokenizer, SpellTokenizer, cached_terms,
 from app.search.bm25 import FieldGroup, PostingsScorer, save_postings
 from app.search.fuzzy import Vocabulary, max_edits
 from app.search.models import IndexUnavailable, SearchHit
+from app.search.progress import progress_bar
 from app.search.snippets import highlight
 from app.search.synonyms import Synonyms
 
@@ -75,10 +76,12 @@ def glossary_doc(t: GlossaryTerm) -> dict[str, str]:
 
 
 def build_keyword_index(target: Path, articles: Iterable[Article], terms: Iterable[GlossaryTerm],
-                        protected: Iterable[str], previous: Path | None = None) -> tuple[int, int]:
+                        protected: Iterable[str], previous: Path | None = None,
+                        progress: bool | None = None) -> tuple[int, int]:
     """Write the index into `target`, with its postings as arrays; returns (documents, documents indexed).
 
-    With `previous` (a built index with the same schema) only documents whose fields changed are re-indexed.
+    With `previous` (a built index with the same schema) only documents whose fields changed are re-indexed. A
+    full build (about 10 s at 1,000 articles) shows a progress bar on a terminal (app.search.progress).
     """
     if previous is not None:
         updated = update_keyword_index(target, previous, articles, terms)
@@ -86,10 +89,15 @@ def build_keyword_index(target: Path, articles: Iterable[Article], terms: Iterab
             return updated
     ix = windex.create_in(str(target), build_schema(protected))
     docs = _documents(articles, terms)
-    with ix.writer(limitmb=128, compound=False) as w:
-        for doc in docs:
-            w.add_document(**doc)
-    _finish(ix, target, docs)
+    with progress_bar(len(docs), "keyword index", progress, unit="document") as bar:
+        with ix.writer(limitmb=128, compound=False) as w:
+            for doc in docs:
+                w.add_document(**doc)
+                if bar is not None:
+                    bar.update()
+            if bar is not None:  # writing the segment and the postings take as long again
+                bar.set_postfix_str("writing")
+        _finish(ix, target, docs)
     return len(docs), len(docs)
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from app.content.repository import ContentRepository
 from app.search.embedder import FakeEmbedder, SentenceTransformerEmbedder, embed_all
+from app.search.keyword import build_keyword_index
 from app.search.onnx_embedder import OnnxEmbedder, export_folder
 from app.search.semantic import SemanticSearcher
 from app.search.semantic_index import build_semantic
@@ -148,8 +149,13 @@ def test_a_progress_bar_counts_the_texts_embedded_on_the_stream_given():
     assert quiet.getvalue() == ""
 
 
-def test_builds_show_their_bar_on_stderr_when_asked(store, capsys):
-    build_semantic(ContentRepository(FIXTURES), store, FakeEmbedder(), progress=True)
+def test_builds_show_their_bar_on_stderr_when_asked(store, tmp_path, capsys):
+    repo = ContentRepository(FIXTURES)
+    build_semantic(repo, store, FakeEmbedder(), progress=True)
     build_text_vectors("evidence", TEXTS, store, FakeEmbedder(), progress=True)
+    (tmp_path / "keyword").mkdir()
+    documents, _ = build_keyword_index(tmp_path / "keyword", [a for a in repo.all_articles() if a.is_public],
+                                       repo.glossary, [], progress=True)
     err = capsys.readouterr().err
     assert "embedding passages" in err and "embedding evidence" in err and "3/3" in err
+    assert "keyword index" in err and f"{documents}/{documents}" in err
