@@ -76,4 +76,4 @@ bench-gaps: install  ## knowledge-gaps report time with 100,000 logged searches 
 	$(BIN)/python scripts/bench_gaps.py
 
 clean:
-	rm -rf index/keyword-* index/semantic-* index/manifest.json
+	rm -rf index/keyword-* index/semantic-* index/evidence-* index/manifest.json
