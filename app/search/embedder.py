@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from app.search.progress import progress_bar
+
 logger = logging.getLogger(__name__)
 
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -138,8 +140,6 @@ EMBED_STEP = 64
 def embed_all(texts: Sequence[str], embedder: Embedder, progress: bool | None = None, what: str = "texts",
               stream: Any = None) -> list[np.ndarray]:
     """Vectors of many texts (an index build), with a progress bar (app.search.progress) as it goes."""
-    from app.search.progress import progress_bar
-
     out: list[np.ndarray] = []
     with progress_bar(len(texts), f"embedding {what}", progress, stream) as bar:
         for i in range(0, len(texts), EMBED_STEP):

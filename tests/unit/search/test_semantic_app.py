@@ -40,6 +40,13 @@ def test_app_creation_starts_loading_the_model_when_semantic_is_on(semantic_app)
     assert isinstance(semantic, SemanticSearcher) and semantic.embedder.loaded
 
 
+def test_semantic_off_builds_the_keyword_index_and_embeds_nothing(app, runner):
+    result = runner.invoke(args=["index", "build"])
+    assert result.exit_code == 0 and "keyword: rebuilt" in result.output
+    assert "semantic" not in result.output and "evidence" not in result.output
+    assert set(app.extensions["kb"].index_store.manifest()) == {"keyword"}
+
+
 def test_semantic_off_means_no_model_and_a_note(app, client):
     assert isinstance(app.extensions["kb"].search.semantic, DisabledSemantic)
     body = client.get("/api/search?q=bounced&mode=hybrid").get_json()
