@@ -45,9 +45,15 @@ VARIANT_FACTOR = 0.7
 
 
 def _unify(term: str) -> str:
-    """The Porter stemmer keeps "decryption" but gives "decrypt" for "decrypted": make them one term."""
-    if len(term) > 6 and term.isalpha() and term.endswith(("ption", "ction")):
-        return term[:-3]
+    """The Porter stemmer keeps "decryption" and "submission" but gives "decrypt" and "submit" for "decrypted" and
+    "submitted": make them one term."""
+    if len(term) > 6 and term.isalpha():
+        if term.endswith(("ption", "ction")):
+            return term[:-3]
+        if term.endswith("miss"):  # submission, permission, transmission
+            return term[:-3] + "it"
+        if term.endswith("mitt"):  # submitting
+            return term[:-1]
     return term
 
 
