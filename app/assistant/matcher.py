@@ -204,7 +204,7 @@ class Matcher:
         or whose name states an action get any; the additions are made in the same order for every target, so the
         sums are the same floats.
         """
-        bonus = PHRASE_BONUS * self._phrases(query)
+        bonus = np.zeros(len(self.targets))
         for (kind, slug), rank in ranks.items():
             ti = self._by_id.get((kind, slug))
             if ti is not None and kind in DOCUMENT_KINDS:
@@ -226,7 +226,7 @@ class Matcher:
                 ti = self._by_id.get(("glossary", slug))
                 if ti is not None:
                     bonus[ti] += NAMED_TERM_BONUS
-        return bonus
+        return bonus + PHRASE_BONUS * self._phrases(query)
 
     def _candidate(self, ti: int, base: float, bonus: float, sem: float, matched: list[str],
                    ranks: dict[tuple[str, str], int]) -> Candidate:
