@@ -56,7 +56,7 @@ class Target:
 _REDIRECT = re.compile(r"[^.!?\n]*\bif\b[^.!?\n]*\]\(/articles/[^)]*\)[^.!?\n]*", re.I)
 
 
-def _body_field(name: str, a: Article, weight: float, protected: frozenset[str]) -> TextField:
+def body_field(name: str, a: Article, weight: float, protected: frozenset[str]) -> TextField:
     """An article's text as evidence (a long text: saturated), without its sentences that send the reader elsewhere."""
     terms = Counter(terms_of(a.text, protected))
     for m in _REDIRECT.finditer(a.body):
@@ -114,7 +114,7 @@ def build_targets(repo: ContentRepository, model: ServiceModel, protected: froze
             # that request, not its how-to: it counts half.
             weight[a.slug] = spec[a.slug] * (TOPIC_FOR_REQUEST if ids in model.service_requests and a.topics else 1.0)
             fields.append(_field(f"article:{a.slug}:head", article_head(a), ARTICLE_HEAD * weight[a.slug], protected))
-            fields.append(_body_field(f"article:{a.slug}:body", a, ARTICLE_BODY * weight[a.slug], protected))
+            fields.append(body_field(f"article:{a.slug}:body", a, ARTICLE_BODY * weight[a.slug], protected))
         return tuple(fields), tuple(a.slug for a in sorted(covering, key=lambda a: -weight[a.slug]))
 
     targets: list[Target] = []
@@ -158,7 +158,7 @@ def build_targets(repo: ContentRepository, model: ServiceModel, protected: froze
     for a in published:
         targets.append(Target("article", a.slug, a.title, (
             _field("head", article_head(a), DOC_HEAD, protected),
-            _body_field("body", a, DOC_BODY, protected)), (a.slug,), text=f"{a.title}. {a.summary}",
+            body_field("body", a, DOC_BODY, protected)), (a.slug,), text=f"{a.title}. {a.summary}",
             heads=_heads([a.title, *a.tags, a.summary], protected), covers=tuple(_routable_ids(a, model))))
     for t in repo.glossary:
         targets.append(Target("glossary", t.slug, t.term, (

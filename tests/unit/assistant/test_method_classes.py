@@ -12,7 +12,7 @@ from app.assistant.decide import Action
 from app.assistant.evidence import Candidate, Evidence
 from app.assistant.route import route as decide
 from app.assistant.signals import actions_in, read_signals
-from app.assistant.targets import _body_field
+from app.assistant.targets import body_field
 from app.content.loader import parse_article
 from app.servicemodel import load_service_model
 
@@ -117,6 +117,6 @@ def test_a_sentence_sending_the_reader_to_another_article_is_not_evidence_for_th
             "tags: [errors]\nstatus: published\n---\nCheck your logs for parse errors. If the error is about "
             "decryption, see [keys not working](/articles/keys). Other sentences count.\n")
     article = parse_article(Path("articles/errors.md"), text, {"messaging"})
-    body = _body_field("body", article, 0.6, frozenset())
+    body = body_field("body", article, 0.6, frozenset())
     assert {"pars", "log", "sentenc", "count"} <= set(body.terms) and "decrypt" not in body.terms
     assert body.weight == 0.6 and body.saturate
