@@ -7,6 +7,7 @@ import re
 import jsonschema_rs
 import pytest
 
+from app.assistant.conversations import CaseStoreConversationLog
 from app.web.assistant import ASSIST_RESPONSE
 from tests.web.test_console import CSRF, set_csrf
 
@@ -81,3 +82,4 @@ def test_a_reloaded_thread_shows_the_known_incident_answer_the_user_was_shown(ap
     turns = kb(app).assistant.conversation(cid).turns
     assert [t.action for t in turns] == ["known_incident", "known_incident"]
     assert turns[-1].answer == {k: v for k, v in api.items() if k != "conversation_id"}
+    assert isinstance(kb(app).assistant.conversations, CaseStoreConversationLog)  # stored in the database
