@@ -4,6 +4,7 @@ the shipped corpus and synthetic corpora of 1,000 and 10,000 articles.
 
     .venv/bin/python scripts/bench_search.py                     # shipped, 1000, 10000 (about 15-25 minutes)
     .venv/bin/python scripts/bench_search.py --sizes 1000 --queries 100
+    .venv/bin/python scripts/bench_search.py --sizes shipped,1000 --cache ~/.cache/kb-bench   # 1k built once, reused
 
 Synthetic corpora are generated into a temporary folder (deleted afterwards) from sentences, headings, titles
 and tags of the shipped articles. Embedding 10,000 articles (about 47,000 passages) takes about 40 minutes on
@@ -220,25 +221,25 @@ class Server:
         self._conversation = body.get("conversation_id")
         return elapsed, body
 
-    def wait_first_answer(self) -> float:
-        """Seconds from process start to the first keyword answer."""
-        deadline = time.perf_counter() + 60
+    def wait_ready(self) -> tuple[float, float]:
+        """Seconds from process start to the first answer of GET /readyz (any status), and to its first 200,
+        polled every 20 ms as a load balancer would: the first request also starts the model loading."""
+        deadline, first = time.perf_counter() + 300, None
         while time.perf_counter() < deadline:
             try:
-                self.search("certificate", "keyword")
-                return time.perf_counter() - self.started
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
+                conn.request("GET", "/readyz")
+                status = conn.getresponse().status
+                conn.close()
             except OSError:
-                self._conn = None
                 time.sleep(0.02)
-        raise RuntimeError("server did not answer")
-
-    def wait_semantic(self) -> float:
-        deadline = time.perf_counter() + 300
-        while time.perf_counter() < deadline:
-            if not self.search("certificate", "hybrid")[1]["degraded"]:
-                return time.perf_counter() - self.started
-            time.sleep(0.1)
-        raise RuntimeError("semantic search never became ready")
+                continue
+            now = time.perf_counter() - self.started
+            first = first if first is not None else now
+            if status == 200:
+                return first, now
+            time.sleep(0.02)
+        raise RuntimeError("/readyz never answered 200")
 
     def wait_idle(self, limit: float = 1800.0) -> float:
         """Seconds from start until the worker's own background work (model, assistant warm-up) is done:
@@ -292,7 +293,8 @@ def timed_requests(call: Callable[[str], tuple[float, dict]], texts: Sequence[st
 
 
 class Floor:
-    """The bare query embedding plus the bare FAISS search (k=180, what hybrid asks for), in this process.
+    """The bare sentence-transformers query embedding, and it plus the bare FAISS search (k=180, what hybrid asks
+    for), in this process.
 
     Timed right after each hybrid request, for the same question, so that the floor and hybrid see the machine
     in the same state (its speed drifts by a third over minutes); the server is idle meanwhile.
@@ -301,13 +303,17 @@ class Floor:
     def __init__(self, embedder: Embedder, index_dir: Path, warm_up: Sequence[str]) -> None:
         self.embedder = embedder
         self.index = SemanticIndex.open(IndexStore(index_dir).path(KIND))
-        self.samples: list[float] = []
+        self.samples: list[float] = []  # embedding + FAISS search
+        self.embedding: list[float] = []  # the embedding alone
         for text in warm_up[:10]:
             self.index.search(self.embedder.encode([text])[0], 180)
 
     def __call__(self, text: str) -> None:
         started = time.perf_counter()
-        self.index.search(self.embedder.encode([text])[0], 180)
+        vector = self.embedder.encode([text])[0]
+        embedded = time.perf_counter()
+        self.index.search(vector, 180)
+        self.embedding.append((embedded - started) * 1000)
         self.samples.append((time.perf_counter() - started) * 1000)
 
 
@@ -336,40 +342,86 @@ def cold_cli_build(content: Path, index: Path) -> float:
     return time.perf_counter() - started
 
 
-def bench_corpus(label: str, content: Path, work: Path, embedder: Embedder, queries: Sequence[str], count: int,
-                 real_vectors: bool) -> dict:
-    index_dir = work / "index"
+def full_builds(content: Path, index_dir: Path, embedder: Embedder, real_vectors: bool) -> dict:
+    """Time loading the content and the full keyword and semantic builds, in this process."""
     load_s, repo = timed(lambda: ContentRepository(content))
     store = IndexStore(index_dir)
+    kw_s, _ = timed(lambda: build_keyword(repo, store))
+    sem_s, sem = timed(lambda: build_semantic(repo, store, embedder if real_vectors else RandomVectors(),
+                                              progress=False))
+    return {"articles": len(repo.published()), "passages": sem.documents, "load_s": load_s, "keyword_s": kw_s,
+            "semantic_s": sem_s, "embedded": sem.embedded, "real_vectors": real_vectors}
+
+
+def prepared_corpus(size: str, work: Path, cache: Path | None, material: Material, embedder: Embedder,
+                    embed_10k: bool) -> tuple[Path, Path, dict]:
+    """(content dir, index dir, full-build figures) in `work`: built here, or copied from `cache` when a run with
+    --cache built this size before (its full-build figures are that run's, marked as cached)."""
+    content, index_dir = work / "content", work / "index"
+    cached = cache / size if cache is not None and size != "shipped" else None  # the shipped corpus changes
+    if cached is not None and (cached / "build.json").exists():
+        shutil.copytree(cached / "content", content)
+        shutil.copytree(cached / "index", index_dir)
+        return content, index_dir, {**json.loads((cached / "build.json").read_text()), "cached": True}
+    if size == "shipped":
+        shutil.copytree(ROOT / "articles", content / "articles")
+        shutil.copytree(ROOT / "glossary", content / "glossary")
+    else:
+        generate_corpus(content, int(size), material)
+    real = size == "shipped" or int(size) <= 5000 or embed_10k
+    builds = full_builds(content, index_dir, embedder, real)
+    if cached is not None:
+        shutil.copytree(content, cached / "content")
+        shutil.copytree(index_dir, cached / "index")
+        (cached / "build.json").write_text(json.dumps(builds), encoding="utf-8")
+    return content, index_dir, builds
+
+
+def bench_corpus(label: str, content: Path, index_dir: Path, builds: dict, work: Path, embedder: Embedder,
+                 queries: Sequence[str], count: int) -> dict:
+    real_vectors = builds["real_vectors"]
     builder = embedder if real_vectors else RandomVectors()
-    kw_s, kw = timed(lambda: build_keyword(repo, store))
-    sem_s, sem = timed(lambda: build_semantic(repo, store, builder, progress=False))
+    store = IndexStore(index_dir)
     touch_one_article(content)
-    repo2 = ContentRepository(content)
-    kw_inc_s, _ = timed(lambda: build_keyword(repo2, store))
-    sem_inc_s, sem_inc = timed(lambda: build_semantic(repo2, store, builder, progress=False))
-    export_onnx(index_dir)  # once per model, at the first `make index`: not part of the timed rebuild below
-    touch_one_article(content)
-    cli_s = cold_cli_build(content, index_dir) if real_vectors else None
+    repo = ContentRepository(content)
+    kw_inc_s, _ = timed(lambda: build_keyword(repo, store))
+    sem_inc_s, sem_inc = timed(lambda: build_semantic(repo, store, builder, progress=False))
+    cli_s = None
+    if real_vectors:
+        cold_cli_build(content, index_dir)  # untimed: whatever else `make index` builds once (the ONNX export, ...)
+        touch_one_article(content)
+        cli_s = cold_cli_build(content, index_dir)
+    else:
+        export_onnx(index_dir)
 
     load_before = os.getloadavg()[0]
     server = Server(content, index_dir, work)
     try:
         up = server.up_s
-        first_answer = server.wait_first_answer()
-        ready = server.wait_semantic()
+        first_answer, ready = server.wait_ready()
         idle = server.wait_idle()
         floor = Floor(embedder, index_dir, queries)
         timings = bench_queries(server, queries, count, floor)
         rss = rss_mb(server.worker_pid)
     finally:
         server.stop()
-    return {"label": label, "articles": len(repo.published()), "passages": sem.documents, "load_s": load_s,
-            "keyword_s": kw_s, "semantic_s": sem_s, "embedded": sem.embedded, "real_vectors": real_vectors,
-            "keyword_inc_s": kw_inc_s, "semantic_inc_s": sem_inc_s, "embedded_inc": sem_inc.embedded,
-            "cli_inc_s": cli_s, "up_s": up, "first_answer_s": first_answer, "semantic_ready_s": ready, "idle_s": idle,
-            "queries": timings, "floor": percentiles(floor.samples), "rss_mb": rss,
-            "load": (load_before, os.getloadavg()[0])}
+    return {"label": label, **builds, "keyword_inc_s": kw_inc_s, "semantic_inc_s": sem_inc_s,
+            "embedded_inc": sem_inc.embedded, "cli_inc_s": cli_s, "up_s": up, "first_answer_s": first_answer,
+            "ready_s": ready, "idle_s": idle, "queries": timings, "floor": percentiles(floor.samples),
+            "embedding": percentiles(floor.embedding), "rss_mb": rss, "load": (load_before, os.getloadavg()[0])}
+
+
+#: issue 17's targets: (figure, limit, how it is computed from one corpus's results, corpora it applies to)
+TARGETS = (
+    ("hybrid /api/search p50 / bare sentence-transformers query embedding p50", 1.0,
+     lambda r: r["queries"]["hybrid"][0] / r["embedding"][0], None),
+    ("/api/assist p95, ms", 30.0, lambda r: r["queries"]["assist"][1], None),
+    ("keyword /api/search p95, ms", 10.0, lambda r: r["queries"]["keyword"][1], ("synthetic 1,000",)),
+    ("server RSS after warm-up, MB", 350.0, lambda r: r["rss_mb"], ("shipped",)),
+    ("server RSS after warm-up, MB", 450.0, lambda r: r["rss_mb"], ("synthetic 1,000",)),
+    ("/readyz 200 after process start, s", 3.0, lambda r: r["ready_s"], None),
+    ("cold `flask index build` after one article changed, s", 5.0, lambda r: r["cli_inc_s"], None),
+)
 
 
 def print_report(results: list[dict], count: int, file=None) -> None:
@@ -386,26 +438,35 @@ def print_report(results: list[dict], count: int, file=None) -> None:
     for r in results:
         sem = f"{r['semantic_s']:.1f} s ({r['embedded']} embedded)" if r["real_vectors"] else \
             f"{r['semantic_s']:.1f} s (random vectors, no embedding)"
+        cached = " (cached build)" if r.get("cached") else ""
         cli = f"{r['cli_inc_s']:.1f} s" if r["cli_inc_s"] is not None else "n/a"
-        say(f"| {r['label']} | {r['articles']} | {r['passages']} | {r['load_s']:.1f} s | {r['keyword_s']:.1f} s | "
-            f"{sem} | "
+        say(f"| {r['label']} | {r['articles']} | {r['passages']} | {r['load_s']:.1f} s | {r['keyword_s']:.1f} s"
+            f"{cached} | {sem}{cached} | "
             f"{r['keyword_inc_s']:.2f} + {r['semantic_inc_s']:.2f} s ({r['embedded_inc']} embedded) | {cli} |")
-    say("\n| corpus | keyword p50 / p95 | semantic p50 / p95 | hybrid p50 / p95 | floor p50 / p95 | hybrid p95 / "
-        "floor p95 | /api/assist p50 / p95 | server RSS, model loaded | after start: listening / first keyword "
-        "answer / semantic ready / idle | load avg (1 min) before / after |")
-    say("|---|---|---|---|---|---|---|---|---|---|")
+    say("\n| corpus | keyword p50 / p95 | semantic p50 / p95 | hybrid p50 / p95 | sentence-transformers query "
+        "embedding p50 / p95 | floor (that + FAISS) p50 / p95 | hybrid p50 / embedding p50 | /api/assist p50 / p95 | "
+        "server RSS after warm-up | after start: listening / first answer / /readyz 200 / idle | "
+        "load avg (1 min) before / after |")
+    say("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        q, (f50, f95) = r["queries"], r["floor"]
+        q, (f50, f95), (e50, e95) = r["queries"], r["floor"], r["embedding"]
         cells = {m: f"{q[m][0]:.1f} / {q[m][1]:.1f} ms" + (f" ({q[m][3]} failed)" if q[m][3] else "") for m in q}
-        say(f"| {r['label']} | {' | '.join(cells[m] for m in MODES)} | {f50:.1f} / {f95:.1f} ms | "
-            f"{q['hybrid'][1] / f95:.2f}x | {cells['assist']} | {r['rss_mb']:.0f} MB | "
-            f"{r['up_s']:.1f} / {r['first_answer_s']:.1f} / {r['semantic_ready_s']:.1f} / {r['idle_s']:.0f} s | "
+        say(f"| {r['label']} | {' | '.join(cells[m] for m in MODES)} | {e50:.1f} / {e95:.1f} ms | "
+            f"{f50:.1f} / {f95:.1f} ms | {q['hybrid'][0] / e50:.2f}x | {cells['assist']} | {r['rss_mb']:.0f} MB | "
+            f"{r['up_s']:.1f} / {r['first_answer_s']:.1f} / {r['ready_s']:.1f} / {r['idle_s']:.0f} s | "
             f"{r['load'][0]:.1f} / {r['load'][1]:.1f} |")
     say("\nServer-side took_ms medians (keyword / semantic / hybrid): " + "; ".join(
         f"{r['label']}: " + " / ".join(f"{r['queries'][m][2]:.1f}" for m in MODES) for r in results))
     for r in results:
         if r["real_vectors"] and r["embedded"]:
             say(f"Embedding rate ({r['label']}): {r['embedded'] / r['semantic_s']:.1f} passages/s full build.")
+    say("\nTargets (issue 17):")
+    for name, limit, figure, corpora in TARGETS:
+        for r in results:
+            value = figure(r) if corpora is None or r["label"] in corpora else None
+            if value is not None:
+                verdict = "met" if value <= limit else "NOT MET"
+                say(f"- {r['label']}: {name} {value:.2f} (target under {limit:g}): {verdict}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -414,29 +475,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200, help="requests per mode per corpus")
     parser.add_argument("--embed-10k", action="store_true", help="embed corpora over 5,000 articles for real (slow)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--cache", type=Path, help="keep each synthetic corpus and its full build here, and reuse them "
+                        "in later runs (the full-build figures are then the first run's)")
     args = parser.parse_args(argv)
 
     queries = [q.text for path in QUESTION_SETS if path.exists() for q in load_questions(path)]
     embedder = SentenceTransformerEmbedder()
     embedder.load()
-    shipped = ContentRepository(ROOT)
-    material = load_material(shipped)
+    material = load_material(ContentRepository(ROOT))
     results = []
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
         for size in args.sizes.split(","):
             work = Path(tmp) / size
             work.mkdir()
-            if size == "shipped":
-                content = work / "content"
-                shutil.copytree(ROOT / "articles", content / "articles")
-                shutil.copytree(ROOT / "glossary", content / "glossary")
-                label = "shipped"
-            else:
-                content = generate_corpus(work / "content", int(size), material)
-                label = f"synthetic {int(size):,}"
-            real = size == "shipped" or int(size) <= 5000 or args.embed_10k
+            label = "shipped" if size == "shipped" else f"synthetic {int(size):,}"
             print(f"{label}: building and measuring ...", file=sys.stderr, flush=True)
-            results.append(bench_corpus(label, content, work, embedder, queries, args.queries, real))
+            content, index_dir, builds = prepared_corpus(size, work, args.cache, material, embedder, args.embed_10k)
+            results.append(bench_corpus(label, content, index_dir, builds, work, embedder, queries, args.queries))
             shutil.rmtree(work, ignore_errors=True)
             print_report(results[-1:], args.queries, file=sys.stderr)  # figures so far, in case a later corpus fails
             if args.json:

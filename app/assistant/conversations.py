@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 
@@ -39,6 +39,9 @@ class ConversationLog(Protocol):
         """Append a turn; a new conversation (and id) when the id is None or unknown. Returns the id."""
 
     def get(self, conversation_id: str) -> ConversationRecord | None: ...
+
+    def set_last_answer(self, conversation_id: str, action: str, answer: dict[str, Any]) -> bool:
+        """Replace the latest turn's action and answer by what the user was shown; False without such a turn."""
 
     def set_feedback(self, conversation_id: str, solved: bool) -> bool:
         """False when the conversation does not exist."""
@@ -72,6 +75,15 @@ class MemoryConversationLog:
         with self._lock:
             return self._items.get(conversation_id)
 
+    def set_last_answer(self, conversation_id: str, action: str, answer: dict[str, Any]) -> bool:
+        with self._lock:
+            current = self._items.get(conversation_id)
+            if current is None or not current.turns:
+                return False
+            last = replace(current.turns[-1], action=action, answer=answer)
+            self._items[conversation_id] = replace(current, turns=(*current.turns[:-1], last))
+            return True
+
     def set_feedback(self, conversation_id: str, solved: bool) -> bool:
         with self._lock:
             current = self._items.get(conversation_id)
@@ -104,6 +116,9 @@ class CaseStoreConversationLog:
                       for t in c.turns)
         return ConversationRecord(c.id, turns, c.feedback)
 
+    def set_last_answer(self, conversation_id: str, action: str, answer: dict[str, Any]) -> bool:
+        return bool(self.store.set_last_answer(conversation_id, action, answer))
+
     def set_feedback(self, conversation_id: str, solved: bool) -> bool:
         if self.store.get_conversation(conversation_id) is None:
             return False
@@ -132,7 +147,7 @@ class MemoryRateLimiter:
 def conversation_log_for(store: Any | None) -> ConversationLog:
     """The cases store when it offers conversations, else an in-memory log."""
     if store is not None and all(callable(getattr(store, m, None))
-                                 for m in ("save_turn", "get_conversation", "set_feedback")):
+                                 for m in ("save_turn", "get_conversation", "set_last_answer", "set_feedback")):
         return CaseStoreConversationLog(store)
     return MemoryConversationLog()
 

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from dataclasses import replace
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,10 @@ QUOTE_BONUS = 0.15
 #: score added when the question asks for the same action as an entity's name (create vs amend vs close vs share),
 #: and taken away when the name states a different one: siblings that differ only in the action are told apart
 ACTION_BONUS, ACTION_PENALTY = 0.15, 0.08
+#: score added, times the weight share of the question's words it covers, when consecutive words of the question
+#: are consecutive in an evidence's name, title, tags or summary: "new user" names a request, where "new roles" and
+#: "user admin" in another text do not
+PHRASE_BONUS = 0.15
 #: the entities and documents evidence keeps, best first
 ENTITY_LIMIT, DOCUMENT_LIMIT = 20, 10
 _QUOTED = re.compile(r"(?<!\w)[\"“‘'](?P<q>[^\"“”‘’']{3,120}?)[\"”’'](?!\w)")
@@ -85,6 +90,12 @@ class Matcher:
             if terms and (len(terms) >= 2 or (single_ok and len(words) == 1
                                                and (is_identifier(words[0]) or words[0].lower() in names))):
                 self._anchors.setdefault(terms, phrase)
+        self._pairs: dict[tuple[str, str], list[int]] = {}  # consecutive terms in short texts -> targets
+        for ti, t in enumerate(self.targets):
+            for head in t.heads.split(" | "):
+                words = head.split()
+                for pair in dict.fromkeys(pairwise(words)):
+                    self._pairs.setdefault(pair, []).append(ti)
         self._postings = FieldPostings(self.targets)
         # The postings now hold every field's terms (the per-field dicts are 10 MB at 1,000 articles): targets
         # keep their names, links and texts only.
@@ -172,12 +183,27 @@ class Matcher:
         sims = self.vectors.similarities(text, vector)
         return None if sims is None or not len(sims) else sims.astype(np.float64)
 
-    def _bonuses(self, ranks: dict[tuple[str, str], int], signals: Signals, named: set[str],
-                 quoted: list[str]) -> np.ndarray:
-        """Per target, what is added to its word coverage: search agreement, quoted names, actions, named terms.
+    def _phrases(self, query: Query) -> np.ndarray:
+        """Per target, the weight share of the question's words that come in a pair it has consecutive too."""
+        weights = {c.word: c.weight for c in query.concepts}
+        words = terms_of(query.fixed or query.text, self.protected)
+        met: dict[int, set[str]] = {}
+        for pair in dict.fromkeys(pairwise(words)):
+            for ti in self._pairs.get(pair, ()):
+                met.setdefault(ti, set()).update(pair)
+        share = np.zeros(len(self.targets))
+        for ti, terms in met.items():
+            share[ti] = sum(weights.get(t, 0.0) for t in terms) / query.total_weight
+        return share
 
-        Only the few targets the search ranked, the question quotes or names, or whose name states an action
-        get any; the additions are made in the same order for every target, so the sums are the same floats.
+    def _bonuses(self, ranks: dict[tuple[str, str], int], signals: Signals, named: set[str],
+                 quoted: list[str], query: Query) -> np.ndarray:
+        """Per target, what is added to its word coverage: phrases, search agreement, quoted names, actions,
+        named terms.
+
+        Only the few targets with a phrase of the question, that the search ranked, the question quotes or names,
+        or whose name states an action get any; the additions are made in the same order for every target, so the
+        sums are the same floats.
         """
         bonus = np.zeros(len(self.targets))
         for (kind, slug), rank in ranks.items():
@@ -201,7 +227,7 @@ class Matcher:
                 ti = self._by_id.get(("glossary", slug))
                 if ti is not None:
                     bonus[ti] += NAMED_TERM_BONUS
-        return bonus
+        return bonus + PHRASE_BONUS * self._phrases(query)
 
     def _candidate(self, ti: int, base: float, bonus: float, sem: float, matched: list[str],
                    ranks: dict[tuple[str, str], int]) -> Candidate:
@@ -232,7 +258,7 @@ class Matcher:
         named = {g.slug for a in anchors if (g := self.repo.find_term(a))}
         quoted = [f" {' '.join(ts)} " for m in _QUOTED.finditer(query.fixed or question)
                   if len(ts := terms_of(m.group("q"), self.protected)) >= 2]
-        base, bonus = coverage.scores, self._bonuses(ranks, signals, named, quoted)
+        base, bonus = coverage.scores, self._bonuses(ranks, signals, named, quoted, query)
         cos = np.zeros(len(self.targets)) if cosines is None else cosines
         sem = SEMANTIC_WEIGHT * np.maximum(cos - SEMANTIC_FLOOR, 0.0)
         scores = base + bonus + sem

@@ -327,6 +327,12 @@ class Assistant:
     def conversation(self, conversation_id: str) -> ConversationRecord | None:
         return self.conversations.get(conversation_id)
 
+    def record_shown(self, conversation_id: str, shown: dict[str, Any]) -> None:
+        """The answer was changed after it was recorded (app.web.known_incident): store what the user was shown,
+        so the thread shows it again."""
+        view = {k: v for k, v in shown.items() if k != "conversation_id"}
+        self.conversations.set_last_answer(conversation_id, str(view.get("action") or ""), view)
+
     def feedback(self, conversation_id: str, solved: bool) -> bool:
         ok = self.conversations.set_feedback(conversation_id, solved)
         logger.info("assist feedback: solved=%s recorded=%s", solved, ok)

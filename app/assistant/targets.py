@@ -51,6 +51,19 @@ class Target:
     actions: frozenset[str] = frozenset()  # what the entity's name says is done (create, modify, close, share)
 
 
+#: "If the error is about decryption, see [keys not working](/articles/...)": a sentence that sends the reader to
+#: another article on a condition is about that article's topic, not this one's
+_REDIRECT = re.compile(r"[^.!?\n]*\bif\b[^.!?\n]*\]\(/articles/[^)]*\)[^.!?\n]*", re.I)
+
+
+def body_field(name: str, a: Article, weight: float, protected: frozenset[str]) -> TextField:
+    """An article's text as evidence (a long text: saturated), without its sentences that send the reader elsewhere."""
+    terms = Counter(terms_of(a.text, protected))
+    for m in _REDIRECT.finditer(a.body):
+        terms.subtract(terms_of(re.sub(r"\]\([^)]*\)", "]", m.group(0)), protected))
+    return TextField(name, {t: n for t, n in terms.items() if n > 0}, weight, True)
+
+
 def _field(name: str, text: str, weight: float, protected: frozenset[str], saturate: bool = False) -> TextField:
     return TextField(name, dict(Counter(terms_of(text, protected))), weight, saturate)
 
@@ -101,16 +114,20 @@ def build_targets(repo: ContentRepository, model: ServiceModel, protected: froze
             # that request, not its how-to: it counts half.
             weight[a.slug] = spec[a.slug] * (TOPIC_FOR_REQUEST if ids in model.service_requests and a.topics else 1.0)
             fields.append(_field(f"article:{a.slug}:head", article_head(a), ARTICLE_HEAD * weight[a.slug], protected))
-            fields.append(_field(f"article:{a.slug}:body", a.text, ARTICLE_BODY * weight[a.slug], protected, True))
+            fields.append(body_field(f"article:{a.slug}:body", a, ARTICLE_BODY * weight[a.slug], protected))
         return tuple(fields), tuple(a.slug for a in sorted(covering, key=lambda a: -weight[a.slug]))
 
     targets: list[Target] = []
+    siblings = Counter(sc.category for sc in model.scenarios.values())
     for sc in model.scenarios.values():
         own = _dip_own(sc)
         arts, slugs = article_fields(sc.id)
+        # A category shared by several rows says less about each; a row alone in its category is named by it
+        # ("DIP Data Request: Submission"), as by its own words.
+        category = CATEGORY if siblings[sc.category] > 1 else OWN
         targets.append(Target(
             "dip", sc.id, sc.description,
-            (_field("own", own, OWN, protected), _field("category", sc.category, CATEGORY, protected), *arts),
+            (_field("own", own, OWN, protected), _field("category", sc.category, category, protected), *arts),
             slugs, sc.self_help_only, sc.not_elexon_responsibility, _dip_text(sc),
             _heads([own, *(article_head(repo.get_article(x)) for x in slugs if repo.get_article(x))], protected),
             actions=actions_in(sc.description)))
@@ -141,7 +158,7 @@ def build_targets(repo: ContentRepository, model: ServiceModel, protected: froze
     for a in published:
         targets.append(Target("article", a.slug, a.title, (
             _field("head", article_head(a), DOC_HEAD, protected),
-            _field("body", a.text, DOC_BODY, protected, True)), (a.slug,), text=_article_text(a),
+            body_field("body", a, DOC_BODY, protected)), (a.slug,), text=_article_text(a),
             heads=_heads([a.title, *a.tags, a.summary], protected), covers=tuple(_routable_ids(a, model))))
     for t in repo.glossary:
         targets.append(Target("glossary", t.slug, t.term, (

@@ -25,16 +25,16 @@ _WORKAROUND = re.compile(r"\b(?:(?:there is |there's |we have |we've got )?(?:no
 _HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|org|net|uk|io|eu|co|gov|info|biz)\b", re.I)
 #: General English function words and fillers, beyond the search tokenizer's stop list; they say nothing about a topic.
 FILLER = frozenset("""
-a about above after again ago all also am an and any anyone anything are aren as at be been before being below
-between both but by can cannot could couldn did didn do does doesn doing don done during each else etc
-ever every few for from further get gets getting got had hadn has hasn have haven having he her here hers him
-his how however i if in into is isn it its itself just let lets like ll made make many may me might more most
-much must my myself need needs never no nor not now of often on once one only or other others our ours ourselves
-out over own per please put quite rather re really s said same say says see seem seems shall she should since so
-some someone something still such sure t take than that the their theirs them themselves then there these they
-this those though through thus to too under until up upon us use used ve very via want wants was wasn way we
-well were weren what whats when where whether which while who whom whose why will with within without won would
-wouldn yes yet you your yours yourself
+a about above after again ago all also although am an and any anyone anything are aren as at be because been
+before being below between both but by can cannot could couldn did didn do does doesn doing don done during each
+else etc ever every few for from further get gets getting got had hadn has hasn have haven having he her here
+hers him his how however i if in into is isn it its itself just let lets like ll made make many may me might
+more most much must my myself need needs never no nor not now of often on once one only or other others our ours
+ourselves out over own per please put quite rather re really s said same say says see seem seems shall she
+should since so some someone something still such sure t take than that the their theirs them themselves then
+there these they this those though through thus to too under unless until up upon us use used ve very via want
+wants was wasn way we well were weren what whats when where whereas whether which while whilst who whom whose
+why will with within without won would wouldn yes yet you your yours yourself
 """.split())
 #: factor applied when a concept is met through a synonym or glossary name rather than the user's own word
 EXPANSION_FACTOR = 0.8
@@ -45,9 +45,15 @@ VARIANT_FACTOR = 0.7
 
 
 def _unify(term: str) -> str:
-    """The Porter stemmer keeps "decryption" but gives "decrypt" for "decrypted": make them one term."""
-    if len(term) > 6 and term.isalpha() and term.endswith(("ption", "ction")):
-        return term[:-3]
+    """The Porter stemmer keeps "decryption" and "submission" but gives "decrypt" and "submit" for "decrypted" and
+    "submitted": make them one term."""
+    if len(term) > 6 and term.isalpha():
+        if term.endswith(("ption", "ction")):
+            return term[:-3]
+        if term.endswith("miss"):  # submission, permission, transmission
+            return term[:-3] + "it"
+        if term.endswith("mitt"):  # submitting
+            return term[:-1]
     return term
 
 

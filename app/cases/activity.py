@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -59,6 +60,16 @@ class ConversationMixin(StoreBase):
         with self._read() as s:
             row = s.get(ConversationRow, conversation_id)
             return None if row is None else _to_conversation(row)
+
+    def set_last_answer(self, conversation_id: str, action: str, answer: dict[str, Any]) -> bool:
+        """Replace the latest turn's action and answer by what the user was shown; False without such a turn."""
+        with self._write() as s:
+            row = s.get(ConversationRow, conversation_id, with_for_update=True)
+            if row is None or not row.turns:
+                return False
+            row.turns = [*row.turns[:-1], {**row.turns[-1], "action": action, "answer": answer}]
+            row.updated_at = self.now()
+            return True
 
     def set_feedback(self, conversation_id: str, feedback: str) -> Conversation:
         """Record the answer to 'Did this solve it?' ('yes' | 'no'); the last answer counts."""

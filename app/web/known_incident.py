@@ -81,18 +81,23 @@ def resolved_text(known: KnownIncident) -> str:
 
 
 def apply(reply: dict[str, Any], message: str, *, ignore: bool = False) -> dict[str, Any]:
-    """POST /api/assist's answer, turned into known_incident when the message is about an open major incident."""
+    """POST /api/assist's answer, turned into known_incident when the message is about an open major incident
+    (or told when a resolved one it asks about ended); the conversation's turn then stores the changed answer, so
+    a reloaded thread shows what the user was shown."""
     known = lookup(message, reply.get("conversation_id"), ignore=ignore)
     if known is None:
         return reply
     if known.is_open:
-        return {**reply, "action": ACTION, "reply": REPLY.format(reference=known.incident.reference,
-                                                                 title=known.incident.title),
-                "incident": known.as_json()}
-    note = resolved_text(known)
-    changed = {**reply, "reply": f"{note} {reply['reply']}", "incident": known.as_json()}
-    if reply.get("lead"):  # the chat page shows the lead
-        changed["lead"] = f"{note} {reply['lead']}"
+        changed = {**reply, "action": ACTION, "reply": REPLY.format(reference=known.incident.reference,
+                                                                    title=known.incident.title),
+                   "incident": known.as_json()}
+    else:
+        note = resolved_text(known)
+        changed = {**reply, "reply": f"{note} {reply['reply']}", "incident": known.as_json()}
+        if reply.get("lead"):  # the chat page shows the lead
+            changed["lead"] = f"{note} {reply['lead']}"
+    if reply.get("conversation_id"):
+        services().assistant.record_shown(reply["conversation_id"], changed)
     return changed
 
 

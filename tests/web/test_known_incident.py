@@ -2,9 +2,12 @@
 tests/unit/search/test_model.py repeats the journey with the real model)."""
 from __future__ import annotations
 
+import re
+
 import jsonschema_rs
 import pytest
 
+from app.assistant.conversations import CaseStoreConversationLog
 from app.web.assistant import ASSIST_RESPONSE
 from tests.web.test_console import CSRF, set_csrf
 
@@ -67,3 +70,16 @@ def test_the_chat_page_offers_follow_and_affected_differently_without_javascript
     assert "I am affected differently" in page and "Routing tables being rebuilt." in page
     different = client.post("/assist", data={"message": QUESTION, "ignore_incident": "1", "csrf_token": CSRF})
     assert "Known major incident" not in different.get_data(as_text=True)
+
+
+def test_a_reloaded_thread_shows_the_known_incident_answer_the_user_was_shown(app, client, incident):
+    set_csrf(client)
+    page = client.post("/assist", data={"message": QUESTION, "csrf_token": CSRF}).get_data(as_text=True)
+    cid = re.search(r'name="conversation_id" value="([^"]+)"', page).group(1)
+    reloaded = client.get(f"/assist?conversation_id={cid}").get_data(as_text=True)
+    assert "Known major incident" in reloaded and incident.reference in reloaded
+    api = ask(client, conversation_id=cid)  # the API's answer is stored as given too
+    turns = kb(app).assistant.conversation(cid).turns
+    assert [t.action for t in turns] == ["known_incident", "known_incident"]
+    assert turns[-1].answer == {k: v for k, v in api.items() if k != "conversation_id"}
+    assert isinstance(kb(app).assistant.conversations, CaseStoreConversationLog)  # stored in the database

@@ -22,6 +22,18 @@ def test_memory_log_appends_turns_and_records_feedback():
     assert not log.set_feedback("missing", True)
 
 
+def test_the_last_turn_can_store_the_answer_the_user_was_shown_instead():
+    log = MemoryConversationLog()
+    cid = log.save_turn(None, TurnRecord("q1", "self_help", answer={"reply": "first"}))
+    log.save_turn(cid, TurnRecord("q2", "raise_case", "DIP-SEND-04", answer={"reply": "usual"}))
+    assert log.set_last_answer(cid, "known_incident", {"action": "known_incident", "reply": "known"})
+    first, last = log.get(cid).turns
+    assert (first.action, first.answer) == ("self_help", {"reply": "first"})  # earlier turns stay as they were
+    assert (last.question, last.action, last.scenario_id) == ("q2", "known_incident", "DIP-SEND-04")
+    assert last.answer == {"action": "known_incident", "reply": "known"}
+    assert not log.set_last_answer("missing", "known_incident", {})
+
+
 def test_unknown_conversation_id_starts_a_new_one():
     log = MemoryConversationLog()
     cid = log.save_turn("made-up", TurnRecord("q", "self_help"))
@@ -61,6 +73,9 @@ class FakeStore:
     def get_conversation(self, conversation_id):
         return self.log.get(conversation_id)
 
+    def set_last_answer(self, conversation_id, action, answer):
+        return self.log.set_last_answer(conversation_id, action, answer)
+
     def set_feedback(self, conversation_id, feedback):
         self.log.set_feedback(conversation_id, feedback == "yes")
 
@@ -77,6 +92,8 @@ def test_the_cases_store_is_used_when_it_offers_conversations():
     cid = log.save_turn(None, TurnRecord("q", "raise_case", "SR-04", ("x",), 0.5))
     assert log.get(cid).turns[0].scenario_id == "SR-04"
     assert log.set_feedback(cid, True) and log.get(cid).feedback == "yes"
+    assert log.set_last_answer(cid, "known_incident", {"reply": "shown"})
+    assert log.get(cid).turns[0].answer == {"reply": "shown"}
     assert rate_limiter_for(store) is store
 
 

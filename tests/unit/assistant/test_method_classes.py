@@ -12,6 +12,8 @@ from app.assistant.decide import Action
 from app.assistant.evidence import Candidate, Evidence
 from app.assistant.route import route as decide
 from app.assistant.signals import actions_in, read_signals
+from app.assistant.targets import body_field
+from app.content.loader import parse_article
 from app.servicemodel import load_service_model
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -25,6 +27,7 @@ MODEL = load_service_model()
     ("please correct the consumption figures we sent on Monday", {"modify"}),
     ("we submitted the wrong settlement data and must amend it", {"modify"}),
     ("New Data Submission", {"create"}),
+    ("Submission", {"create"}),
     ("Amendment to Submitted Data", {"modify"}),
     ("how can we open a new CR", {"create"}),
     ("Amend / Update CR", {"modify"}),
@@ -84,6 +87,10 @@ def shipped(tmp_path_factory):
      "redirect", "DIP-DCP-02", None),
     # amend vs new submission
     ("some consumption data we sent yesterday was incorrect and needs correcting", "raise_case", "SR-03", None),
+    # close rows told apart by the words that name them (consecutive in a name or title), not by a verb or a word
+    # that a sibling's text also happens to use
+    ("please add a new user for us in the portal", "raise_case", "SR-12", None),
+    ("we would like to submit a DIP data request", "raise_case", "DIP-DATA-01", None),
     # create vs amend a change request
     ("we'd like to submit a new change request to the DIP manager", "raise_case", "DIP-CHANGE-01", None),
     ("we need to update the change request we raised last month", "raise_case", "DIP-CHANGE-02", None),
@@ -103,3 +110,13 @@ def test_shipped_corpus_routes_by_need(shipped, question, action, entity, subcat
     assert d.entity is not None and d.entity.id == entity, d.why
     if subcategory:
         assert d.case_draft is not None and d.case_draft.subcategory == subcategory
+
+
+def test_a_sentence_sending_the_reader_to_another_article_is_not_evidence_for_this_one():
+    text = ("---\ntitle: Errors when receiving\nsummary: Errors logged on receipt.\ncategory: messaging\n"
+            "tags: [errors]\nstatus: published\n---\nCheck your logs for parse errors. If the error is about "
+            "decryption, see [keys not working](/articles/keys). Other sentences count.\n")
+    article = parse_article(Path("articles/errors.md"), text, {"messaging"})
+    body = body_field("body", article, 0.6, frozenset())
+    assert {"pars", "log", "sentenc", "count"} <= set(body.terms) and "decrypt" not in body.terms
+    assert body.weight == 0.6 and body.saturate

@@ -57,6 +57,12 @@ def test_filler_words_are_not_concepts():
     assert terms_of("Could you please tell us what we should do with it") == ["tell"]
 
 
+def test_the_act_and_its_noun_are_one_term():
+    assert len(set(terms_of("decrypted decryption"))) == 1
+    assert len(set(terms_of("submit submitted submitting submission submissions"))) == 1
+    assert terms_of("permission") == terms_of("permitted") != terms_of("submission")
+
+
 def test_when_it_happened_is_not_a_topic_word():
     plain = analyzer().analyse("replaying messages fails")
     for when in ("from last night", "yesterday", "since Tuesday", "this morning", "over the weekend", "at 9pm"):
