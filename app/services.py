@@ -135,11 +135,11 @@ class Services:
                 return
             try:
                 step()
+                logger.info("start-up: %s ready at %.2fs", part, time.perf_counter() - started)
             except Exception:  # /readyz reports the part as waiting; requests needing it say what is wrong
                 logger.exception("start-up: %s failed", part)
             self._starting.discard(part)
-        logger.info("ready to serve in %.2fs (keyword index, database, search by meaning)",
-                    time.perf_counter() - started)
+        logger.info("ready to serve in %.2fs", time.perf_counter() - started)
         self.start_worker()
         self.assistant.start_warming()
 

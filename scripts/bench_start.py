@@ -6,10 +6,12 @@ RSS once warm and after some requests, for one content folder and index folder.
     .venv/bin/python scripts/bench_start.py --runs 3 --requests 300
 
 The server is the one `make serve` runs (gunicorn, gthread, one worker so its memory is measured alone) on
-127.0.0.1 with a throw-away SQLite database. /readyz is polled every 20 ms from the moment the process starts;
-the first poll that connects is the worker's first request. Then the assistant is asked one question (its
+127.0.0.1 with a throw-away SQLite database. /readyz is polled every 20 ms from the moment the process starts.
+The worker's CPU seconds by readiness approximate the time to ready on an idle machine (the start-up runs one
+thread at a time), which the wall clock of a shared machine does not. Then the assistant is asked one question (its
 latency says whether its warm-up was done by then), and `--requests` searches and questions are sent, alternating
-modes, before the RSS is read again. The index folder is only read.
+modes, before the RSS is read again. The server writes its rendered-content cache into the index folder when the
+content is not in it yet (`make index` fills it): pass a copy of an index you must not change.
 """
 from __future__ import annotations
 
@@ -53,6 +55,7 @@ def one_run(content: Path, index: Path, questions: list[str], requests: int) -> 
         server = Server(content, index, Path(tmp))
         try:
             first, ready = wait_ready(server)
+            cpu_ready = server._cpu_seconds(os.sysconf("SC_CLK_TCK"))
             rss_ready = rss_mb(server.worker_pid)
             started = time.perf_counter()
             server.assist(questions[0])
@@ -68,8 +71,9 @@ def one_run(content: Path, index: Path, questions: list[str], requests: int) -> 
             rss_after = rss_mb(server.worker_pid)
         finally:
             server.stop()
-    return {"listening": server.up_s, "first": first, "ready": ready, "first_assist_ms": first_assist * 1000,
-            "idle": idle, "rss_ready": rss_ready, "rss_idle": rss_idle, "rss_after": rss_after}
+    return {"listening": server.up_s, "first": first, "ready": ready, "cpu_ready": cpu_ready,
+            "first_assist_ms": first_assist * 1000, "idle": idle, "rss_ready": rss_ready, "rss_idle": rss_idle,
+            "rss_after": rss_after}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,13 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     questions = [q.text for path in QUESTION_SETS if path.exists() for q in load_questions(path)]
     print(f"content {args.content}, index {args.index}, load average {os.getloadavg()[0]:.2f}")
-    print("run | listening | first answer | /readyz 200 | first /api/assist | idle | RSS ready / idle / after "
-          f"{args.requests} requests")
+    print("run | listening | first answer | /readyz 200 (worker CPU seconds by then) | first /api/assist | idle | "
+          f"RSS ready / idle / after {args.requests} requests")
     runs = []
     for n in range(args.runs):
         r = one_run(args.content, args.index, questions, args.requests)
         runs.append(r)
-        print(f"{n + 1} | {r['listening']:.2f} s | {r['first']:.2f} s | {r['ready']:.2f} s | "
+        print(f"{n + 1} | {r['listening']:.2f} s | {r['first']:.2f} s | {r['ready']:.2f} s ({r['cpu_ready']:.2f} s) | "
               f"{r['first_assist_ms']:.0f} ms | {r['idle']:.1f} s | "
               f"{r['rss_ready']:.0f} / {r['rss_idle']:.0f} / {r['rss_after']:.0f} MB", flush=True)
     if len(runs) > 1:
