@@ -31,6 +31,9 @@ _MIGRATION_LOCK_KEY = 0x4B42_0006
 PG_CONNECT_TIMEOUT_S = 5
 #: Errors meaning "the database cannot be reached or used right now" (not a bug in a query).
 UNAVAILABLE = (OperationalError, InterfaceError)
+#: One Alembic run at a time in a process: its migration context is a module global, so two threads upgrading two
+#: databases at once (a retry, another app's background start-up) would run each other's steps.
+_ALEMBIC = threading.Lock()
 #: Background migration retries after an unreachable start: first delay, doubling up to the maximum.
 RETRY_FIRST_S = 2.0
 RETRY_MAX_S = 60.0
@@ -127,7 +130,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     cfg = alembic_config()
-    with engine.begin() as conn:
+    with _ALEMBIC, engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
         cfg.attributes["connection"] = conn

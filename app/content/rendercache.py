@@ -62,9 +62,10 @@ class RenderCache:
     def save(self) -> None:
         if not self.rendered and len(self._used) == len(self._known):
             return
+        if not self.path.parent.is_dir():  # the index folder `make index` creates: a content check writes nothing
+            return
         data = json.dumps({"renderer": renderer_fingerprint(), "entries": self._used}, separators=(",", ":"))
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".rendered-", dir=self.path.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(data)

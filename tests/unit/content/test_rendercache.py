@@ -30,7 +30,7 @@ def snapshot(repo: ContentRepository) -> list:
 
 
 def test_a_second_load_renders_nothing_and_gives_the_same_content(content_dir, tmp_path, renders):
-    cache = tmp_path / "index" / rendercache.FILE_NAME
+    cache = tmp_path / rendercache.FILE_NAME
     first = ContentRepository(content_dir, cache)
     assert renders and cache.exists()
     renders.clear()
@@ -71,14 +71,21 @@ def test_a_damaged_cache_is_rendered_anew_and_rewritten(content_dir, tmp_path, r
 
 
 def test_a_cache_that_cannot_be_written_only_costs_time(content_dir, tmp_path, caplog):
-    blocker = tmp_path / "file"
-    blocker.write_text("a file where the cache folder should be")
-    repo = ContentRepository(content_dir, blocker / rendercache.FILE_NAME)
+    (tmp_path / rendercache.FILE_NAME).mkdir()  # a folder where the file should go
+    repo = ContentRepository(content_dir, tmp_path / rendercache.FILE_NAME)
     assert snapshot(repo) == snapshot(ContentRepository(content_dir))
     assert "not cached" in caplog.text
 
 
+def test_no_folder_is_created_for_the_cache(content_dir, tmp_path):
+    """The cache lives in the index folder that `make index` makes: loading the content alone creates nothing."""
+    ContentRepository(content_dir, tmp_path / "index" / rendercache.FILE_NAME)
+    assert not (tmp_path / "index").exists()
+
+
 def test_the_server_keeps_the_cache_in_its_index_folder(app_config):
+    index = Path(app_config["KB_INDEX_DIR"])
+    index.mkdir()
     flask_app = create_app(app_config)
     assert flask_app.extensions["kb"].content.published()
-    assert (Path(app_config["KB_INDEX_DIR"]) / rendercache.FILE_NAME).exists()
+    assert (index / rendercache.FILE_NAME).exists()
