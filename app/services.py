@@ -128,7 +128,7 @@ class Services:
 
     def _start_up_work(self) -> None:
         started = time.perf_counter()
-        steps = (("keyword_index", self.search.keyword_index), ("database", lambda: self.engine),
+        steps = (("keyword_index", lambda: self.search.keyword_index()), ("database", lambda: self.engine),
                  ("semantic_search", self._load_semantic))
         for part, step in steps:
             if background.stopping():
