@@ -33,6 +33,7 @@ lock: | $(BIN)/python  ## regenerate requirements*.txt from pyproject.toml (keep
 	$(BIN)/python scripts/lock.py
 
 index: install-runtime  ## build the search indexes; only what changed is rebuilt
+	@$(BIN)/python -m compileall -q app  # bytecode a server loads at start, even where PYTHONDONTWRITEBYTECODE is set
 	$(BIN)/flask --app app index build
 
 run: index  ## serve on http://127.0.0.1:$(PORT) with the embedded defaults (links in emails point there)
@@ -67,6 +68,7 @@ eval-search: install  ## search quality: recall@1, recall@3, MRR@10 for keyword,
 eval: eval-search
 
 bench: install  ## search and assistant speed: index builds, search and /api/assist p50/p95 through HTTP, memory; shipped, 1k, 10k (20+ min); then bench-gaps
+	@$(BIN)/python -m compileall -q app
 	$(BIN)/python scripts/bench_search.py
 	$(BIN)/python scripts/bench_gaps.py
 

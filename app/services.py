@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import background, heap
 from app.accounts.store import Accounts
@@ -25,6 +27,7 @@ from app.console.accounts import StaffAccounts
 from app.console.searchlog import SearchLog
 from app.console.store import ConsoleStore
 from app.console.views import ViewCounter
+from app.content import rendercache
 from app.content.history import ContentHistory
 from app.content.repository import ContentRepository
 from app.content.source import ContentSource
@@ -47,6 +50,9 @@ WORKER_SECONDS = 15.0
 
 #: The server's process policy, handed to the services that run work in the background.
 SERVER_PROCESS = ProcessPolicy(start=background.start, settle=heap.settle, stopping=background.stopping)
+
+#: What a server needs before it can serve every request (GET /readyz names those it still waits for).
+READINESS = ("keyword_index", "semantic_search", "database")
 
 T = TypeVar("T")
 
@@ -85,6 +91,8 @@ class Services:
         self._locks: dict[str, threading.RLock] = {}
         self._locks_lock = threading.Lock()
         self._worker: threading.Thread | None = None
+        self._start_up: threading.Thread | None = None
+        self._starting: set[str] = set()  # parts of READINESS the start-up has not finished yet
 
     def lock_for(self, name: str) -> threading.RLock:
         with self._locks_lock:
@@ -107,6 +115,64 @@ class Services:
                 self._worker = background.start(run, "kb-outbox")
             return self._worker
 
+    def start_serving(self) -> threading.Thread:
+        """A serving process's start-up, in the background (idempotent; gunicorn.conf.py calls it as each worker
+        starts, else the first request does): the content and keyword index, the database (migrated) and the
+        embedding model, one after the other, as loading them side by side is no faster (each mostly holds the
+        GIL); once they are ready, the outbox worker and the assistant's warm-up, which would slow them down."""
+        with self.lock_for("_start_up"):
+            if self._start_up is None:
+                self._starting = set(READINESS)
+                self._start_up = background.start(self._start_up_work, "kb-start-up")
+            return self._start_up
+
+    def _start_up_work(self) -> None:
+        started = time.perf_counter()
+        steps = (("keyword_index", lambda: self.search.keyword_index()), ("database", lambda: self.engine),
+                 ("semantic_search", self._load_semantic))
+        for part, step in steps:
+            if background.stopping():
+                return
+            try:
+                step()
+                logger.info("start-up: %s ready at %.2fs", part, time.perf_counter() - started)
+            except Exception:  # /readyz reports the part as waiting; requests needing it say what is wrong
+                logger.exception("start-up: %s failed", part)
+            self._starting.discard(part)
+        logger.info("ready to serve in %.2fs", time.perf_counter() - started)
+        self.start_worker()
+        self.assistant.start_warming()
+
+    def _load_semantic(self) -> None:
+        wait_ready = getattr(self.search.semantic, "wait_ready", None)  # KB_SEMANTIC=off has nothing to load
+        if wait_ready is not None:
+            wait_ready()
+
+    def waiting(self) -> list[str]:
+        """The parts of READINESS not ready yet (GET /readyz). While the start-up runs, a part it has not finished
+        is reported as waiting without waiting for it; any other is checked now."""
+        starting = set(self._starting)
+        checks = {"keyword_index": self._keyword_ready, "semantic_search": self._semantic_ready,
+                  "database": self._database_ready}
+        return [part for part in READINESS if part in starting or not checks[part]()]
+
+    def _keyword_ready(self) -> bool:
+        """The built index is open (without one, search serves from a temporary index: not ready)."""
+        return self.index_store.path("keyword") is not None and self.search.keyword_index()[1] is None
+
+    def _semantic_ready(self) -> bool:
+        semantic = self.search.semantic  # KB_SEMANTIC=off (nothing to build) is ready by design
+        return getattr(semantic, "build", None) is None or semantic.status() is None
+
+    def _database_ready(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except SQLAlchemyError as exc:
+            logger.warning("readiness: database unavailable (%s)", type(exc).__name__)
+            return False
+
     @property
     def content_dir(self) -> Path:
         return Path(self.config["KB_CONTENT_DIR"])
@@ -128,8 +194,8 @@ class Services:
     @lazy
     def source(self) -> ContentSource:
         """The content as of the latest published index (reloads without a restart)."""
-        content_dir = self.content_dir
-        return ContentSource(lambda: ContentRepository(content_dir), self.index_store.version)
+        content_dir, cache = self.content_dir, self.index_store.root / rendercache.FILE_NAME
+        return ContentSource(lambda: ContentRepository(content_dir, cache), self.index_store.version)
 
     @lazy
     def history(self) -> ContentHistory:

@@ -11,9 +11,12 @@ import yaml
 
 from app.content.frontmatter import as_date, as_list, as_str, split_document
 from app.content.models import Article, Category, ContentError, ContentProblem, GlossaryTerm, Status
-from app.content.render import render_markdown
+from app.content.render import Rendered, render_markdown
 
 logger = logging.getLogger(__name__)
+
+#: Markdown source -> sanitised HTML, text and headings (render_markdown, or a RenderCache's render)
+Render = Callable[[str], Rendered]
 
 REQUIRED_ARTICLE_FIELDS = ("title", "summary", "category", "status")
 REQUIRED_GLOSSARY_FIELDS = ("term",)
@@ -68,10 +71,11 @@ def _require(values: dict[str, Any], names: tuple[str, ...]) -> None:
             raise ContentError(f"missing required field '{name}'", 2)
 
 
-def parse_article(path: Path, text: str, categories: set[str] | None = None, rel: str | None = None) -> Article:
+def parse_article(path: Path, text: str, categories: set[str] | None = None, rel: str | None = None,
+                  render: Render = render_markdown) -> Article:
     meta, body, _, lines = split_document(text)
     values = _normalise(meta, ARTICLE_FIELDS, lines)
-    rendered = render_markdown(body)
+    rendered = render(body)
     if not values["title"]:
         first_h1 = next((ln[2:].strip() for ln in body.splitlines() if ln.startswith("# ")), "")
         values["title"] = first_h1 or path.stem.replace("-", " ").capitalize()
@@ -107,13 +111,14 @@ def parse_article(path: Path, text: str, categories: set[str] | None = None, rel
     )
 
 
-def parse_glossary_term(path: Path, text: str, rel: str | None = None) -> GlossaryTerm:
+def parse_glossary_term(path: Path, text: str, rel: str | None = None,
+                        render: Render = render_markdown) -> GlossaryTerm:
     meta, body, _, lines = split_document(text)
     values = _normalise(meta, GLOSSARY_FIELDS, lines)
     _require(values, REQUIRED_GLOSSARY_FIELDS)
     if not body.strip():
         raise ContentError("a glossary term needs a definition below the front matter", 2)
-    rendered = render_markdown(body)
+    rendered = render(body)
     return GlossaryTerm(
         slug=path.stem,
         term=values["term"],
@@ -163,11 +168,11 @@ def load_categories(content_dir: Path) -> dict[str, Category]:
     }
 
 
-def load_articles(content_dir: Path, categories: set[str] | None = None) -> Loaded:
+def load_articles(content_dir: Path, categories: set[str] | None = None, render: Render = render_markdown) -> Loaded:
     return _load_dir(
-        content_dir / "articles", lambda p, t, r: parse_article(p, t, categories, r), content_dir
+        content_dir / "articles", lambda p, t, r: parse_article(p, t, categories, r, render), content_dir
     )
 
 
-def load_glossary(content_dir: Path) -> Loaded:
-    return _load_dir(content_dir / "glossary", parse_glossary_term, content_dir)
+def load_glossary(content_dir: Path, render: Render = render_markdown) -> Loaded:
+    return _load_dir(content_dir / "glossary", lambda p, t, r: parse_glossary_term(p, t, r, render), content_dir)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from dataclasses import dataclass
 
 import markdown
@@ -39,14 +40,25 @@ def anchor_for(text: str) -> str:
     return slugify(text)
 
 
+_local = threading.local()
+
+
+def _markdown() -> markdown.Markdown:
+    """This thread's converter, reset for each document: setting one up (its extensions and patterns) costs more
+    than converting a short section, and the assistant and the index render thousands of them."""
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = _local.md = markdown.Markdown(
+            extensions=["toc", "tables", "fenced_code", "sane_lists", "def_list"],
+            extension_configs={"toc": {"slugify": lambda text, separator: slugify(text, separator=separator),
+                                       "toc_depth": "2-4"}},
+        )
+    return md.reset()
+
+
 def render_markdown(source: str) -> Rendered:
     """Render, then sanitise with nh3 so no script or event handler in content reaches a page."""
-    md = markdown.Markdown(
-        extensions=["toc", "tables", "fenced_code", "sane_lists", "def_list"],
-        extension_configs={"toc": {"slugify": lambda text, separator: slugify(text, separator=separator),
-                                   "toc_depth": "2-4"}},
-    )
-    raw = md.convert(source)
+    raw = _markdown().convert(source)
     # Demote any H1 in the body: the page title is the only H1.
     raw = re.sub(r"<(/?)h1([ >])", r"<\1h2\2", raw)
     clean = nh3.clean(

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from app.content.loader import load_articles, load_categories, load_glossary
 from app.content.models import Article, Category, ContentProblem, GlossaryTerm
+from app.content.render import render_markdown
+from app.content.rendercache import RenderCache
 
 PER_PAGE_CHOICES = (10, 20, 50)
 LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ") + ("0-9",)
@@ -38,11 +40,16 @@ class GlossaryPage:
 class ContentRepository:
     """Articles, categories and glossary loaded once from a content folder."""
 
-    def __init__(self, content_dir: Path) -> None:
+    def __init__(self, content_dir: Path, render_cache: Path | None = None) -> None:
+        """`render_cache`: a file keeping the rendered Markdown between loads (app.content.rendercache)."""
         self.content_dir = Path(content_dir)
         self.categories: dict[str, Category] = load_categories(self.content_dir)
-        articles = load_articles(self.content_dir, set(self.categories) or None)
-        glossary = load_glossary(self.content_dir)
+        cache = RenderCache(render_cache) if render_cache is not None else None
+        render = cache.render if cache is not None else render_markdown
+        articles = load_articles(self.content_dir, set(self.categories) or None, render)
+        glossary = load_glossary(self.content_dir, render)
+        if cache is not None:
+            cache.save()
         self.problems: tuple[ContentProblem, ...] = articles.problems + glossary.problems
         self._articles: dict[str, Article] = {a.slug: a for a in articles.items}
         self.glossary: tuple[GlossaryTerm, ...] = tuple(sorted(glossary.items, key=lambda t: t.term.casefold()))

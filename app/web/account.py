@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     Flask,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -262,13 +261,6 @@ def _no_store(resp):
     """Account pages show personal data (and a new token once): never kept by a proxy or the browser's cache."""
     resp.headers["Cache-Control"] = "no-store"
     return resp
-
-
-@bp.before_app_request
-def _start_worker() -> None:
-    """A serving process delivers the outbox and closes expired resolutions in the background."""
-    if not current_app.testing:
-        services().start_worker()
 
 
 def init_app(app: Flask) -> None:

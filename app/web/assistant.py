@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import TooManyRequests
 
 from app.assistant.conversations import ConversationRecord, TurnRecord
@@ -64,14 +64,6 @@ def read_conversation_id(value: Any) -> str | None:
     if not isinstance(value, str) or len(value) > MAX_CONVERSATION_ID:
         raise FieldError("conversation_id", "Unknown conversation id.")
     return value
-
-
-@bp.before_app_request
-def _warm() -> None:
-    """The server's first request starts the assistant's warm-up in the background, so the first question is
-    fast; CLI commands, which answer no request, never pay for it (nor wait for it at exit)."""
-    if not current_app.testing:
-        services().assistant.start_warming()
 
 
 @bp.post("/api/assist")

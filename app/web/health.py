@@ -1,17 +1,25 @@
-"""Health checks for a load balancer: /healthz (the process answers) and /readyz (it can serve everything)."""
+"""Health checks for a load balancer: /healthz (the process answers) and /readyz (it can serve everything), and
+the start of a serving process's start-up work."""
 from __future__ import annotations
 
-import logging
-
-from flask import Blueprint, jsonify
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from flask import Blueprint, current_app, jsonify
 
 from app.web.deps import services
 
-logger = logging.getLogger(__name__)
-
 bp = Blueprint("health", __name__)
+
+
+@bp.before_app_request
+def _start_serving() -> None:
+    """Where the server has not started its start-up work as the worker started (gunicorn.conf.py does), the first
+    request starts it. A test client only starts loading the model (tests build what they use)."""
+    s = services()
+    if not current_app.testing:
+        s.start_serving()
+        return
+    start = getattr(s.search.semantic, "start", None)
+    if start is not None:
+        start()
 
 
 @bp.get("/healthz")
@@ -21,21 +29,9 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """200 once the keyword index, search by meaning (model and index, unless turned off) and the database are
-    ready; else 503 naming what it waits for."""
-    s = services()
-    waiting = []
-    if s.index_store.path("keyword") is None:
-        waiting.append("keyword_index")
-    semantic = s.search.semantic
-    if semantic is not None and getattr(semantic, "build", None) is not None and semantic.status() is not None:
-        waiting.append("semantic_search")  # KB_SEMANTIC=off (nothing to build) is ready by design
-    try:
-        with s.case_store.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except SQLAlchemyError as exc:
-        logger.warning("readiness: database unavailable (%s)", type(exc).__name__)
-        waiting.append("database")
+    """200 once the keyword index is open, search by meaning (model and index, unless turned off) is ready and the
+    database answers; else 503 naming what it waits for. Never waits for the start-up to finish."""
+    waiting = services().waiting()
     if waiting:
         return jsonify({"ready": False, "waiting": waiting}), 503
     return jsonify({"ready": True, "waiting": []})

@@ -19,14 +19,6 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("search", __name__)
 
 
-@bp.before_app_request
-def warm_up_semantic_search() -> None:
-    """The first request to a server starts loading the embedding model in the background (idempotent)."""
-    start = getattr(services().search.semantic, "start", None)
-    if start is not None:
-        start()
-
-
 @bp.get("/search")
 def results():
     s = services()

@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
-from app.cases.db import Base, current_revision, make_engine, normalise_url, upgrade
+from app.cases.db import Base, alembic_config, current_revision, make_engine, normalise_url, script_head, upgrade
 
 CASES_DIR = Path(__file__).resolve().parents[3] / "app" / "cases"
 
@@ -28,6 +28,27 @@ def test_migrations_create_every_table_the_models_declare(engine: Engine) -> Non
     assert {"cases", "case_events", "votes", "conversations", "search_counts", "rate_limits"} <= set(
         inspect(engine).get_table_names()
     )
+
+
+def test_the_head_read_from_the_migration_files_is_alembics() -> None:
+    """A database at this revision is left alone without loading Alembic: it must be the one Alembic would reach."""
+    from alembic.script import ScriptDirectory
+
+    assert script_head() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_a_database_one_migration_behind_is_brought_to_head(engine: Engine) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "-1")
+    assert current_revision(engine) != head
+    upgrade(engine)
+    assert current_revision(engine) == head
 
 
 def test_upgrade_is_idempotent(engine: Engine) -> None:

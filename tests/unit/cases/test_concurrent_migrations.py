@@ -74,3 +74,29 @@ def test_workers_migrating_a_fresh_postgres_database_at_once_all_succeed() -> No
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_threads_of_one_process_migrating_different_databases_each_reach_head(tmp_path: Path) -> None:
+    """Alembic keeps one migration context per process: a background start-up migrating its database while another
+    app in the process migrates another must not run either's steps on the other's database."""
+    import threading
+
+    from app.cases.db import script_head, upgrade
+
+    engines = [make_engine(f"sqlite:///{tmp_path / f'kb{i}.sqlite3'}") for i in range(WORKERS)]
+    errors: list[BaseException] = []
+
+    def migrate(engine) -> None:
+        try:
+            upgrade(engine)
+        except BaseException as exc:  # noqa: BLE001  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=migrate, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert [current_revision(e) for e in engines] == [script_head()] * WORKERS
+    assert len({tuple(sorted(inspect(e).get_table_names())) for e in engines}) == 1
