@@ -12,7 +12,7 @@ from app.assistant.decide import Action
 from app.assistant.evidence import Candidate, Evidence
 from app.assistant.route import route as decide
 from app.assistant.signals import actions_in, read_signals
-from app.assistant.targets import body_field
+from app.assistant.targets import body_field, redirect_sentences
 from app.content.loader import parse_article
 from app.servicemodel import load_service_model
 
@@ -120,3 +120,9 @@ def test_a_sentence_sending_the_reader_to_another_article_is_not_evidence_for_th
     body = body_field("body", article, 0.6, frozenset())
     assert {"pars", "log", "sentenc", "count"} <= set(body.terms) and "decrypt" not in body.terms
     assert body.weight == 0.6 and body.saturate
+
+
+def test_redirecting_sentences_are_cut_at_their_own_full_stops_and_need_an_if_before_the_link():
+    body = ("See [the guide](/articles/setup) first. If keys fail, read [keys](/articles/keys.v1) now. "
+            "Keys are kept safe.\nWhen in doubt, ask [the desk](/articles/desk), if you like.")
+    assert [s.strip() for s in redirect_sentences(body)] == ["If keys fail, read [keys] now"]
