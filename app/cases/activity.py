@@ -44,8 +44,8 @@ class ConversationMixin(StoreBase):
     def save_turn(self, conversation_id: str | None, turn: Turn) -> Conversation:
         """Append a turn; starts a new conversation (with a fresh id) when the id is None or unknown.
 
-        A chat turn is not worth an fsync (app.cases.db.LAZY_COMMIT): on an answer's path it would cost as much as
-        the answer's search; a case raised from the chat is written durably, with the conversation's text.
+        A chat turn is not worth an fsync (app.cases.db.LAZY_COMMIT), which costs milliseconds on every answer while
+        the disk is busy; a case raised from the chat is written durably, with the conversation's text.
         """
         now = self.now()
         with self._write(durable=False) as s:
