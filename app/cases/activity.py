@@ -42,9 +42,13 @@ def _turn_json(turn: Turn) -> dict[str, object]:
 
 class ConversationMixin(StoreBase):
     def save_turn(self, conversation_id: str | None, turn: Turn) -> Conversation:
-        """Append a turn; starts a new conversation (with a fresh id) when the id is None or unknown."""
+        """Append a turn; starts a new conversation (with a fresh id) when the id is None or unknown.
+
+        A chat turn is not worth an fsync (app.cases.db.LAZY_COMMIT), which costs milliseconds on every answer while
+        the disk is busy; a case raised from the chat is written durably, with the conversation's text.
+        """
         now = self.now()
-        with self._write() as s:
+        with self._write(durable=False) as s:
             row = None
             if conversation_id:
                 row = s.get(ConversationRow, conversation_id, with_for_update=True)
@@ -133,7 +137,7 @@ class RateLimitMixin(StoreBase):
             index_elements=[RateLimitRow.key, RateLimitRow.window_start],
             set_={"count": RateLimitRow.count + 1},
         ).returning(RateLimitRow.count)
-        with self._write() as s:
+        with self._write(durable=False) as s:  # a counter is not worth an fsync (app.cases.db.LAZY_COMMIT)
             count = s.execute(stmt).scalar_one()
             if count == 1:  # first hit of a window: forget this key's older windows and anyone's stale ones
                 cutoff = int((now - RATE_LIMIT_RETENTION).timestamp())

@@ -25,6 +25,11 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Execution option marking a read-only unit of work (SQLite then uses a deferred BEGIN).
 READ_ONLY = "kb_read_only"
+#: Execution option marking a write not worth an fsync (a rate-limit counter, a chat turn): it commits without
+#: waiting for the disk (SQLite synchronous=NORMAL in WAL, PostgreSQL synchronous_commit=off). A crashed process
+#: loses nothing; a machine that stops before the next durable commit or checkpoint loses that write, never more
+#: and never the database's consistency. Cases and everything else keep synchronous=FULL.
+LAZY_COMMIT = "kb_lazy_commit"
 #: Key for pg_advisory_xact_lock so concurrent workers do not migrate at the same time.
 _MIGRATION_LOCK_KEY = 0x4B42_0006
 #: Seconds a PostgreSQL connection attempt may take: a dead host costs a request this long, not minutes.
@@ -69,7 +74,10 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         kwargs.setdefault("pool_pre_ping", True)
         if u.get_backend_name() == "postgresql" and "connect_timeout" not in u.query:
             kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S, **kwargs.get("connect_args", {})}
-        return create_engine(u, **kwargs)
+        engine = create_engine(u, **kwargs)
+        if u.get_backend_name() == "postgresql":
+            _allow_lazy_commits(engine)
+        return engine
     database = u.database or ""
     in_memory = database in ("", ":memory:") or "mode=memory" in str(u)
     if not in_memory and not database.startswith("file:"):
@@ -102,10 +110,24 @@ def _make_sqlite_durable(engine: Engine, *, wal: bool) -> None:
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front, so a read-then-write transaction never
         # deadlocks on lock upgrade (where busy_timeout cannot help). Reads opt out.
-        if conn.get_execution_options().get(READ_ONLY):
+        options = conn.get_execution_options()
+        if options.get(READ_ONLY):
             conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        # The safety level cannot change inside a transaction: set it before BEGIN, when it differs.
+        level = "NORMAL" if options.get(LAZY_COMMIT) else "FULL"
+        info = conn.connection.info
+        if info.get("synchronous", "FULL") != level:
+            conn.exec_driver_sql(f"PRAGMA synchronous = {level}")
+            info["synchronous"] = level
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _allow_lazy_commits(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(LAZY_COMMIT):
+            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.cases.db import READ_ONLY
+from app.cases.db import LAZY_COMMIT, READ_ONLY
 
 Clock = Callable[[], datetime]
 
@@ -24,6 +24,7 @@ class StoreBase:
     def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
         self.engine = engine
         self._read_engine = engine.execution_options(**{READ_ONLY: True})
+        self._lazy_engine = engine.execution_options(**{LAZY_COMMIT: True})
         self._clock = clock
 
     def now(self) -> datetime:
@@ -38,6 +39,8 @@ class StoreBase:
             yield session
 
     @contextmanager
-    def _write(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+    def _write(self, durable: bool = True) -> Iterator[Session]:
+        """durable=False: a write not worth an fsync (app.cases.db.LAZY_COMMIT says what may be lost)."""
+        engine = self.engine if durable else self._lazy_engine
+        with Session(engine, expire_on_commit=False) as session, session.begin():
             yield session

@@ -9,6 +9,8 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+import numpy as np
+
 K = TypeVar("K", bound=Hashable)
 
 #: k in 1/(k + rank): about 60 in the literature; larger flattens the difference between top ranks.
@@ -63,18 +65,39 @@ def fold_passages(matches: Iterable[PassageMatch], offsets: Mapping[str, float] 
     `offsets` (kind -> added to the similarity for ordering only) lets articles outrank a glossary definition
     that is merely about the same subject.
     """
+    matches = list(matches)
     offsets = offsets or {}
-    best: dict[tuple[str, str], list] = {}  # key -> [section, similarity, passages, passage id]
-    for m in matches:
-        seen = best.get((m.kind, m.slug))
-        if seen is None:
-            best[(m.kind, m.slug)] = [m.section, m.score, 1, m.passage_id]
-            continue
-        seen[2] += 1
-        if m.score > seen[1]:
-            seen[0], seen[1], seen[3] = m.section, m.score, m.passage_id
-    folded = [FoldedMatch(kind, slug, *found) for (kind, slug), found in best.items()]
-    return sorted(folded, key=lambda f: -(f.similarity + offsets.get(f.kind, 0.0)))  # stable: ties keep order
+    keys: dict[tuple[str, str], int] = {}
+    docs = np.array([keys.setdefault((m.kind, m.slug), len(keys)) for m in matches], dtype=np.int64)
+    scores = np.array([m.score for m in matches], dtype=np.float64)
+    shifts = np.array([offsets.get(kind, 0.0) for kind, _ in keys], dtype=np.float64)
+    best, passages = fold_arrays(docs, scores, shifts)
+    return [FoldedMatch(m.kind, m.slug, m.section, m.score, int(n), m.passage_id)
+            for m, n in zip((matches[i] for i in best.tolist()), passages.tolist(), strict=True)]
+
+
+def fold_arrays(docs: np.ndarray, scores: np.ndarray, offsets: np.ndarray | None = None,
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """fold_passages over arrays, for search: passage i belongs to document number docs[i] and has similarity
+    scores[i] (float64); offsets[d] is added to document d's similarity for ordering.
+
+    Returns, one entry per document in fold_passages' order, the position of its best passage (the first of
+    its highest-scoring ones) and how many passages it has.
+    """
+    n = len(docs)
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    positions = np.arange(n)
+    by_doc = np.lexsort((positions, -scores, docs))  # each document's passages together, best first
+    grouped = docs[by_doc]
+    starts = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1])))
+    best = by_doc[starts]
+    passages = np.diff(np.append(starts, n))
+    first_seen = np.argsort(np.minimum.reduceat(by_doc, starts))  # documents in the order they first appear
+    best, passages = best[first_seen], passages[first_seen]
+    key = scores[best] if offsets is None else scores[best] + offsets[docs[best]]
+    order = np.argsort(-key, kind="stable")  # stable: ties keep their first-seen order
+    return best[order], passages[order]
 
 
 def fuse(rankings: Mapping[str, Sequence[K]], weights: Mapping[str, float] | None = None,

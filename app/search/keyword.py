@@ -19,7 +19,7 @@ from whoosh.analysis import Analyzer
 from whoosh.fields import ID, STORED, TEXT, Schema
 
 from app.content.models import Article, GlossaryTerm
-from app.search.analysis import WORD, KBTokenizer, SpellTokenizer, cached_terms, normalise_terms
+from app.search.analysis import WORD, KBTokenizer, SpellTokenizer, cached_terms
 from app.search.bm25 import FieldGroup, PostingsScorer, save_postings
 from app.search.fuzzy import Vocabulary, max_edits
 from app.search.models import IndexUnavailable, SearchHit
@@ -200,7 +200,7 @@ class KeywordIndex:
         return index
 
     def terms(self, text: str) -> list[str]:
-        return [t for m in WORD.finditer(text) for t in normalise_terms(m.group(0), self._tok.protected)]
+        return [t for m in WORD.finditer(text) for t in cached_terms(m.group(0), self._tok.protected)]
 
     def coverage(self, text: str) -> float:
         """Share of the query's words that the index holds, exactly or within typo distance (0 with no words).
@@ -260,10 +260,12 @@ class KeywordIndex:
         order = np.lexsort((self._uid_order[docs], -weighted))[:limit]  # ties: the same order whatever the build
         top = docs[order]
         _, leaves = self._scorer.matches(q, top) if explain else (None, [])
+        # per hit, the (field, term) leaves it matched: one pass over a leaves x hits table, not a lookup per pair
+        found = np.array([mask for _, mask in leaves], dtype=bool).reshape(len(leaves), len(top)).T.tolist()
         hits = []
-        for rank, (i, doc) in enumerate(zip(order, top, strict=True), start=1):
-            matched = {leaf for leaf, mask in leaves if mask[rank - 1]}
-            hits.append(self._hit(int(doc), float(weighted[i]), rank, matched, expansions, fuzzy,
+        for rank, (i, doc, row) in enumerate(zip(order.tolist(), top.tolist(), found, strict=True), start=1):
+            matched = {leaf for (leaf, _), hit in zip(leaves, row, strict=True) if hit}
+            hits.append(self._hit(doc, float(weighted[i]), rank, matched, expansions, fuzzy,
                                   explain and (snippets is None or rank <= snippets)))
         suggestion = self.suggestion(text) if explain and (fuzzy or not hits) else None
         return hits, suggestion

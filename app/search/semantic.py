@@ -13,21 +13,19 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import numpy as np
 
 from app.content.repository import ContentRepository
 from app.content.source import ContentSource
 from app.search.build import BuildReport
 from app.search.embedder import Embedder
-from app.search.hybrid import DEFAULT_OFFSETS, DEFAULT_WEIGHTS, RRF_K, FoldedMatch, PassageMatch, fold_passages, fuse
+from app.search.hybrid import DEFAULT_OFFSETS, DEFAULT_WEIGHTS, RRF_K, FoldedMatch, fold_arrays, fuse
 from app.search.models import IndexUnavailable, SearchHit
 from app.search.process import PLAIN, ProcessPolicy
-from app.search.semantic_index import KIND, PassageRecord, SemanticIndex, build_semantic
+from app.search.semantic_index import KIND, SemanticIndex, build_semantic
 from app.search.store import IndexStore
 from app.search.text_vectors import TextVectors, build_text_vectors, open_text_vectors
-
-if TYPE_CHECKING:
-    import numpy as np
 
 __all__ = ["DisabledSemantic", "SemanticIndex", "SemanticSearcher"]
 
@@ -78,6 +76,7 @@ class SemanticSearcher:
         self._index: SemanticIndex | None = None
         self._folder: Path | None = None  # where the open index came from: deleting it degrades search
         self._version: float | None = None
+        self._table: _Documents | None = None  # the open index's documents, for folding (see _documents)
 
     @property
     def repo(self) -> ContentRepository:
@@ -220,7 +219,9 @@ class SemanticSearcher:
                     why["section_heading"] = heading
             why.update(fused_rank=len(hits) + 1, fused_score=round(f.score, 5))
             section = sem.section if sem is not None else base.section
-            hits.append(replace(base, section=section, score=f.score, why=why))
+            # the constructor rather than dataclasses.replace, which costs more: a hundred of these per query
+            hits.append(SearchHit(base.kind, base.slug, base.title, base.url, base.snippet, f.score, base.category,
+                                  section, why))
         return hits
 
     def _folded(self, index: SemanticIndex | None, repo: ContentRepository, text: str, want: int,
@@ -229,14 +230,51 @@ class SemanticSearcher:
         if index is None or not len(index):
             return []
         query = self._query_vector(text)
+        table = self._documents(index, repo)
+        visible = table.visible(category)
         k = want * PASSAGES_PER_DOC
         while True:
-            found = index.search(query, k)
-            matches = fold_passages((_match(r, s) for r, s in found), self.offsets)
-            folded = [m for m in matches if _visible(repo, m, category)]
-            if len(folded) >= want or k >= len(index):
-                return folded[:want]
+            ids, scores = index.nearest(query, k)
+            best, passages = fold_arrays(table.doc_of[ids], scores, table.offsets)
+            shown = np.flatnonzero(visible[table.doc_of[ids[best]]])
+            if len(shown) >= want or k >= len(index):
+                break
             k *= 4
+        folded = []
+        for i in shown[:want].tolist():
+            r = index.records[int(ids[best[i]])]
+            folded.append(FoldedMatch(r.kind, r.slug, r.section, float(scores[best[i]]), int(passages[i]), r.id))
+        return folded
+
+    def _documents(self, index: SemanticIndex, repo: ContentRepository) -> _Documents:
+        """The documents of the open index as the current content shows them (rebuilt when either changes)."""
+        table = self._table
+        if table is None or table.index is not index or table.repo is not repo:
+            table = self._table = _Documents(index, repo, self.offsets)
+        return table
+
+
+class _Documents:
+    """Per passage of a semantic index its document's number, and per document its ordering offset and whether
+    search may show it: folding and filtering the passages a query finds are then array operations."""
+
+    def __init__(self, index: SemanticIndex, repo: ContentRepository, offsets: Mapping[str, float]) -> None:
+        self.index, self.repo = index, repo
+        numbers: dict[tuple[str, str], int] = {}
+        self.doc_of = np.array([numbers.setdefault((r.kind, r.slug), len(numbers)) for r in index.records],
+                               dtype=np.int64)
+        self.offsets = np.array([offsets.get(kind, 0.0) for kind, _ in numbers], dtype=np.float64)
+        articles = [repo.get_article(slug) if kind == "article" else None for kind, slug in numbers]
+        self._public = np.array([a is not None and a.is_public if kind == "article" else repo.get_term(slug) is not None
+                                 for (kind, slug), a in zip(numbers, articles, strict=True)], dtype=bool)
+        self._categories = np.array([a.category if a is not None else "" for a in articles], dtype=object)
+        self._is_article = np.array([kind == "article" for kind, _ in numbers], dtype=bool)
+
+    def visible(self, category: str | None) -> np.ndarray:
+        """Per document: shown to a search in `category` (any when None); glossary terms have no category."""
+        if category is None:
+            return self._public
+        return self._public & self._is_article & (self._categories == category)
 
 
 def _heading(index: SemanticIndex | None, m: FoldedMatch) -> str | None:
@@ -258,14 +296,3 @@ def _hit(index: SemanticIndex | None, repo: ContentRepository, m: FoldedMatch) -
     a = repo.get_article(m.slug)
     return SearchHit("article", a.slug, a.title, a.url, excerpt or html.escape(a.summary), m.similarity,
                      a.category, m.section, why)
-
-
-def _visible(repo: ContentRepository, m: FoldedMatch, category: str | None) -> bool:
-    if m.kind == "glossary":
-        return category is None and repo.get_term(m.slug) is not None
-    a = repo.get_article(m.slug)
-    return a is not None and a.is_public and (category is None or a.category == category)
-
-
-def _match(record: PassageRecord, score: float) -> PassageMatch:
-    return PassageMatch(record.kind, record.slug, record.section, score, record.id)

@@ -114,11 +114,17 @@ class SemanticIndex:
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[PassageRecord, float]]:
         """The k passages nearest one query vector, best first."""
+        ids, scores = self.nearest(query, k)
+        return [(self.records[i], s) for i, s in zip(ids.tolist(), scores.tolist(), strict=True)]
+
+    def nearest(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """search() as arrays: positions in `records` and similarities (float64), best first."""
         k = min(k, len(self.records))
         if k <= 0:
-            return []
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
         scores, ids = self._index.search(np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1), k)
-        return [(self.records[i], float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        found = ids[0] >= 0
+        return ids[0][found], scores[0][found].astype(np.float64)
 
 
 def article_source(a: Article, code: str) -> str:

@@ -232,3 +232,25 @@ def test_reissued_token_replaces_the_old_one(store: CaseStore, gen_case_form: Fo
     assert store.get_case(case.reference, new).id == case.id
     with pytest.raises(CaseNotFound):
         store.get_case(case.reference, old)
+
+
+def _commit_waits_for_disk(conn: Any) -> bool:
+    if conn.dialect.name == "sqlite":
+        return conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    return conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+
+
+def test_only_chat_turns_and_rate_limits_commit_without_waiting_for_the_disk(
+        store: CaseStore, engine: Engine, gen_case_form: Form) -> None:
+    """A case is on disk before it is acknowledged; a chat turn or a rate-limit count is not worth an fsync."""
+    from sqlalchemy import event
+
+    waited: list[bool] = []
+    event.listen(engine, "commit", lambda conn: waited.append(_commit_waits_for_disk(conn)))
+    conv = store.save_turn(None, Turn("no invite yet", "raise_case"))
+    store.hit("assist:1.2.3.4", 30, 60)
+    raise_case(store, gen_case_form, conversation_id=conv.id)
+    store.save_turn(conv.id, Turn("still nothing", "raise_case"))
+    store.set_feedback(conv.id, "no")
+    assert waited == [False, False, True, False, True]
+    assert [t.question for t in store.get_conversation(conv.id).turns] == ["no invite yet", "still nothing"]

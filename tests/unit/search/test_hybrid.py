@@ -70,3 +70,28 @@ def test_fused_score_is_the_weighted_sum_of_reciprocal_ranks_and_keeps_each_rank
 def test_small_k_favours_a_single_top_rank_and_large_k_favours_consensus(k, expected):
     rankings = {"keyword": ["a", "b"], "semantic": ["c", "b"], "other": ["d", "e", "f", "a"]}
     assert [f.key for f in fuse(rankings, {}, k)][:2] == expected
+
+
+def _fold_by_definition(matches, offsets):
+    """The plain definition: each document at its first best passage, in first-seen order, stably by score."""
+    best: dict = {}
+    for m in matches:
+        seen = best.setdefault((m.kind, m.slug), [m, 0])
+        seen[1] += 1
+        if m.score > seen[0].score:
+            seen[0] = m
+    ordered = sorted(best.values(), key=lambda b: -(b[0].score + offsets.get(b[0].kind, 0.0)))
+    return [(m.kind, m.slug, m.section, m.score, n, m.passage_id) for m, n in ordered]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_folding_as_arrays_agrees_with_the_definition_on_random_passages(seed):
+    import random
+
+    rng = random.Random(seed)
+    scores = [round(rng.uniform(-0.2, 1.0), 1) for _ in range(rng.randint(1, 60))]  # one decimal: many ties
+    matches = [P(f"d{rng.randint(0, 12)}", s, f"s{i}", rng.choice(["article", "glossary"]), f"p{i}")
+               for i, s in enumerate(scores)]
+    offsets = {"glossary": -0.2}
+    assert [(f.kind, f.slug, f.section, f.similarity, f.passages, f.passage_id)
+            for f in fold_passages(matches, offsets)] == _fold_by_definition(matches, offsets)
