@@ -154,7 +154,7 @@ class FakeEmbedder:
     """Deterministic stand-in for tests: each word (crudely stemmed) hashes to a few signed dimensions.
 
     Texts sharing words get similar vectors, so "messages bouncing" is near "message bounced back".
-    `encoded` counts the texts embedded, so tests can check what a build re-embedded.
+    `encoded` counts the texts embedded and `texts` keeps them, so tests can check what a build re-embedded.
     """
 
     def __init__(self, dim: int = 256, model_id: str = "fake-hashing-v1", relevance_floor: float = 0.0) -> None:
@@ -162,6 +162,7 @@ class FakeEmbedder:
         self.dim = dim
         self.relevance_floor = relevance_floor
         self.encoded = 0
+        self.texts: list[str] = []  # every text embedded, in order
         self.loaded = False
 
     def load(self) -> None:
@@ -169,6 +170,7 @@ class FakeEmbedder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         self.encoded += len(texts)
+        self.texts.extend(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in re.findall(r"[a-z0-9]+", text.lower()):

@@ -39,18 +39,6 @@ RENEW = " ".join(["Certificate renewal happens once a year before the expiry dat
 ROTATE = " ".join(["Key rotation replaces the private signing key and uploads the new public key to the portal."] * 8)
 
 
-class RecordingEmbedder(FakeEmbedder):
-    """Remembers every text it was asked to embed."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.texts: list[str] = []
-
-    def encode(self, texts):
-        self.texts.extend(texts)
-        return super().encode(texts)
-
-
 class SlowLoadingEmbedder(FakeEmbedder):
     """A model that takes as long to load as the test says."""
 
@@ -76,8 +64,8 @@ def store(tmp_path: Path) -> IndexStore:
 
 
 @pytest.fixture
-def embedder() -> RecordingEmbedder:
-    return RecordingEmbedder()
+def embedder() -> FakeEmbedder:
+    return FakeEmbedder()
 
 
 @pytest.fixture

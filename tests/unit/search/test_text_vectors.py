@@ -18,16 +18,6 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "content"
 TEXTS = ["Certificate renewal: once a year", "Messages bounce back: check the webhook", "Raise a case with the desk"]
 
 
-class RecordingEmbedder(FakeEmbedder):
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.texts: list[str] = []
-
-    def encode(self, texts):
-        self.texts.extend(texts)
-        return super().encode(texts)
-
-
 @pytest.fixture
 def store(tmp_path) -> IndexStore:
     return IndexStore(tmp_path / "index")
@@ -42,7 +32,7 @@ def stored(store: IndexStore, texts=TEXTS, model_id="fake-hashing-v1", dim=256) 
 
 
 def test_a_build_stores_one_vector_per_text_that_a_lookup_finds(store):
-    embedder = RecordingEmbedder()
+    embedder = FakeEmbedder()
     report = build_text_vectors("evidence", [*TEXTS, TEXTS[0]], store, embedder)
     assert report.rebuilt and report.documents == 3 and report.embedded == 3
     assert np.allclose(stored(store), FakeEmbedder().encode(TEXTS))
@@ -52,7 +42,7 @@ def test_a_build_stores_one_vector_per_text_that_a_lookup_finds(store):
 
 def test_only_new_texts_are_embedded_and_removed_ones_are_dropped(store):
     build_text_vectors("evidence", TEXTS, store, FakeEmbedder())
-    embedder = RecordingEmbedder()
+    embedder = FakeEmbedder()
     again = build_text_vectors("evidence", list(reversed(TEXTS)), store, embedder)
     assert not again.rebuilt and again.detail == "up to date" and embedder.texts == []
 
