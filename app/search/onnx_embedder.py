@@ -18,7 +18,7 @@ import re
 import shutil
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +146,11 @@ class OnnxEmbedder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Mean of the token vectors over the attention mask, L2-normalised, as sentence-transformers does."""
+        return self.encode_during(texts, None)
+
+    def encode_during(self, texts: Sequence[str], start: Callable[[], None] | None) -> np.ndarray:
+        """encode(), calling `start` once the texts are tokenised, just before the model runs: onnxruntime computes
+        without the GIL, so work `start` hands to another thread runs meanwhile (app.search.semantic)."""
         if self._session is None:
             self.load()
         if not texts:
@@ -153,9 +158,13 @@ class OnnxEmbedder:
         session = self._session
 
         def run(encodings: list[Any]) -> np.ndarray:
+            nonlocal start
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
             types = np.array([e.type_ids for e in encodings], dtype=np.int64)
+            if start is not None:
+                start, begin = None, start
+                begin()
             (hidden,) = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
             weights = mask[:, :, None].astype(np.float32)
             return (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)

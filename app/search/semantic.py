@@ -9,10 +9,11 @@ from __future__ import annotations
 import html
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -30,6 +31,8 @@ from app.search.text_vectors import TextVectors, build_text_vectors, open_text_v
 __all__ = ["DisabledSemantic", "SemanticIndex", "SemanticSearcher"]
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: documents taken from the semantic ranking into the fusion.
 HYBRID_DEPTH = 30
@@ -175,14 +178,35 @@ class SemanticSearcher:
         nothing on 2 cores (the keyword search and the model's Python layers contend for the GIL), so the search
         service does not call it.
         """
+        pool = self._executor()
         with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="query-embedding")
             if len(self._pending) >= MAX_PENDING:  # prefetched but never collected: forget them
                 self._pending.clear()
             if text not in self._pending:
-                self._pending[text] = self._pool.submit(self.embedder.encode, [text])
+                self._pending[text] = pool.submit(self.embedder.encode, [text])
             return self._pending[text]
+
+    def embed_during(self, text: str, work: Callable[[], T]) -> T:
+        """`work()` (the keyword search of a hybrid one), run in a pool thread while this thread embeds the query,
+        whose vector the next search for `text` collects. onnxruntime computes without the GIL, so on two cores the
+        two overlap; the thread hand-over comes after tokenising, so neither waits for the other's turn at the GIL.
+        An embedder that cannot overlap (sentence-transformers, fakes) runs `work` here first."""
+        encode_during = getattr(self.embedder, "encode_during", None)
+        if encode_during is None:
+            return work()
+        started: list[Future] = []
+        vectors = encode_during([text], lambda: started.append(self._executor().submit(work)))
+        done: Future = Future()
+        done.set_result(vectors)
+        with self._lock:
+            self._pending[text] = done
+        return started[0].result() if started else work()
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="query-embedding")
+            return self._pool
 
     def _query_vector(self, text: str) -> np.ndarray:
         with self._lock:

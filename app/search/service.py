@@ -115,7 +115,11 @@ class SearchService:
         if mode == "semantic" and not reason:
             hits, suggestion = [], None  # by meaning only: the keyword search would cost as much as the rest
         else:
-            hits, suggestion = index.search(text, limit=MAX_RESULTS, category=category, snippets=offset + limit)
+            def keyword() -> tuple[list[SearchHit], str | None]:
+                return index.search(text, limit=MAX_RESULTS, category=category, snippets=offset + limit)
+
+            overlap = getattr(self.semantic, "embed_during", None) if mode == "hybrid" and not reason else None
+            hits, suggestion = overlap(text, keyword) if overlap is not None else keyword()
         if mode in ("semantic", "hybrid"):
             if reason:
                 degraded = True

@@ -153,6 +153,16 @@ def test_onnx_query_vectors_equal_sentence_transformers(embedder, onnx_index):
     assert onnx.model_id == embedder.model_id  # the index sentence-transformers built is searched as it is
 
 
+def test_work_started_during_an_onnx_embedding_runs_once_and_leaves_the_vectors_unchanged(onnx_index):
+    from app.search.onnx_embedder import OnnxEmbedder
+
+    onnx, calls = OnnxEmbedder(onnx_index), []
+    texts = ["my messages keep bouncing", "certificate upload fails"]
+    during = onnx.encode_during(texts, lambda: calls.append("started"))
+    assert calls == ["started"]
+    assert float(np.min(np.sum(during * onnx.encode(texts), axis=1))) >= 0.99999
+
+
 def test_a_server_searches_by_meaning_without_importing_torch(onnx_index, tmp_path):
     import json
     import subprocess

@@ -193,3 +193,39 @@ def test_a_server_loads_the_assistants_evidence_vectors_from_the_index_instead_o
     assistant.warm(model_wait=5)
     assert assistant.matcher.vectors.available and made[-1].encoded == 0  # nothing embedded at start-up
     assert assistant.matcher.match("my messages keep bouncing").semantic_top is not None
+
+
+class OverlappingEmbedder(FakeEmbedder):
+    """Calls `start` before it "runs the model", as OnnxEmbedder does (tested with the real one in test_model.py)."""
+
+    def encode_during(self, texts, start):
+        if start is not None:
+            start()
+        return self.encode(texts)
+
+
+def test_hybrid_search_runs_its_keyword_half_on_another_thread_while_the_query_is_embedded(app_config, monkeypatch):
+    monkeypatch.setattr(app.services, "OnnxEmbedder", lambda index_root: FakeEmbedder())
+    serial = create_app({**app_config, "KB_SEMANTIC": "on"})  # no overlap
+    assert serial.test_cli_runner().invoke(args=["index", "build"]).exit_code == 0
+    monkeypatch.setattr(app.services, "OnnxEmbedder", lambda index_root: OverlappingEmbedder())
+    overlapping = create_app({**app_config, "KB_SEMANTIC": "on"})
+    threads = []
+    search = overlapping.extensions["kb"].search
+    keyword_search = type(search.keyword_index()[0]).search
+
+    def recording(self, *args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return keyword_search(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(search.keyword_index()[0]), "search", recording)
+    assert search.semantic.wait_ready(5) and serial.extensions["kb"].search.semantic.wait_ready(5)
+    embedder = search.semantic.embedder
+    for q in ("messages bouncing back", "certificate expired"):
+        before = embedder.encoded
+        got = overlapping.test_client().get("/api/search", query_string={"q": q}).get_json()
+        want = serial.test_client().get("/api/search", query_string={"q": q}).get_json()
+        assert embedder.encoded == before + 1  # the vector embedded alongside is the one searched with
+        assert [r["slug"] for r in got["results"]] == [r["slug"] for r in want["results"]] and got["results"]
+        assert not got["degraded"]
+    assert threads and all(name.startswith("query-embedding") for name in threads)
