@@ -156,12 +156,12 @@ class Matcher:
         try:
             index, notice = self.search.keyword_index()
             ready = semantic is not None and semantic.status() is None
-            pending = semantic.prefetch(text) if ready else None  # embeds while the keyword search runs
-            hits, _ = index.search(text, limit=max(SEARCH_LIMIT, 20) if ready else SEARCH_LIMIT, explain=False)
-            if ready:
+            if ready:  # the query is embedded while the keyword search runs
+                vector, (hits, _) = semantic.embed_during(
+                    text, lambda: index.search(text, limit=max(SEARCH_LIMIT, 20), explain=False))
                 hits = semantic.hybrid(text, hits, SEARCH_LIMIT, None)
-                if pending is not None and pending.done() and not pending.exception():
-                    vector = pending.result()[0]
+            else:
+                hits, _ = index.search(text, limit=SEARCH_LIMIT, explain=False)
             degraded = bool(notice) or not ready
         except Exception:  # search must never take the assistant down
             logger.exception("search failed inside the assistant; matching without it")

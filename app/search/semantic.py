@@ -38,7 +38,7 @@ T = TypeVar("T")
 HYBRID_DEPTH = 30
 #: passages fetched per document wanted (documents have several passages each).
 PASSAGES_PER_DOC = 6
-#: query embeddings started ahead (prefetch) and not yet collected, at most.
+#: query vectors embedded ahead (embed_during) and not yet collected, at most.
 MAX_PENDING = 64
 
 
@@ -75,7 +75,7 @@ class SemanticSearcher:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
-        self._pending: dict[str, Future] = {}
+        self._pending: dict[str, np.ndarray] = {}  # query vectors embed_during made, for the search to come
         self._index: SemanticIndex | None = None
         self._folder: Path | None = None  # where the open index came from: deleting it degrades search
         self._version: float | None = None
@@ -171,36 +171,28 @@ class SemanticSearcher:
         return None
 
     # Searching
-    def prefetch(self, text: str) -> Future:
-        """Start embedding a query in a worker thread; the next search or hybrid for the same text collects it.
+    def embed_during(self, text: str, work: Callable[[], T]) -> tuple[np.ndarray, T]:
+        """The query's vector and `work()`'s result (the keyword half of a hybrid search); the vector is kept for
+        the next search of `text` to collect.
 
-        Used by the assistant, which keeps the vector (the returned future's result); for a lone search it gains
-        nothing on 2 cores (the keyword search and the model's Python layers contend for the GIL), so the search
-        service does not call it.
+        With onnxruntime the two overlap on two cores: `work` runs in a pool thread while this thread embeds, and
+        the hand-over comes after tokenising, just before the model computes without the GIL, so neither waits for
+        the other's turn at it. An embedder that cannot overlap (sentence-transformers, fakes) runs one after the
+        other.
         """
-        pool = self._executor()
-        with self._lock:
-            if len(self._pending) >= MAX_PENDING:  # prefetched but never collected: forget them
-                self._pending.clear()
-            if text not in self._pending:
-                self._pending[text] = pool.submit(self.embedder.encode, [text])
-            return self._pending[text]
-
-    def embed_during(self, text: str, work: Callable[[], T]) -> T:
-        """`work()` (the keyword search of a hybrid one), run in a pool thread while this thread embeds the query,
-        whose vector the next search for `text` collects. onnxruntime computes without the GIL, so on two cores the
-        two overlap; the thread hand-over comes after tokenising, so neither waits for the other's turn at the GIL.
-        An embedder that cannot overlap (sentence-transformers, fakes) runs `work` here first."""
         encode_during = getattr(self.embedder, "encode_during", None)
         if encode_during is None:
-            return work()
-        started: list[Future] = []
-        vectors = encode_during([text], lambda: started.append(self._executor().submit(work)))
-        done: Future = Future()
-        done.set_result(vectors)
+            result = work()
+            vectors = self.embedder.encode([text])
+        else:
+            started: list[Future] = []
+            vectors = encode_during([text], lambda: started.append(self._executor().submit(work)))
+            result = started[0].result() if started else work()
         with self._lock:
-            self._pending[text] = done
-        return started[0].result() if started else work()
+            if len(self._pending) >= MAX_PENDING:  # embedded but never collected: forget them
+                self._pending.clear()
+            self._pending[text] = vectors[0]
+        return vectors[0], result
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -210,9 +202,8 @@ class SemanticSearcher:
 
     def _query_vector(self, text: str) -> np.ndarray:
         with self._lock:
-            pending = self._pending.pop(text, None)
-        vectors = pending.result() if pending is not None else self.embedder.encode([text])
-        return vectors[0]
+            vector = self._pending.pop(text, None)
+        return vector if vector is not None else self.embedder.encode([text])[0]
 
     def search(self, text: str, limit: int, category: str | None) -> list[SearchHit]:
         """Documents whose best passage is at least the model's relevance floor similar, best first."""

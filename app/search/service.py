@@ -119,7 +119,7 @@ class SearchService:
                 return index.search(text, limit=MAX_RESULTS, category=category, snippets=offset + limit)
 
             overlap = getattr(self.semantic, "embed_during", None) if mode == "hybrid" and not reason else None
-            hits, suggestion = overlap(text, keyword) if overlap is not None else keyword()
+            hits, suggestion = overlap(text, keyword)[1] if overlap is not None else keyword()
         if mode in ("semantic", "hybrid"):
             if reason:
                 degraded = True
