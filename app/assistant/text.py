@@ -60,8 +60,14 @@ def _unify(term: str) -> str:
 
 def terms_of(text: str, protected: frozenset[str] = frozenset()) -> list[str]:
     """Index terms (stemmed, stop and filler words dropped, acronyms and ids whole) in text order."""
+    # one object per distinct set: the cache below compares keys, and equal sets that are not the same object are
+    # compared element by element, for every word
+    protected = _SETS.setdefault(protected, protected)
     word_terms = _word_terms
     return [t for word in WORD.findall(text) for t in word_terms(word, protected)]
+
+
+_SETS: dict[frozenset[str], frozenset[str]] = {}
 
 
 @lru_cache(maxsize=200_000)
@@ -141,7 +147,7 @@ class Analyzer:
         n = 0
         for text in texts:
             n += 1
-            words.update(w.lower() for w in WORD.findall(text))
+            words.update(map(str.lower, WORD.findall(text)))
             df.update(set(terms_of(text, self.protected)))
         self.docs = max(n, 1)
         self.df = df
