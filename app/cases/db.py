@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import threading
 import time
 import weakref
@@ -100,7 +101,7 @@ def _make_sqlite_durable(engine: Engine, *, wal: bool) -> None:
         try:
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
             if wal:
-                cursor.execute("PRAGMA journal_mode = WAL")
+                _enter_wal(cursor)
             cursor.execute("PRAGMA synchronous = FULL")
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
@@ -121,6 +122,21 @@ def _make_sqlite_durable(engine: Engine, *, wal: bool) -> None:
             conn.exec_driver_sql(f"PRAGMA synchronous = {level}")
             info["synchronous"] = level
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _enter_wal(cursor: Any) -> None:
+    """Switch the file to WAL (kept in the file: a no-op once done). Switching needs an exclusive lock, and SQLite
+    answers "database is locked" at once, without the busy wait, while another connection holds one (workers
+    starting together on a new file): retry for as long as the busy timeout."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _allow_lazy_commits(engine: Engine) -> None:
