@@ -10,6 +10,7 @@ import logging
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 from itertools import pairwise
@@ -46,6 +47,8 @@ SEARCH_BONUS = 0.08
 #: score added per unit of cosine similarity above SEMANTIC_FLOOR, when embeddings are available
 SEMANTIC_WEIGHT, SEMANTIC_FLOOR = 0.25, 0.2
 SEARCH_LIMIT = 10
+#: characters of a question the search ranks and embeds
+SEARCH_CHARS = 500
 #: a name in more than this share of our texts is the platform's own name, not a topic
 UBIQUITOUS_SHARE = 0.3
 #: score added to a glossary entry the question names when it asks what something is
@@ -152,7 +155,7 @@ class Matcher:
         """
         semantic = getattr(self.search, "semantic", None)
         vector: Any = None
-        text = text[:500]
+        text = text[:SEARCH_CHARS]
         try:
             index, notice = self.search.keyword_index()
             ready = semantic is not None and semantic.status() is None
@@ -290,6 +293,13 @@ class Matcher:
     def _is_key(self, word: str, query: Query) -> bool:
         concept = next(c for c in query.concepts if c.word == word)
         return any(all(t in self.key_terms for t in a.terms) for a in concept.alternatives)
+
+    def embed_ahead(self, questions: Sequence[str]) -> None:
+        """Start embedding questions match() will soon be given, on the other core (SemanticSearcher.embed_ahead),
+        as the search text it embeds them as: their spelling-corrected text."""
+        semantic = getattr(self.search, "semantic", None)
+        if questions and hasattr(semantic, "embed_ahead"):
+            semantic.embed_ahead([(self._analyse(q).fixed or q)[:SEARCH_CHARS] for q in questions])
 
     def target(self, kind: str, ident: str) -> Target | None:
         i = self._by_id.get((kind, ident))

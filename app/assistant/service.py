@@ -54,6 +54,12 @@ def shorten(text: str, limit: int = SUBJECT_CHARS) -> str:
     return (cut or text[:limit]) + "…"
 
 
+def _parts(body: str) -> list[str]:
+    """The parts of a message that each state a problem or a request."""
+    parts = [p.strip() for p in _SEGMENT.split(body) if p and len(p.split()) >= 4]
+    return [p for p in parts if (sig := read_signals(p)).problem or sig.request]
+
+
 @dataclass(frozen=True)
 class Answer:
     conversation_id: str
@@ -167,11 +173,12 @@ class Assistant:
         """Outside support hours by the server's clock in UK time (KB_NOW pins it for tests and evaluation)."""
         return out_of_hours_at(self.clock().astimezone(LONDON), is_business_day)
 
-    def answer(self, message: str, conversation_id: str | None = None) -> Answer:
-        """Read a message in its conversation, decide, reply and record the turn with the new state."""
-        previous = self.conversations.get(conversation_id) if conversation_id else None
+    def answer(self, message: str, conversation: ConversationRecord | str | None = None) -> Answer:
+        """Read a message in its conversation (the record, or its id to look up), decide, reply and record the
+        turn with the new state. An unknown id starts a new conversation."""
+        previous = self.conversations.get(conversation) if isinstance(conversation, str) else conversation
         state = DialogueState.from_stored(previous.turns[-1].state) if previous and previous.turns else DialogueState()
-        return self._respond(message, conversation_id if previous else None, state, record=True)
+        return self._respond(message, previous.id if previous else None, state, record=True)
 
     def last_answer(self, conversation_id: str) -> Answer | None:
         """The current topic's answer once the user says the guidance did not solve it (not recorded)."""
@@ -204,11 +211,19 @@ class Assistant:
             return self._finish(message, conversation_id, replace(state, last_action=d.action.value), d, None,
                                 record=record, first_turn=True)
         text = body[:MATCH_CHARS]
+        parts = _parts(text)
+        # What this answer will likely match next, embedded on the other core while this message is matched alone:
+        # each problem of several, or the topic with this message when a follow-up would match it again (a topic
+        # on an article or glossary term always is; one on a scenario only when the message adds to it).
+        topic = state.topic
+        following = ((" ".join((*topic.messages, text))[-TOPIC_CHARS:],)
+                     if topic is not None and topic.kind not in ENTITY_KINDS else ())
+        self.matcher.embed_ahead([*following, *parts[:MAX_PROBLEMS]] if len(parts) >= 2 else following)
         evidence = self.matcher.match(text)
         alone = route(evidence, self.model, self.thresholds)
         move = classify(state, reading, self._alone(evidence, alone))
         others: tuple[Choice, ...] = ()
-        if move is Move.NEW_TOPIC and (problems := self._problems(text)):
+        if move is Move.NEW_TOPIC and (problems := self._problems(parts)):
             # several problems in one message: answer the first, offer the others one at a time
             (text, evidence, alone), rest = problems[0], problems[1:]
             reading = read_message(text)
@@ -273,10 +288,9 @@ class Assistant:
         return route_to(kept, evidence, self.model, max(d.confidence, 0.5), True,
                         f"A follow-up about {topic.id}, the conversation's current topic.")
 
-    def _problems(self, body: str) -> list[tuple[str, Evidence, Decision]]:
-        """The separate problems in one message, each routed on its own: empty unless there are two or more."""
-        parts = [p.strip() for p in _SEGMENT.split(body) if p and len(p.split()) >= 4]
-        parts = [p for p in parts if (sig := read_signals(p)).problem or sig.request]
+    def _problems(self, parts: list[str]) -> list[tuple[str, Evidence, Decision]]:
+        """The separate problems of a message's parts (_parts), each routed on its own: empty unless there are two
+        or more."""
         if len(parts) < 2:  # one problem (most messages): no more matching
             return []
         found: dict[str, tuple[str, Evidence, Decision]] = {}

@@ -38,7 +38,7 @@ T = TypeVar("T")
 HYBRID_DEPTH = 30
 #: passages fetched per document wanted (documents have several passages each).
 PASSAGES_PER_DOC = 6
-#: query vectors embedded ahead (embed_during) and not yet collected, at most.
+#: query vectors embedded ahead (embed_during, embed_ahead) and not yet collected, at most.
 MAX_PENDING = 64
 
 
@@ -177,22 +177,43 @@ class SemanticSearcher:
 
         With onnxruntime the two overlap on two cores: `work` runs in a pool thread while this thread embeds, and
         the hand-over comes after tokenising, just before the model computes without the GIL, so neither waits for
-        the other's turn at it. An embedder that cannot overlap (sentence-transformers, fakes) runs one after the
-        other.
+        the other's turn at it. A text embed_ahead() started is not embedded again: `work` runs here meanwhile. An
+        embedder that cannot overlap (sentence-transformers, fakes) runs one after the other.
         """
+        with self._lock:
+            ahead = self._pending.pop(text, None)
         encode_during = getattr(self.embedder, "encode_during", None)
-        if encode_during is None:
+        if ahead is not None:  # embed_ahead() started it: only the work is left
             result = work()
-            vectors = self.embedder.encode([text])
+            vector = self._collect(ahead, text)
+        elif encode_during is None:
+            result = work()
+            vector = self.embedder.encode([text])[0]
         else:
             started: list[Future] = []
-            vectors = encode_during([text], lambda: started.append(self._executor().submit(work)))
+            vector = encode_during([text], lambda: started.append(self._executor().submit(work)))[0]
             result = started[0].result() if started else work()
+        self._hold(text, vector)
+        return vector, result
+
+    def embed_ahead(self, texts: Sequence[str]) -> None:
+        """Start embedding, on the pool, queries a search will soon be asked for (the assistant's next matches in
+        the same answer), so they compute on the other core while this thread works: onnxruntime runs without the
+        GIL. embed_during and search collect them. Nothing is started unless search by meaning is ready and the
+        embedder overlaps (onnxruntime)."""
+        if getattr(self.embedder, "encode_during", None) is None or self.status() is not None:
+            return
+        for text in dict.fromkeys(texts):
+            with self._lock:
+                if text in self._pending:
+                    continue
+            self._hold(text, self._executor().submit(lambda t=text: self.embedder.encode([t])[0]))
+
+    def _hold(self, text: str, vector: np.ndarray | Future) -> None:
         with self._lock:
             if len(self._pending) >= MAX_PENDING:  # embedded but never collected: forget them
                 self._pending.clear()
-            self._pending[text] = vectors[0]
-        return vectors[0], result
+            self._pending[text] = vector
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -202,8 +223,18 @@ class SemanticSearcher:
 
     def _query_vector(self, text: str) -> np.ndarray:
         with self._lock:
-            vector = self._pending.pop(text, None)
-        return vector if vector is not None else self.embedder.encode([text])[0]
+            held = self._pending.pop(text, None)
+        return self._collect(held, text)
+
+    def _collect(self, held: np.ndarray | Future | None, text: str) -> np.ndarray:
+        """The vector embedded ahead for `text`, or embedded now when there is none or making it failed."""
+        if isinstance(held, Future):
+            try:
+                return held.result()
+            except Exception:
+                logger.exception("embedding a query ahead failed; embedding it again")
+                held = None
+        return self.embedder.encode([text])[0] if held is None else held
 
     def search(self, text: str, limit: int, category: str | None) -> list[SearchHit]:
         """Documents whose best passage is at least the model's relevance floor similar, best first."""

@@ -72,10 +72,11 @@ def api_assist():
     body = json_object("message", "Send a JSON object with a 'message'.")
     message = read_message(body.get("message"))
     conversation_id = read_conversation_id(body.get("conversation_id"))
-    if conversation_id is not None and assistant().conversation(conversation_id) is None:
+    conversation = assistant().conversation(conversation_id) if conversation_id is not None else None
+    if conversation_id is not None and conversation is None:
         raise FieldError("conversation_id", "Unknown conversation id: leave it out to start a new conversation.")
     ignore_incident = known_incident.read_ignore(body)
-    reply = assistant().answer(message, conversation_id).as_json()
+    reply = assistant().answer(message, conversation).as_json()
     return jsonify(known_incident.apply(reply, message, ignore=ignore_incident))
 
 
@@ -121,7 +122,7 @@ def ask():
         message = read_message(request.form.get("message"))
     except FieldError as exc:
         return _page(conversation, status=400, error=exc, message=request.form.get("message", "")[:MAX_MESSAGE])
-    answer = assistant().answer(message, conversation.id if conversation else None)
+    answer = assistant().answer(message, conversation)
     remember_conversation(answer.conversation_id)
     conversation = assistant().conversation(answer.conversation_id)
     if conversation is None or not conversation.turns:  # the log dropped it: show this answer alone

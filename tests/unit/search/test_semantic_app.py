@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import app.services
@@ -229,3 +230,69 @@ def test_hybrid_search_runs_its_keyword_half_on_another_thread_while_the_query_i
         assert [r["slug"] for r in got["results"]] == [r["slug"] for r in want["results"]] and got["results"]
         assert not got["degraded"]
     assert threads and all(name.startswith("query-embedding") for name in threads)
+
+
+class ThreadRecordingEmbedder(OverlappingEmbedder):
+    """Records which thread embedded each text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: dict[str, str] = {}
+
+    def encode(self, texts):
+        for text in texts:
+            self.threads[text] = threading.current_thread().name
+        return super().encode(texts)
+
+
+CONVERSATIONS = (
+    ("what is a DIP ID?", "and where do we find ours?"),  # a glossary topic: the follow-up matches it again
+    ("My DIP message bounced back instead of being delivered. Separately, our webhook is not receiving any DIP "
+     "messages.", "tried that, still not working"),  # two problems: each matched on its own
+)
+
+
+@pytest.mark.parametrize("conversation", CONVERSATIONS)
+def test_the_assistant_embeds_what_it_matches_next_on_another_thread_and_answers_as_one_thread_would(
+        app_config, monkeypatch, conversation):
+    monkeypatch.setattr(app.services, "OnnxEmbedder", lambda index_root: FakeEmbedder())
+    serial = create_app({**app_config, "KB_SEMANTIC": "on"})  # an embedder that cannot overlap: nothing ahead
+    assert serial.test_cli_runner().invoke(args=["index", "build"]).exit_code == 0
+    monkeypatch.setattr(app.services, "OnnxEmbedder", lambda index_root: ThreadRecordingEmbedder())
+    ahead = create_app({**app_config, "KB_SEMANTIC": "on"})
+    for flask_app in (serial, ahead):
+        assert flask_app.extensions["kb"].search.semantic.wait_ready(5)
+        flask_app.extensions["kb"].assistant.warm(model_wait=5)
+    embedder = ahead.extensions["kb"].search.semantic.embedder
+    before = len(embedder.texts)
+    answers = {}
+    for name, flask_app in (("serial", serial), ("ahead", ahead)):
+        client, conversation_id, said = flask_app.test_client(), None, []
+        for message in conversation:
+            body = client.post("/api/assist", json={"message": message, "conversation_id": conversation_id}).get_json()
+            conversation_id = body["conversation_id"]
+            said.append({k: body[k] for k in ("action", "scenario", "articles", "reply", "others")})
+        answers[name] = said
+    assert answers["ahead"] == answers["serial"]
+    asked = embedder.texts[before:]
+    assert len(asked) == len(set(asked))  # nothing embedded twice
+    assert any(embedder.threads[t].startswith("query-embedding") for t in asked)  # some ahead, on the pool
+
+
+class FailingAheadEmbedder(OverlappingEmbedder):
+    def encode(self, texts):
+        if threading.current_thread().name.startswith("query-embedding"):
+            raise RuntimeError("out of memory")
+        return super().encode(texts)
+
+
+def test_a_query_that_failed_to_embed_ahead_is_embedded_again_when_searched(app_config, monkeypatch):
+    monkeypatch.setattr(app.services, "OnnxEmbedder", lambda index_root: FailingAheadEmbedder())
+    flask_app = create_app({**app_config, "KB_SEMANTIC": "on"})
+    assert flask_app.test_cli_runner().invoke(args=["index", "build"]).exit_code == 0
+    semantic = flask_app.extensions["kb"].search.semantic
+    assert semantic.wait_ready(5)
+    semantic.embed_ahead(["messages bouncing back"])
+    vector, result = semantic.embed_during("messages bouncing back", lambda: "keyword hits")
+    assert result == "keyword hits"
+    assert np.allclose(vector, FakeEmbedder().encode(["messages bouncing back"])[0])
