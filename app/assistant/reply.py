@@ -6,7 +6,7 @@ Ids, section numbers and resolver-group names stay in the structured fields and 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from app.assistant.decide import Action, Decision, Thresholds
@@ -15,6 +15,7 @@ from app.assistant.evidence import Candidate
 from app.assistant.routing import CaseDraft
 from app.assistant.steps import StepList, article_steps, article_tables, best_steps
 from app.assistant.text import Query, terms_of
+from app.content.render import plain_text
 from app.content.repository import ContentRepository
 from app.search.passages import Passage, article_passages, glossary_passage
 from app.servicemodel import ServiceModel
@@ -113,9 +114,9 @@ class ReplyBuilder:
         self.tables = lru_cache(maxsize=1024)(self._load_tables)
 
     def _load_passages(self, kind: str, slug: str) -> tuple[Passage, ...]:
-        if kind == "glossary":
+        if kind == "glossary":  # its definition: the names the passage starts with are for search
             term = self.repo.get_term(slug)
-            return (glossary_passage(term),) if term else ()
+            return (replace(glossary_passage(term), text=plain_text(term.html)),) if term else ()
         article = self.repo.get_article(slug)
         if article is None:
             return ()
@@ -171,6 +172,8 @@ class ReplyBuilder:
     def _named_term(self, names: tuple[str, ...], quote: Quote | None) -> str:
         """The first glossary term the question names (acronym or full name), defined in one sentence."""
         for name in names:
+            if any(name != other and f" {name.lower()} " in f" {other.lower()} " for other in names):
+                continue  # "DIP" in "what is a DIP ID?": the question is about the longer name
             term = self.repo.find_term(name)
             if term is None or (quote is not None and quote.kind == "glossary" and quote.slug == term.slug):
                 continue

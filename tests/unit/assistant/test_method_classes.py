@@ -126,3 +126,17 @@ def test_redirecting_sentences_are_cut_at_their_own_full_stops_and_need_an_if_be
     body = ("See [the guide](/articles/setup) first. If keys fail, read [keys](/articles/keys.v1) now. "
             "Keys are kept safe.\nWhen in doubt, ask [the desk](/articles/desk), if you like.")
     assert [s.strip() for s in redirect_sentences(body)] == ["If keys fail, read [keys] now"]
+
+
+@pytest.mark.parametrize(("message", "definition", "not_said"), [
+    ("what is a DCP", "A DIP Connection Provider is a third party", "third party provider,"),
+    ("what's the meaning of MPAN", "The Metering Point Administration Number is the unique reference",
+     "supply number, S number"),
+    # a shorter name inside the one asked about is not defined first
+    ("what is a DIP ID?", "A DIP ID identifies a participant", "central messaging hub"),
+])
+def test_a_term_is_answered_with_its_definition_not_its_list_of_names(shipped, message, definition, not_said):
+    answer = shipped.assistant.answer(message)
+    assert answer.action == "self_help"
+    assert definition in answer.reply.lead
+    assert not_said not in answer.reply.lead
