@@ -59,7 +59,10 @@ def out_of_scope(evidence: Evidence, best_cov: float, t: Thresholds) -> bool:
     needed = t.unanchored if evidence.known_share >= 1.0 else t.unanchored_foreign
     if sem is not None and sem < t.semantic_out_of_scope:
         needed = max(needed, t.unanchored_foreign)  # far in meaning too: the words must explain much more
-    return evidence.information < t.min_information or best_cov <= needed
+    s = evidence.signals
+    # a fault told in few words, all of them the service's own ("our messages aren't getting through"), is ours
+    own_fault = s.problem and not s.informational and evidence.known_share >= 1.0 and evidence.domain_share >= 1.0
+    return (evidence.information < t.min_information and not own_fault) or best_cov <= needed
 
 
 def _named_system(evidence: Evidence, model: ServiceModel, share: float = 0.6) -> Candidate | None:

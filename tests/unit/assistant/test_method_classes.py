@@ -140,3 +140,9 @@ def test_a_term_is_answered_with_its_definition_not_its_list_of_names(shipped, m
     assert answer.action == "self_help"
     assert definition in answer.reply.lead
     assert not_said not in answer.reply.lead
+
+
+@pytest.mark.parametrize("message", ["our messages aren't getting through", "our flows are stuck"])
+def test_a_fault_told_in_few_of_the_services_own_words_is_asked_about_not_turned_away(shipped, message):
+    answer = shipped.assistant.answer(message)
+    assert answer.action == "clarify"  # which messages: never "I can only help with MHHS"
