@@ -467,6 +467,12 @@ def print_report(results: list[dict], count: int, file=None) -> None:
             if value is not None:
                 verdict = "met" if value <= limit else "NOT MET"
                 say(f"- {r['label']}: {name} {value:.2f} (target under {limit:g}): {verdict}")
+    say("\nThe machine's speed in this run (it drifts by up to half between runs on a shared machine), and the "
+        "absolute figures in its units:")
+    for r in results:
+        e50 = r["embedding"][0]
+        say(f"- {r['label']}: bare sentence-transformers query embedding p50 {e50:.1f} ms; /api/assist p95 "
+            f"{r['queries']['assist'][1] / e50:.2f}x it, keyword p95 {r['queries']['keyword'][1] / e50:.2f}x it")
 
 
 def main(argv: list[str] | None = None) -> int:
