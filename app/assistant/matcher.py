@@ -59,6 +59,10 @@ ACTION_BONUS, ACTION_PENALTY = 0.15, 0.08
 #: are consecutive in an evidence's name, title, tags or summary: "new user" names a request, where "new roles" and
 #: "user admin" in another text do not
 PHRASE_BONUS = 0.15
+#: score added to the entities that raise the type of case the question names by its glossary name, and to their
+#: own articles ("a change request" is a Change, not one of the catalogue's service requests: sections 9 and 10
+#: of the service definition keep them apart)
+TYPE_BONUS = 0.1
 #: the entities and documents evidence keeps, best first
 ENTITY_LIMIT, DOCUMENT_LIMIT = 20, 10
 _QUOTED = re.compile(r"(?<!\w)[\"“‘'](?P<q>[^\"“”‘’']{3,120}?)[\"”’'](?!\w)")
@@ -103,6 +107,14 @@ class Matcher:
         self._entity = np.array([t.kind in ENTITY_KINDS for t in self.targets], dtype=bool)
         self._acting = [(i, t.actions) for i, t in enumerate(self.targets) if t.actions]
         self._by_id = {(t.kind, t.id): i for i, t in enumerate(self.targets)}
+        types = {t.case_type for t in self.targets if t.case_type}
+        # the glossary entry that names each case type: "Change Request" for Change, "Service Request" for itself
+        self._type_named = {g.slug: ty for g in repo.glossary for ty in types
+                            if g.term.casefold() in (ty.casefold(), f"{ty} request".casefold())}
+        # an entity of the type, or an article that answers only entities of the type
+        type_of = {t.id: t.case_type for t in self.targets if t.case_type}
+        self._of_type = {ty: np.array([t.case_type == ty or bool(t.covers) and all(type_of.get(i) == ty for i in t.covers)
+                                       for t in self.targets]) for ty in types}
         self._article_owners: dict[str, list[int]] = {}
         for i, t in enumerate(self.targets):
             if t.kind in ("dip", "sr", "incident"):
@@ -222,6 +234,8 @@ class Matcher:
         if signals.actions:
             for ti, actions in self._acting:
                 bonus[ti] += ACTION_BONUS if signals.actions & actions else -ACTION_PENALTY
+        for ty in sorted({self._type_named[slug] for slug in named if slug in self._type_named}):
+            bonus += TYPE_BONUS * self._of_type[ty]
         if signals.definition and not signals.problem:
             for slug in named:
                 ti = self._by_id.get(("glossary", slug))

@@ -17,7 +17,15 @@ from app.assistant.signals import actions_in
 from app.assistant.text import terms_of
 from app.content.models import Article, GlossaryTerm
 from app.content.repository import ContentRepository
-from app.servicemodel import IncidentCategory, MajorIncidentScenario, Scenario, ServiceModel, ServiceRequest
+from app.cases.routing import INCIDENT
+from app.servicemodel import (
+    SERVICE_REQUEST_TYPE,
+    IncidentCategory,
+    MajorIncidentScenario,
+    Scenario,
+    ServiceModel,
+    ServiceRequest,
+)
 
 #: field weights: the service definition's own words count fully, the covering articles a little less
 OWN, CATEGORY, ARTICLE_HEAD, ARTICLE_BODY, DOC_HEAD, DOC_BODY, SC_TEXT = 1.0, 0.5, 0.85, 0.6, 1.0, 0.7, 0.9
@@ -49,6 +57,7 @@ class Target:
     heads: str = ""  # short texts (names, titles, tags) as term sequences, for matching quoted phrases
     covers: tuple[str, ...] = ()  # for articles: the DIP and SR ids they answer
     actions: frozenset[str] = frozenset()  # what the entity's name says is done (create, modify, close, share)
+    case_type: str | None = None  # the type of case an entity raises (Incident, Service Request, Change, Other)
 
 
 #: a sentence: up to a full stop, question mark or line end, a link target (which may hold dots) taken whole
@@ -144,12 +153,13 @@ def build_targets(repo: ContentRepository, model: ServiceModel, protected: froze
             (_field("own", own, OWN, protected), _field("category", sc.category, category, protected), *arts),
             slugs, sc.self_help_only, sc.not_elexon_responsibility, _dip_text(sc),
             _heads([own, *(article_head(repo.get_article(x)) for x in slugs if repo.get_article(x))], protected),
-            actions=actions_in(sc.description)))
+            actions=actions_in(sc.description), case_type=sc.type))
     for sr in model.service_requests.values():
         arts, slugs = article_fields(sr.id)
         own = _sr_text(sr)
         targets.append(Target("sr", sr.id, sr.name, (_field("own", own, OWN, protected), *arts), slugs, text=own,
-                              heads=_heads([own], protected), actions=actions_in(sr.name)))
+                              heads=_heads([own], protected), actions=actions_in(sr.name),
+                              case_type=SERVICE_REQUEST_TYPE))
     outages = outage_articles(published)
     # Outage articles speak for every incident category alike, so each gets them at a shared weight.
     share = 1 / math.sqrt(max(1, len(model.incident_categories)))
@@ -168,7 +178,8 @@ def build_targets(repo: ContentRepository, model: ServiceModel, protected: froze
         fields += outage_fields
         targets.append(Target("incident", ic.id, f"{ic.category}: {ic.subcategory}", tuple(fields), outages,
                               text=_incident_text(ic, model),
-                              heads=_heads([ic.subcategory, *(_sc_text(sc) for sc in scs)], protected)))
+                              heads=_heads([ic.subcategory, *(_sc_text(sc) for sc in scs)], protected),
+                              case_type=INCIDENT))
     for a in published:
         targets.append(Target("article", a.slug, a.title, (
             _field("head", article_head(a), DOC_HEAD, protected),

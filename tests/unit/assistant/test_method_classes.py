@@ -94,6 +94,10 @@ def shipped(tmp_path_factory):
     # create vs amend a change request
     ("we'd like to submit a new change request to the DIP manager", "raise_case", "DIP-CHANGE-01", None),
     ("we need to update the change request we raised last month", "raise_case", "DIP-CHANGE-02", None),
+    # a change request is a Change (section 10), not a catalogue service request its other words resemble
+    ("we want a change request for a new data extraction", "raise_case", "DIP-CHANGE-01", None),
+    ("our CR from last spring is no longer needed since the new release, can it be closed?", "raise_case",
+     "DIP-CHANGE-03", None),
     # many users and a central service not responding: an incident for that service
     ("EES stopped responding this morning, all of us are affected", "raise_case", "IC-13", "EES Service Failure"),
     # a suspected security incident
