@@ -113,7 +113,8 @@ class Matcher:
                             if g.term.casefold() in (ty.casefold(), f"{ty} request".casefold())}
         # an entity of the type, or an article that answers only entities of the type
         type_of = {t.id: t.case_type for t in self.targets if t.case_type}
-        self._of_type = {ty: np.array([t.case_type == ty or bool(t.covers) and all(type_of.get(i) == ty for i in t.covers)
+        self._of_type = {ty: np.array([t.case_type == ty or bool(t.covers) and all(type_of.get(i) == ty
+                                                                                  for i in t.covers)
                                        for t in self.targets]) for ty in types}
         self._article_owners: dict[str, list[int]] = {}
         for i, t in enumerate(self.targets):
