@@ -13,13 +13,15 @@ from app.assistant.decide import Action, Decision, Thresholds
 from app.assistant.dialogue import Facts
 from app.assistant.evidence import Candidate
 from app.assistant.routing import CaseDraft
-from app.assistant.steps import StepList, article_steps, article_tables, best_steps
+from app.assistant.steps import Faq, StepList, article_faqs, article_steps, article_tables, best_steps
 from app.assistant.text import Query, terms_of
 from app.content.repository import ContentRepository
 from app.search.passages import Passage, article_passages, glossary_passage
 from app.servicemodel import ServiceModel
 
 QUOTE_WORDS = 60
+#: an FAQ entry answers the question when its own question holds at least this weight share of it
+FAQ_SHARE = 0.6
 #: a reply says what this is in at most about this many words before its steps
 LEAD_WORDS = 75
 TERM_WORDS = 30
@@ -97,6 +99,13 @@ def score_text(text: str, query: Query, protected: frozenset[str]) -> float:
     return total
 
 
+def covered_share(text: str, query: Query, protected: frozenset[str]) -> float:
+    """Weight share of the question's concepts the text contains."""
+    present = _text_terms(text, protected)[0]
+    met = sum(c.weight for c in query.concepts if any(all(t in present for t in a.terms) for a in c.alternatives))
+    return met / query.total_weight
+
+
 def _priority_words(priority: str) -> str:
     return f"priority {priority[1:]}" if priority[:1] == "P" and priority[1:].isdigit() else priority
 
@@ -111,6 +120,7 @@ class ReplyBuilder:
         self.passages = lru_cache(maxsize=1024)(self._load_passages)
         self.steps = lru_cache(maxsize=1024)(self._load_steps)
         self.tables = lru_cache(maxsize=1024)(self._load_tables)
+        self.faqs = lru_cache(maxsize=1024)(self._load_faqs)
 
     def _load_passages(self, kind: str, slug: str) -> tuple[Passage, ...]:
         if kind == "glossary":
@@ -127,6 +137,10 @@ class ReplyBuilder:
         article = self.repo.get_article(slug)
         return article_steps(article) if article else ()
 
+    def _load_faqs(self, slug: str) -> tuple[Faq, ...]:
+        article = self.repo.get_article(slug)
+        return article_faqs(article) if article else ()
+
     def _load_tables(self, slug: str) -> dict[str, tuple[str, ...]]:
         article = self.repo.get_article(slug)
         return article_tables(article) if article else {}
@@ -140,6 +154,8 @@ class ReplyBuilder:
         rows = self.tables(doc.id).get(best.section or "", ()) if doc.kind == "article" else ()
         # a table is quoted by its rows that fit the question, never as one flattened line
         sentences = list(rows) if rows else [s.strip() for s in _SENTENCE.split(best.text) if s.strip()]
+        # the questions a passage asks (an FAQ's, a heading's) are not its answers
+        sentences = [s for s in sentences if not s.endswith("?")] or sentences
         ranked = sorted(range(len(sentences)), key=lambda i: (-score_text(sentences[i], query, self.protected), i))
         keep: list[int] = []
         words = 0
@@ -155,6 +171,18 @@ class ReplyBuilder:
         title, url = self._link(doc)
         return Quote(text, title, url + (f"#{best.section}" if best.section and doc.kind == "article" else ""),
                      doc.kind, doc.id, best.section)
+
+    def _faq(self, doc: Candidate, query: Query) -> Quote | None:
+        """The answer to the question, when the article asks it itself (an FAQ entry that says most of it)."""
+        faqs = self.faqs(doc.id) if doc.kind == "article" else ()
+        share, first = max(((covered_share(f.question, query, self.protected), -i) for i, f in enumerate(faqs)),
+                           default=(0.0, 0))
+        if share < FAQ_SHARE:
+            return None
+        faq = faqs[-first]
+        title, url = self._link(doc)
+        return Quote(faq.answer, title, f"{url}#{faq.anchor}" if faq.anchor else url, doc.kind, doc.id,
+                     faq.anchor or None)
 
     def _link(self, doc: Candidate) -> tuple[str, str]:
         if doc.kind == "glossary":
@@ -197,9 +225,11 @@ class ReplyBuilder:
         steps = self.steps(doc.id) if doc is not None and doc.kind == "article" else ()
         wants_steps = a is Action.SELF_HELP and d.reason != "track" and not (
             d.reason == "question" and not query_asks_how(query))
-        chosen = best_steps(steps, query, self.protected, score_text) if wants_steps else None
-        quote = self._steps_quote(doc, chosen) if chosen and doc is not None else (
-            self.best_quote(doc, query) if doc is not None else None)
+        # an article that asks the question itself answers it with its own answer, not with its nearest list
+        faq = self._faq(doc, query) if a is Action.SELF_HELP and d.entity is None and doc is not None else None
+        chosen = best_steps(steps, query, self.protected, score_text) if wants_steps and faq is None else None
+        quote = faq or (self._steps_quote(doc, chosen) if chosen and doc is not None else (
+            self.best_quote(doc, query) if doc is not None else None))
         lead = self._lead(d, quote if not chosen else None, facts, bool(chosen))
         if d.reason == "question" and d.entity is None and (term := self._named_term(named, quote)):
             # a term the question names, defined in brief, then the answer

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from app.assistant.routing import linked_major_incidents
 from app.assistant.signals import actions_in
+from app.assistant.steps import article_faqs
 from app.assistant.text import terms_of
+from app.cases.routing import INCIDENT
 from app.content.models import Article, GlossaryTerm
 from app.content.repository import ContentRepository
-from app.cases.routing import INCIDENT
 from app.servicemodel import (
     SERVICE_REQUEST_TYPE,
     IncidentCategory,
@@ -181,10 +182,13 @@ def build_targets(repo: ContentRepository, model: ServiceModel, protected: froze
                               heads=_heads([ic.subcategory, *(_sc_text(sc) for sc in scs)], protected),
                               case_type=INCIDENT))
     for a in published:
+        # The questions an article answers itself (its FAQ entries) name what it answers, as its title does.
+        questions = [f.question for f in article_faqs(a)]
         targets.append(Target("article", a.slug, a.title, (
             _field("head", article_head(a), DOC_HEAD, protected),
+            _field("questions", " ; ".join(questions), DOC_HEAD, protected),
             body_field("body", a, DOC_BODY, protected)), (a.slug,), text=_article_text(a),
-            heads=_heads([a.title, *a.tags, a.summary], protected), covers=tuple(_routable_ids(a, model))))
+            heads=_heads([a.title, *a.tags, a.summary, *questions], protected), covers=tuple(_routable_ids(a, model))))
     for t in repo.glossary:
         targets.append(Target("glossary", t.slug, t.term, (
             _field("names", " ; ".join(t.names()), DOC_HEAD, protected),

@@ -10,10 +10,14 @@ import pytest
 from app import create_app
 from app.assistant.decide import Action
 from app.assistant.evidence import Candidate, Evidence
+from app.assistant.reply import ReplyBuilder
 from app.assistant.route import route as decide
 from app.assistant.signals import actions_in, read_signals
+from app.assistant.steps import article_faqs
 from app.assistant.targets import body_field, redirect_sentences
+from app.assistant.text import Analyzer
 from app.content.loader import parse_article
+from app.search.synonyms import Synonyms
 from app.servicemodel import load_service_model
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -73,12 +77,16 @@ def test_security_incident_is_never_a_p4_request(text, action, entity, prioritie
 
 
 @pytest.fixture(scope="module")
-def shipped(tmp_path_factory):
+def shipped_app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("assist-classes")
-    app = create_app({"TESTING": True, "KB_CONTENT_DIR": str(ROOT), "KB_INDEX_DIR": str(tmp / "index"),
-                      "KB_DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp / "outbox"),
-                      "KB_SEMANTIC": "off", "KB_SECRET_KEY": "test"})
-    return app.extensions["kb"]
+    return create_app({"TESTING": True, "KB_CONTENT_DIR": str(ROOT), "KB_INDEX_DIR": str(tmp / "index"),
+                       "KB_DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp / "outbox"),
+                       "KB_SEMANTIC": "off", "KB_SECRET_KEY": "test"})
+
+
+@pytest.fixture(scope="module")
+def shipped(shipped_app):
+    return shipped_app.extensions["kb"]
 
 
 @pytest.mark.parametrize(("question", "action", "entity", "subcategory"), [
@@ -130,3 +138,39 @@ def test_redirecting_sentences_are_cut_at_their_own_full_stops_and_need_an_if_be
     body = ("See [the guide](/articles/setup) first. If keys fail, read [keys](/articles/keys.v1) now. "
             "Keys are kept safe.\nWhen in doubt, ask [the desk](/articles/desk), if you like.")
     assert [s.strip() for s in redirect_sentences(body)] == ["If keys fail, read [keys] now"]
+
+
+FAQ_ARTICLE = ("---\ntitle: Questions about the hub\nsummary: Short answers.\ncategory: messaging\ntags: [faq]\n"
+               "status: published\n---\nShort answers first.\n\n## Basics\n**Is the hub open at night?** Yes. It runs "
+               "all day and night.\n\n**Can we send [test files](/articles/tests)?**\nOnly in the test window.\n"
+               "\n## Who pays for it?\nEach member pays a share.\n\n- a list item is not an answer\n")
+
+
+def test_the_questions_an_article_answers_itself_are_read_with_their_answers():
+    faqs = article_faqs(parse_article(Path("articles/hub-faq.md"), FAQ_ARTICLE, {"messaging"}))
+    assert [(f.question, f.answer, f.anchor) for f in faqs] == [
+        ("Is the hub open at night?", "Yes. It runs all day and night.", "basics"),
+        ("Can we send test files?", "Only in the test window.", "basics"),
+        ("Who pays for it?", "Each member pays a share.", "who-pays-for-it")]
+
+
+def test_an_article_that_asks_the_question_itself_answers_it_with_its_own_answer(shipped_app):
+    """An FAQ entry whose question says most of the user's is the answer, not the article's nearest list."""
+    body = shipped_app.test_client().post(
+        "/api/assist", json={"message": "do all industry data flows go over the DIP?"},
+        environ_base={"REMOTE_ADDR": "10.9.9.9"}).get_json()
+    assert body["action"] == "self_help" and body["scenario"] is None
+    assert "Data Transfer Network" in body["reply"] and not body["steps"]
+    assert body["source"]["url"].startswith("/articles/frequently-asked-questions-about-the-dip")
+
+
+def test_a_quoted_passage_leaves_out_the_questions_it_asks():
+    article = parse_article(Path("articles/hub-faq.md"), FAQ_ARTICLE, {"messaging"})
+
+    class Repo:
+        def get_article(self, slug):
+            return article if slug == article.slug else None
+
+    query = Analyzer([FAQ_ARTICLE], Synonyms([])).analyse("when does the hub run and who sends test files")
+    quote = ReplyBuilder(Repo(), MODEL).best_quote(Candidate("article", article.slug, article.title, 0.9), query)
+    assert quote is not None and "run" in quote.text and "?" not in quote.text
