@@ -12,7 +12,7 @@ from functools import lru_cache
 from app.assistant.decide import Action, Decision, Thresholds
 from app.assistant.dialogue import Facts
 from app.assistant.evidence import Candidate
-from app.assistant.routing import CaseDraft
+from app.assistant.routing import CaseDraft, derivation_text
 from app.assistant.steps import Faq, StepList, article_faqs, article_steps, article_tables, best_steps
 from app.assistant.text import Query, terms_of
 from app.content.repository import ContentRepository
@@ -231,6 +231,9 @@ class ReplyBuilder:
         quote = faq or (self._steps_quote(doc, chosen) if chosen and doc is not None else (
             self.best_quote(doc, query) if doc is not None else None))
         lead = self._lead(d, quote if not chosen else None, facts, bool(chosen))
+        if d.priority_hint is not None and a is Action.SELF_HELP:
+            # "what priority would that be?" with the impact and urgency stated: the matrix answers it first
+            lead = f"{derivation_text(d.priority_hint)} {lead}"
         if d.reason == "question" and d.entity is None and (term := self._named_term(named, quote)):
             # a term the question names, defined in brief, then the answer
             lead = f"{_within(term, TERM_WORDS)} {_within(lead, LEAD_WORDS - TERM_WORDS)}"

@@ -174,3 +174,16 @@ def test_a_quoted_passage_leaves_out_the_questions_it_asks():
     query = Analyzer([FAQ_ARTICLE], Synonyms([])).analyse("when does the hub run and who sends test files")
     quote = ReplyBuilder(Repo(), MODEL).best_quote(Candidate("article", article.slug, article.title, 0.9), query)
     assert quote is not None and "run" in quote.text and "?" not in quote.text
+
+
+@pytest.mark.parametrize(("question", "priority", "target"), [
+    ("only our team is affected and our primary functions are not working at all: which priority is that?", "P3",
+     "5 business days"),
+    ("several suppliers are hit but there is a workaround, what priority would this get?", "P3", "5 business days"),
+])
+def test_a_priority_question_with_impact_and_urgency_is_answered_from_the_matrix(shipped_app, question, priority,
+                                                                                  target):
+    body = shipped_app.test_client().post("/api/assist", json={"message": question},
+                                          environ_base={"REMOTE_ADDR": "10.9.9.8"}).get_json()
+    assert body["action"] == "self_help" and body["case_draft"] is None
+    assert f"gives {priority}" in body["lead"] and target in body["lead"]
