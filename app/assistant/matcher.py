@@ -107,15 +107,14 @@ class Matcher:
         self._entity = np.array([t.kind in ENTITY_KINDS for t in self.targets], dtype=bool)
         self._acting = [(i, t.actions) for i, t in enumerate(self.targets) if t.actions]
         self._by_id = {(t.kind, t.id): i for i, t in enumerate(self.targets)}
-        types = {t.case_type for t in self.targets if t.case_type}
+        type_of = {t.id: t.case_type for t in self.targets if t.case_type}
+        types = set(type_of.values())
         # the glossary entry that names each case type: "Change Request" for Change, "Service Request" for itself
         self._type_named = {g.slug: ty for g in repo.glossary for ty in types
                             if g.term.casefold() in (ty.casefold(), f"{ty} request".casefold())}
-        # an entity of the type, or an article that answers only entities of the type
-        type_of = {t.id: t.case_type for t in self.targets if t.case_type}
-        self._of_type = {ty: np.array([t.case_type == ty or bool(t.covers) and all(type_of.get(i) == ty
-                                                                                  for i in t.covers)
-                                       for t in self.targets]) for ty in types}
+        # per type: its entities, and the articles that answer only entities of that type
+        typed = [{t.case_type} if t.case_type else {type_of.get(i) for i in t.covers} for t in self.targets]
+        self._of_type = {ty: np.array([found == {ty} for found in typed]) for ty in types}
         self._article_owners: dict[str, list[int]] = {}
         for i, t in enumerate(self.targets):
             if t.kind in ("dip", "sr", "incident"):
