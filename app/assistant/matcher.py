@@ -62,6 +62,10 @@ ACTION_BONUS, ACTION_PENALTY = 0.15, 0.08
 #: are consecutive in an evidence's name, title, tags or summary: "new user" names a request, where "new roles" and
 #: "user admin" in another text do not
 PHRASE_BONUS = 0.15
+#: score added to the entities that raise the type of case the question names by its glossary name, and to their
+#: own articles ("a change request" is a Change, not one of the catalogue's service requests: sections 9 and 10
+#: of the service definition keep them apart)
+TYPE_BONUS = 0.1
 #: the entities and documents evidence keeps, best first
 ENTITY_LIMIT, DOCUMENT_LIMIT = 20, 10
 _QUOTED = re.compile(r"(?<!\w)[\"“‘'](?P<q>[^\"“”‘’']{3,120}?)[\"”’'](?!\w)")
@@ -106,6 +110,14 @@ class Matcher:
         self._entity = np.array([t.kind in ENTITY_KINDS for t in self.targets], dtype=bool)
         self._acting = [(i, t.actions) for i, t in enumerate(self.targets) if t.actions]
         self._by_id = {(t.kind, t.id): i for i, t in enumerate(self.targets)}
+        type_of = {t.id: t.case_type for t in self.targets if t.case_type}
+        types = set(type_of.values())
+        # the glossary entry that names each case type: "Change Request" for Change, "Service Request" for itself
+        self._type_named = {g.slug: ty for g in repo.glossary for ty in types
+                            if g.term.casefold() in (ty.casefold(), f"{ty} request".casefold())}
+        # per type: its entities, and the articles that answer only entities of that type
+        typed = [{t.case_type} if t.case_type else {type_of.get(i) for i in t.covers} for t in self.targets]
+        self._of_type = {ty: np.array([found == {ty} for found in typed]) for ty in types}
         self._article_owners: dict[str, list[int]] = {}
         for i, t in enumerate(self.targets):
             if t.kind in ("dip", "sr", "incident"):
@@ -225,6 +237,8 @@ class Matcher:
         if signals.actions:
             for ti, actions in self._acting:
                 bonus[ti] += ACTION_BONUS if signals.actions & actions else -ACTION_PENALTY
+        for ty in sorted({self._type_named[slug] for slug in named if slug in self._type_named}):
+            bonus += TYPE_BONUS * self._of_type[ty]
         if signals.definition and not signals.problem:
             for slug in named:
                 ti = self._by_id.get(("glossary", slug))

@@ -12,8 +12,8 @@ from functools import lru_cache
 from app.assistant.decide import Action, Decision, Thresholds
 from app.assistant.dialogue import Facts
 from app.assistant.evidence import Candidate
-from app.assistant.routing import CaseDraft
-from app.assistant.steps import StepList, article_steps, article_tables, best_steps
+from app.assistant.routing import CaseDraft, derivation_text
+from app.assistant.steps import Faq, StepList, article_faqs, article_steps, article_tables, best_steps
 from app.assistant.text import Query, terms_of
 from app.content.render import plain_text
 from app.content.repository import ContentRepository
@@ -21,6 +21,8 @@ from app.search.passages import Passage, article_passages, glossary_passage
 from app.servicemodel import ServiceModel
 
 QUOTE_WORDS = 60
+#: an FAQ entry answers the question when its own question holds at least this weight share of it
+FAQ_SHARE = 0.6
 #: a reply says what this is in at most about this many words before its steps
 LEAD_WORDS = 75
 TERM_WORDS = 30
@@ -98,6 +100,13 @@ def score_text(text: str, query: Query, protected: frozenset[str]) -> float:
     return total
 
 
+def covered_share(text: str, query: Query, protected: frozenset[str]) -> float:
+    """Weight share of the question's concepts the text contains."""
+    present = _text_terms(text, protected)[0]
+    met = sum(c.weight for c in query.concepts if any(all(t in present for t in a.terms) for a in c.alternatives))
+    return met / query.total_weight
+
+
 def _priority_words(priority: str) -> str:
     return f"priority {priority[1:]}" if priority[:1] == "P" and priority[1:].isdigit() else priority
 
@@ -112,6 +121,7 @@ class ReplyBuilder:
         self.passages = lru_cache(maxsize=1024)(self._load_passages)
         self.steps = lru_cache(maxsize=1024)(self._load_steps)
         self.tables = lru_cache(maxsize=1024)(self._load_tables)
+        self.faqs = lru_cache(maxsize=1024)(self._load_faqs)
 
     def _load_passages(self, kind: str, slug: str) -> tuple[Passage, ...]:
         if kind == "glossary":  # its definition: the names the passage starts with are for search
@@ -128,6 +138,10 @@ class ReplyBuilder:
         article = self.repo.get_article(slug)
         return article_steps(article) if article else ()
 
+    def _load_faqs(self, slug: str) -> tuple[Faq, ...]:
+        article = self.repo.get_article(slug)
+        return article_faqs(article) if article else ()
+
     def _load_tables(self, slug: str) -> dict[str, tuple[str, ...]]:
         article = self.repo.get_article(slug)
         return article_tables(article) if article else {}
@@ -141,6 +155,8 @@ class ReplyBuilder:
         rows = self.tables(doc.id).get(best.section or "", ()) if doc.kind == "article" else ()
         # a table is quoted by its rows that fit the question, never as one flattened line
         sentences = list(rows) if rows else [s.strip() for s in _SENTENCE.split(best.text) if s.strip()]
+        # the questions a passage asks (an FAQ's, a heading's) are not its answers
+        sentences = [s for s in sentences if not s.endswith("?")] or sentences
         ranked = sorted(range(len(sentences)), key=lambda i: (-score_text(sentences[i], query, self.protected), i))
         keep: list[int] = []
         words = 0
@@ -156,6 +172,18 @@ class ReplyBuilder:
         title, url = self._link(doc)
         return Quote(text, title, url + (f"#{best.section}" if best.section and doc.kind == "article" else ""),
                      doc.kind, doc.id, best.section)
+
+    def _faq(self, doc: Candidate, query: Query) -> Quote | None:
+        """The answer to the question, when the article asks it itself (an FAQ entry that says most of it)."""
+        faqs = self.faqs(doc.id) if doc.kind == "article" else ()
+        share, first = max(((covered_share(f.question, query, self.protected), -i) for i, f in enumerate(faqs)),
+                           default=(0.0, 0))
+        if share < FAQ_SHARE:
+            return None
+        faq = faqs[-first]
+        title, url = self._link(doc)
+        return Quote(faq.answer, title, f"{url}#{faq.anchor}" if faq.anchor else url, doc.kind, doc.id,
+                     faq.anchor or None)
 
     def _link(self, doc: Candidate) -> tuple[str, str]:
         if doc.kind == "glossary":
@@ -200,10 +228,15 @@ class ReplyBuilder:
         steps = self.steps(doc.id) if doc is not None and doc.kind == "article" else ()
         wants_steps = a is Action.SELF_HELP and d.reason != "track" and not (
             d.reason == "question" and not query_asks_how(query))
-        chosen = best_steps(steps, query, self.protected, score_text) if wants_steps else None
-        quote = self._steps_quote(doc, chosen) if chosen and doc is not None else (
-            self.best_quote(doc, query) if doc is not None else None)
+        # an article that asks the question itself answers it with its own answer, not with its nearest list
+        faq = self._faq(doc, query) if a is Action.SELF_HELP and d.entity is None and doc is not None else None
+        chosen = best_steps(steps, query, self.protected, score_text) if wants_steps and faq is None else None
+        quote = faq or (self._steps_quote(doc, chosen) if chosen and doc is not None else (
+            self.best_quote(doc, query) if doc is not None else None))
         lead = self._lead(d, quote if not chosen else None, facts, bool(chosen))
+        if d.priority_hint is not None and a is Action.SELF_HELP:
+            # "what priority would that be?" with the impact and urgency stated: the matrix answers it first
+            lead = f"{derivation_text(d.priority_hint)} {lead}"
         if d.reason == "question" and d.entity is None and (term := self._named_term(named, quote)):
             # a term the question names, defined in brief, then the answer
             lead = f"{_within(term, TERM_WORDS)} {_within(lead, LEAD_WORDS - TERM_WORDS)}"

@@ -171,10 +171,15 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
         return Decision(Action.OUT_OF_SCOPE, None, (), None, 1.0, "No evidence at all.")
     same_need = {entity.id}
     if entity.kind == "sr":
-        # The catalogue is generic; a DIP scenario row close behind routes the same need more precisely.
-        dip = next((c for c in evidence.entities if c.kind == "dip" and not c.self_help_only
-                    and set(c.articles) & set(entity.articles)), None)
-        if dip is not None and dip.score >= entity.score - t.specific_routing:
+        # The catalogue is generic; a DIP scenario row close behind, or whose own article explains the question
+        # as well as any of the request's, routes the same need more precisely: of those that share the
+        # request's articles, the one whose own article explains the question best.
+        standing = _standing(entity, evidence)
+        rows = [c for c in evidence.entities if c.kind == "dip" and not c.self_help_only
+                and set(c.articles) & set(entity.articles)
+                and (c.score >= entity.score - t.specific_routing or _standing(c, evidence) >= standing)]
+        dip = max(rows, key=lambda c: _standing(c, evidence), default=None)
+        if dip is not None:
             entity = dip
             same_need.add(dip.id)
     runner_up = next((c.score for c in evidence.entities if c.id not in same_need), 0.0)

@@ -1,4 +1,5 @@
-"""The lists of steps in an article ("## What to check first" and its numbered items), as plain text."""
+"""The lists of steps in an article ("## What to check first" and its numbered items), its tables and the questions
+it answers itself (FAQ entries), as plain text."""
 from __future__ import annotations
 
 import re
@@ -19,6 +20,15 @@ _NOT_STEPS = re.compile(r"raise a case|when to raise|see also|related|further re
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(.+?)\1")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+#: a question an article asks and answers itself: a bold lead-in ("**Can we ...?** Yes, ...") or a heading
+_BOLD_QUESTION = re.compile(r"^\*\*(?P<q>[^*\n]{3,200}?\?)\*\*\s*(?P<a>.*)$")
+
+
+@dataclass(frozen=True)
+class Faq:
+    question: str
+    answer: str  # plain text, at most about STEP_WORDS words
+    anchor: str  # the section it is in ("" before the first heading)
 
 
 @dataclass(frozen=True)
@@ -106,3 +116,34 @@ def article_tables(article: Article) -> dict[str, tuple[str, ...]]:
                 found.setdefault(anchor_for(heading), []).append(
                     cells[0] + (": " + "; ".join(cells[1:]) if len(cells) > 1 else ""))
     return {k: tuple(v) for k, v in found.items()}
+
+
+def article_faqs(article: Article) -> tuple[Faq, ...]:
+    """The questions the article asks and answers itself, in article order: a bold question leading a paragraph
+    (answered by the rest of it), or a heading that is a question (answered by the paragraph under it)."""
+    found: list[Faq] = []
+    anchor = ""
+    question: str | None = None
+    answer: list[str] = []
+
+    def flush() -> None:
+        if question and answer:
+            found.append(Faq(plain(question), plain(" ".join(answer)), anchor))
+
+    for line in article.body.splitlines():
+        text = line.strip()
+        if m := _HEADING.match(line):
+            flush()
+            anchor = anchor_for(m.group(1))
+            question, answer = (m.group(1), []) if m.group(1).endswith("?") else (None, [])
+        elif m := _BOLD_QUESTION.match(text):
+            flush()
+            question, answer = m.group("q"), [m.group("a")] if m.group("a") else []
+        elif not text or _ITEM.match(text):
+            if answer:
+                flush()
+                question, answer = None, []
+        elif question:
+            answer.append(text)
+    flush()
+    return tuple(found)

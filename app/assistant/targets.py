@@ -14,10 +14,19 @@ from dataclasses import dataclass
 
 from app.assistant.routing import linked_major_incidents
 from app.assistant.signals import actions_in
+from app.assistant.steps import article_faqs
 from app.assistant.text import terms_of
+from app.cases.routing import INCIDENT
 from app.content.models import Article, GlossaryTerm
 from app.content.repository import ContentRepository
-from app.servicemodel import IncidentCategory, MajorIncidentScenario, Scenario, ServiceModel, ServiceRequest
+from app.servicemodel import (
+    SERVICE_REQUEST_TYPE,
+    IncidentCategory,
+    MajorIncidentScenario,
+    Scenario,
+    ServiceModel,
+    ServiceRequest,
+)
 
 #: field weights: the service definition's own words count fully, the covering articles a little less
 OWN, CATEGORY, ARTICLE_HEAD, ARTICLE_BODY, DOC_HEAD, DOC_BODY, SC_TEXT = 1.0, 0.5, 0.85, 0.6, 1.0, 0.7, 0.9
@@ -49,6 +58,7 @@ class Target:
     heads: str = ""  # short texts (names, titles, tags) as term sequences, for matching quoted phrases
     covers: tuple[str, ...] = ()  # for articles: the DIP and SR ids they answer
     actions: frozenset[str] = frozenset()  # what the entity's name says is done (create, modify, close, share)
+    case_type: str | None = None  # the type of case an entity raises (Incident, Service Request, Change, Other)
 
 
 #: a sentence: up to a full stop, question mark or line end, a link target (which may hold dots) taken whole
@@ -144,12 +154,13 @@ def build_targets(repo: ContentRepository, model: ServiceModel, protected: froze
             (_field("own", own, OWN, protected), _field("category", sc.category, category, protected), *arts),
             slugs, sc.self_help_only, sc.not_elexon_responsibility, _dip_text(sc),
             _heads([own, *(article_head(repo.get_article(x)) for x in slugs if repo.get_article(x))], protected),
-            actions=actions_in(sc.description)))
+            actions=actions_in(sc.description), case_type=sc.type))
     for sr in model.service_requests.values():
         arts, slugs = article_fields(sr.id)
         own = _sr_text(sr)
         targets.append(Target("sr", sr.id, sr.name, (_field("own", own, OWN, protected), *arts), slugs, text=own,
-                              heads=_heads([own], protected), actions=actions_in(sr.name)))
+                              heads=_heads([own], protected), actions=actions_in(sr.name),
+                              case_type=SERVICE_REQUEST_TYPE))
     outages = outage_articles(published)
     # Outage articles speak for every incident category alike, so each gets them at a shared weight.
     share = 1 / math.sqrt(max(1, len(model.incident_categories)))
@@ -168,12 +179,16 @@ def build_targets(repo: ContentRepository, model: ServiceModel, protected: froze
         fields += outage_fields
         targets.append(Target("incident", ic.id, f"{ic.category}: {ic.subcategory}", tuple(fields), outages,
                               text=_incident_text(ic, model),
-                              heads=_heads([ic.subcategory, *(_sc_text(sc) for sc in scs)], protected)))
+                              heads=_heads([ic.subcategory, *(_sc_text(sc) for sc in scs)], protected),
+                              case_type=INCIDENT))
     for a in published:
+        # The questions an article answers itself (its FAQ entries) name what it answers, as its title does.
+        questions = [f.question for f in article_faqs(a)]
         targets.append(Target("article", a.slug, a.title, (
             _field("head", article_head(a), DOC_HEAD, protected),
+            _field("questions", " ; ".join(questions), DOC_HEAD, protected),
             body_field("body", a, DOC_BODY, protected)), (a.slug,), text=_article_text(a),
-            heads=_heads([a.title, *a.tags, a.summary], protected), covers=tuple(_routable_ids(a, model))))
+            heads=_heads([a.title, *a.tags, a.summary, *questions], protected), covers=tuple(_routable_ids(a, model))))
     for t in repo.glossary:
         targets.append(Target("glossary", t.slug, t.term, (
             _field("names", " ; ".join(t.names()), DOC_HEAD, protected),

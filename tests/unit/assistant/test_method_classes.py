@@ -10,10 +10,14 @@ import pytest
 from app import create_app
 from app.assistant.decide import Action
 from app.assistant.evidence import Candidate, Evidence
+from app.assistant.reply import ReplyBuilder
 from app.assistant.route import route as decide
 from app.assistant.signals import actions_in, read_signals
+from app.assistant.steps import article_faqs
 from app.assistant.targets import body_field, redirect_sentences
+from app.assistant.text import Analyzer
 from app.content.loader import parse_article
+from app.search.synonyms import Synonyms
 from app.servicemodel import load_service_model
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -73,12 +77,16 @@ def test_security_incident_is_never_a_p4_request(text, action, entity, prioritie
 
 
 @pytest.fixture(scope="module")
-def shipped(tmp_path_factory):
+def shipped_app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("assist-classes")
-    app = create_app({"TESTING": True, "KB_CONTENT_DIR": str(ROOT), "KB_INDEX_DIR": str(tmp / "index"),
-                      "KB_DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp / "outbox"),
-                      "KB_SEMANTIC": "off", "KB_SECRET_KEY": "test"})
-    return app.extensions["kb"]
+    return create_app({"TESTING": True, "KB_CONTENT_DIR": str(ROOT), "KB_INDEX_DIR": str(tmp / "index"),
+                       "KB_DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp / "outbox"),
+                       "KB_SEMANTIC": "off", "KB_SECRET_KEY": "test"})
+
+
+@pytest.fixture(scope="module")
+def shipped(shipped_app):
+    return shipped_app.extensions["kb"]
 
 
 @pytest.mark.parametrize(("question", "action", "entity", "subcategory"), [
@@ -94,6 +102,10 @@ def shipped(tmp_path_factory):
     # create vs amend a change request
     ("we'd like to submit a new change request to the DIP manager", "raise_case", "DIP-CHANGE-01", None),
     ("we need to update the change request we raised last month", "raise_case", "DIP-CHANGE-02", None),
+    # a change request is a Change (section 10), not a catalogue service request its other words resemble
+    ("we want a change request for a new data extraction", "raise_case", "DIP-CHANGE-01", None),
+    ("our CR from last spring is no longer needed since the new release, can it be closed?", "raise_case",
+     "DIP-CHANGE-03", None),
     # many users and a central service not responding: an incident for that service
     ("EES stopped responding this morning, all of us are affected", "raise_case", "IC-13", "EES Service Failure"),
     # a suspected security incident
@@ -146,3 +158,52 @@ def test_a_term_is_answered_with_its_definition_not_its_list_of_names(shipped, m
 def test_a_fault_told_in_few_of_the_services_own_words_is_asked_about_not_turned_away(shipped, message):
     answer = shipped.assistant.answer(message)
     assert answer.action == "clarify"  # which messages: never "I can only help with MHHS"
+
+
+FAQ_ARTICLE = ("---\ntitle: Questions about the hub\nsummary: Short answers.\ncategory: messaging\ntags: [faq]\n"
+               "status: published\n---\nShort answers first.\n\n## Basics\n**Is the hub open at night?** Yes. It runs "
+               "all day and night.\n\n**Can we send [test files](/articles/tests)?**\nOnly in the test window.\n"
+               "\n## Who pays for it?\nEach member pays a share.\n\n- a list item is not an answer\n")
+
+
+def test_the_questions_an_article_answers_itself_are_read_with_their_answers():
+    faqs = article_faqs(parse_article(Path("articles/hub-faq.md"), FAQ_ARTICLE, {"messaging"}))
+    assert [(f.question, f.answer, f.anchor) for f in faqs] == [
+        ("Is the hub open at night?", "Yes. It runs all day and night.", "basics"),
+        ("Can we send test files?", "Only in the test window.", "basics"),
+        ("Who pays for it?", "Each member pays a share.", "who-pays-for-it")]
+
+
+def test_an_article_that_asks_the_question_itself_answers_it_with_its_own_answer(shipped_app):
+    """An FAQ entry whose question says most of the user's is the answer, not the article's nearest list."""
+    body = shipped_app.test_client().post(
+        "/api/assist", json={"message": "do all industry data flows go over the DIP?"},
+        environ_base={"REMOTE_ADDR": "10.9.9.9"}).get_json()
+    assert body["action"] == "self_help" and body["scenario"] is None
+    assert "Data Transfer Network" in body["reply"] and not body["steps"]
+    assert body["source"]["url"].startswith("/articles/frequently-asked-questions-about-the-dip")
+
+
+def test_a_quoted_passage_leaves_out_the_questions_it_asks():
+    article = parse_article(Path("articles/hub-faq.md"), FAQ_ARTICLE, {"messaging"})
+
+    class Repo:
+        def get_article(self, slug):
+            return article if slug == article.slug else None
+
+    query = Analyzer([FAQ_ARTICLE], Synonyms([])).analyse("when does the hub run and who sends test files")
+    quote = ReplyBuilder(Repo(), MODEL).best_quote(Candidate("article", article.slug, article.title, 0.9), query)
+    assert quote is not None and "run" in quote.text and "?" not in quote.text
+
+
+@pytest.mark.parametrize(("question", "priority", "target"), [
+    ("only our team is affected and our primary functions are not working at all: which priority is that?", "P3",
+     "5 business days"),
+    ("several suppliers are hit but there is a workaround, what priority would this get?", "P3", "5 business days"),
+])
+def test_a_priority_question_with_impact_and_urgency_is_answered_from_the_matrix(shipped_app, question, priority,
+                                                                                  target):
+    body = shipped_app.test_client().post("/api/assist", json={"message": question},
+                                          environ_base={"REMOTE_ADDR": "10.9.9.8"}).get_json()
+    assert body["action"] == "self_help" and body["case_draft"] is None
+    assert f"gives {priority}" in body["lead"] and target in body["lead"]

@@ -163,6 +163,32 @@ def test_the_dip_row_sharing_the_requests_article_is_its_route_even_below_anothe
     assert decide(ev, MODEL).entity.id == "DIP-FUND-02"
 
 
+def test_of_the_rows_sharing_a_requests_articles_the_one_whose_own_article_explains_it_best_is_the_route():
+    """A billing request leads; of the funding rows behind it, the one whose own article the question matches best
+    routes it, though another row (whose article explains the question less) scores higher."""
+    item_doc = Candidate("article", "invoice-item", "Item", 0.76, 0.7, articles=("invoice-item",),
+                         covers=("DIP-FUND-04", "SR-36"))
+    receipt_doc = Candidate("article", "invoice-receipt", "Receipt", 0.48, 0.44, articles=("invoice-receipt",),
+                            covers=("DIP-FUND-01", "SR-36"))
+    ev = evidence([cand("sr", "SR-36", 0.49, ("invoice-item", "invoice-receipt")),
+                   cand("dip", "DIP-FUND-01", 0.40, ("invoice-receipt",)),
+                   cand("dip", "DIP-FUND-04", 0.38, ("invoice-item",))], [item_doc, receipt_doc],
+                  sig=signals("we'd like to query a charge on the invoice"))
+    d = decide(ev, MODEL)
+    assert d.action is Action.RAISE_CASE and d.entity.id == "DIP-FUND-04"
+    assert d.case_draft.category == "DIP - Funding"
+
+
+def test_a_row_far_behind_whose_article_explains_less_than_the_requests_does_not_take_over():
+    billing = Candidate("article", "billing", "Billing", 0.76, 0.7, articles=("billing",), covers=("SR-36",))
+    receipt_doc = Candidate("article", "invoice-receipt", "Receipt", 0.48, 0.44, articles=("invoice-receipt",),
+                            covers=("DIP-FUND-01", "SR-36"))
+    ev = evidence([cand("sr", "SR-36", 0.6, ("billing", "invoice-receipt")),
+                   cand("dip", "DIP-FUND-01", 0.40, ("invoice-receipt",))], [billing, receipt_doc],
+                  sig=signals("we'd like to query a charge on the invoice"))
+    assert decide(ev, MODEL).entity.id == "SR-36"
+
+
 def test_a_general_article_does_not_take_over_when_the_scenarios_own_article_is_nearly_as_good():
     own = Candidate("article", "dip-api-not-working-when-sending", "API", 0.86, 0.8,
                     articles=("dip-api-not-working-when-sending",), covers=("DIP-SEND-03",))
