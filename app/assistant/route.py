@@ -7,10 +7,13 @@ them); they compare shares of the question explained, so they do not depend on t
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from functools import lru_cache
 
 from app.assistant.decide import DEFAULT_THRESHOLDS, MAX_ARTICLES, Action, Decision, Thresholds
 from app.assistant.evidence import Candidate, Evidence
 from app.assistant.routing import CaseDraft, draft_for, levels_for_outage
+from app.assistant.signals import PROBLEM
 from app.servicemodel import PriorityDerivation, ServiceModel
 
 
@@ -103,6 +106,41 @@ def _incident_fits(incident: Candidate, evidence: Evidence) -> bool:
     return s.problem and bool(set(incident.matched) - others)
 
 
+#: a row's own words for a fault, beyond the PROBLEM cues a message is read by ("I don't see mine in the list")
+_NOT_SEEN = re.compile(r"\b(?:don'?t|do not|cannot|can'?t) see\b", re.I)
+
+
+@lru_cache(maxsize=512)
+def _states_fault(text: str) -> bool:
+    return bool(PROBLEM.search(text) or _NOT_SEEN.search(text))
+
+
+def _fault_row(c: Candidate, model: ServiceModel) -> bool:
+    """A DIP row whose own words report a fault ("I have not received a vetting call", "User Error")."""
+    row = model.scenarios.get(c.id) if c.kind == "dip" else None
+    return row is not None and _states_fault(row.description)
+
+
+def _without_faults(evidence: Evidence, model: ServiceModel, t: Thresholds) -> Evidence:
+    """The evidence for a question that reports no fault: the DIP rows that are faults are not its topic, and a
+    document answering one of them leads only by the document margin over a document that answers no fault.
+
+    "Can I phone someone" shares a word with "I have not received the vetting call", not its problem."""
+    entities = tuple(c for c in evidence.entities if not _fault_row(c, model))
+    docs = list(evidence.documents)
+
+    def about_fault(d: Candidate) -> bool:
+        rows = [model.scenarios[i] for i in d.covers if i in model.scenarios]
+        return bool(rows) and len(rows) == len(d.covers) and all(_states_fault(r.description) for r in rows)
+
+    plain = next((d for d in docs if not about_fault(d)), None)
+    if docs and plain is not None and plain is not docs[0] and about_fault(docs[0]) \
+            and docs[0].score < plain.score + t.document_margin:
+        docs.remove(plain)
+        docs.insert(0, plain)
+    return replace(evidence, entities=entities, documents=tuple(docs))
+
+
 def _standing(entity: Candidate, evidence: Evidence) -> float:
     """How well a scenario or request explains the question: its own score, or its own article's if better."""
     return max([entity.score, *(d.score for d in evidence.documents if d.id in entity.articles)])
@@ -122,6 +160,9 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
                            else ")."))
 
     reach = s.outage or s.many_users or s.security  # an outage report routes by its reach, not its topic words
+    if s.asks and not reach:
+        evidence = _without_faults(evidence, model, t)
+        entity, doc = evidence.best_entity(), evidence.best_document
     if s.problem and not s.informational and not reach and not evidence.specific_anchors \
             and evidence.information < t.vague_information:
         # A fault reported in words that name no topic ("something is wrong with the hub"): do not guess.
@@ -150,11 +191,12 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
         or (entity.kind == "incident" and not fits)
         or (s.informational and entity.kind == "sr" and doc.score >= entity.score - margin - t.document_margin)
     )
+    owned = False  # the entity is the route because its own article explains the question best
     if doc_led and doc is not None and doc.covers and not s.informational:
         # The best article is a scenario's or request's own article: that entity is the route.
         owner = next((c for c in evidence.entities if c.id in doc.covers), None)
         if owner is not None:
-            entity, doc_led = owner, False
+            entity, doc_led, owned = owner, False, True
     if doc_led and doc is not None:
         others = tuple(d for d in evidence.documents if d.id != doc.id)
         sure = doc.score >= t.confident
@@ -175,8 +217,9 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
             entity = dip
             same_need.add(dip.id)
     runner_up = next((c.score for c in evidence.entities if c.id not in same_need), 0.0)
-    gap = entity.score - runner_up
-    sure = entity.score >= t.confident and gap >= t.ambiguous_gap
+    lead = doc.score if owned and doc is not None else entity.score
+    gap = lead - runner_up
+    sure = lead >= t.confident and gap >= t.ambiguous_gap
     if not sure and not evidence.specific_anchors and not reach and evidence.information < t.vague_information:
         # Too little said to tell one scenario from another: offer the case, do not guess its routing.
         docs = tuple(evidence.documents[:MAX_ARTICLES])

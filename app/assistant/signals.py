@@ -18,7 +18,9 @@ DEFINITION = _rx(r"what(?:'?s| is| are| does| do)\b(?! (?:i|we|you) )", r"whats"
                  r"define", r"meaning of", r"stands? for", r"explain", r"tell me about", r"why (?:is|are|does|do)",
                  r"what (?:counts|qualifies) as", r"what happens (?:if|when|after|next)",
                  r"what (?:will|would|do|does|should) (?:i|we) need", r"what (?:information|details) (?:do|does|will)",
-                 r"is (?:there|it) (?:a|an|any) (?:limit|charge|fee|deadline)", r"are weekends")
+                 r"is (?:there|it) (?:a|an|any) (?:limit|charge|fee|deadline)", r"are weekends",
+                 r"where (?:do|can|should|would|will) (?:i|we) (?:find|see|look|read|get hold of)",
+                 r"where (?:is|are) (?:the|a|an|your|our)")
 HOW_TO = _rx(r"how (?:do|can|should|would) (?:i|we)", r"can (?:i|we)", r"is it possible", r"is that allowed",
              r"are we allowed", r"do (?:i|we) need")
 PROBLEM = _rx(r"errors?", r"erro\w*", r"fail\w*", r"reject\w*", r"not working", r"isn'?t working", r"aren'?t",
@@ -120,6 +122,11 @@ class Signals:
     def informational(self) -> bool:
         """Asks what something is or how things work, without reporting a fault or asking for a service."""
         return (self.priority_question or (self.definition and not self.problem)) and not self.request
+
+    @property
+    def asks(self) -> bool:
+        """A question (what, how, where, can I) that reports no fault: it may ask for a service, never an incident."""
+        return (self.how_to or self.definition) and not self.problem
 
 
 def _first(pattern: re.Pattern[str], text: str) -> str | None:
