@@ -191,12 +191,11 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
         or (entity.kind == "incident" and not fits)
         or (s.informational and entity.kind == "sr" and doc.score >= entity.score - margin - t.document_margin)
     )
-    owned = False  # the entity is the route because its own article explains the question best
     if doc_led and doc is not None and doc.covers and not s.informational:
         # The best article is a scenario's or request's own article: that entity is the route.
         owner = next((c for c in evidence.entities if c.id in doc.covers), None)
         if owner is not None:
-            entity, doc_led, owned = owner, False, True
+            entity, doc_led = owner, False
     if doc_led and doc is not None:
         others = tuple(d for d in evidence.documents if d.id != doc.id)
         sure = doc.score >= t.confident
@@ -217,7 +216,8 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
             entity = dip
             same_need.add(dip.id)
     runner_up = next((c.score for c in evidence.entities if c.id not in same_need), 0.0)
-    lead = doc.score if owned and doc is not None else entity.score
+    # an entity whose own article explains the question best is as sure as that article
+    lead = doc.score if doc is not None and doc.id in entity.articles else entity.score
     gap = lead - runner_up
     sure = lead >= t.confident and gap >= t.ambiguous_gap
     if not sure and not evidence.specific_anchors and not reach and evidence.information < t.vague_information:
