@@ -141,6 +141,15 @@ def _without_faults(evidence: Evidence, model: ServiceModel, t: Thresholds) -> E
     return replace(evidence, entities=entities, documents=tuple(docs))
 
 
+def _twinned(entity: Candidate | None, evidence: Evidence, t: Thresholds) -> bool:
+    """Another entity answered by the same article is as likely: the words stand for that article, not for either
+    entity, so a better document answers instead ("complain about how my case was handled" is not a feature
+    request only because the feedback article covers both)."""
+    return entity is not None and bool(entity.articles) and any(
+        c.id != entity.id and c.articles[:1] == entity.articles[:1] and c.score >= entity.score - t.ambiguous_gap
+        for c in evidence.entities)
+
+
 def _standing(entity: Candidate, evidence: Evidence) -> float:
     """How well a scenario or request explains the question: its own score, or its own article's if better."""
     return max([entity.score, *(d.score for d in evidence.documents if d.id in entity.articles)])
@@ -182,7 +191,7 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
     elif entity is not None and entity.kind == "incident" and not fits:
         # Incident categories are for central services failing; otherwise the best scenario or request.
         entity = evidence.best_entity(("dip", "sr")) or entity
-    margin = t.informational_margin if s.informational else t.document_margin
+    margin = t.informational_margin if s.informational or _twinned(entity, evidence, t) else t.document_margin
     # A glossary entry says what a term means: it answers a question about the term, never a reported fault.
     defines_only = doc is not None and doc.kind == "glossary" and s.problem and not s.informational
     doc_led = doc is not None and not (entity is not None and entity.kind == "incident" and fits) and (
@@ -194,7 +203,7 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
     if doc_led and doc is not None and doc.covers and not s.informational:
         # The best article is a scenario's or request's own article: that entity is the route.
         owner = next((c for c in evidence.entities if c.id in doc.covers), None)
-        if owner is not None:
+        if owner is not None and not _twinned(owner, evidence, t):  # else the article, not a guess among its own
             entity, doc_led = owner, False
     if doc_led and doc is not None:
         others = tuple(d for d in evidence.documents if d.id != doc.id)
