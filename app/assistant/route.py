@@ -155,6 +155,17 @@ def _standing(entity: Candidate, evidence: Evidence) -> float:
     return max([entity.score, *(d.score for d in evidence.documents if d.id in entity.articles)])
 
 
+def _answer(doc: Candidate, entity: Candidate | None, evidence: Evidence, model: ServiceModel,
+            t: Thresholds) -> Decision:
+    """Self-help from the best document, the next best documents after it."""
+    others = tuple(d for d in evidence.documents if d.id != doc.id)
+    return Decision(Action.SELF_HELP, None, (doc, *others)[:MAX_ARTICLES], None,
+                    _confidence(doc.score, doc.score - (entity.score if entity else 0.0)),
+                    f"The {doc.kind} '{doc.title}' explains the question best ({doc.score:.2f}"
+                    + (f" against {entity.id} at {entity.score:.2f})." if entity else ")."),
+                    doc.score >= t.confident, _priority_hint(evidence, model))
+
+
 def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRESHOLDS) -> Decision:
     """One route for one text; never raises for any evidence."""
     s = evidence.signals
@@ -206,13 +217,7 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
         if owner is not None and not _twinned(owner, evidence, t):  # else the article, not a guess among its own
             entity, doc_led = owner, False
     if doc_led and doc is not None:
-        others = tuple(d for d in evidence.documents if d.id != doc.id)
-        sure = doc.score >= t.confident
-        return Decision(Action.SELF_HELP, None, (doc, *others)[:MAX_ARTICLES], None,
-                        _confidence(doc.score, doc.score - (entity.score if entity else 0.0)),
-                        f"The {doc.kind} '{doc.title}' explains the question best ({doc.score:.2f}"
-                        + (f" against {entity.id} at {entity.score:.2f})." if entity else ")."),
-                        sure, _priority_hint(evidence, model))
+        return _answer(doc, entity, evidence, model, t)
 
     if entity is None:  # no entity and no document: nothing to answer with
         return Decision(Action.OUT_OF_SCOPE, None, (), None, 1.0, "No evidence at all.")
@@ -230,6 +235,8 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
     gap = lead - runner_up
     sure = lead >= t.confident and gap >= t.ambiguous_gap
     if not sure and not evidence.specific_anchors and not reach and evidence.information < t.vague_information:
+        if s.asks and doc is not None:  # a question, not a problem to tell apart: the best document answers it
+            return _answer(doc, entity, evidence, model, t)
         # Too little said to tell one scenario from another: offer the case, do not guess its routing.
         docs = tuple(evidence.documents[:MAX_ARTICLES])
         return Decision(Action.RAISE_CASE, None, docs, None, _confidence(entity.score, gap),
