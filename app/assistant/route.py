@@ -125,7 +125,7 @@ def _without_faults(evidence: Evidence, model: ServiceModel, t: Thresholds) -> E
     """The evidence for a question that reports no fault: the DIP rows that are faults are not its topic, and a
     document answering one of them leads only by the document margin over a document that answers no fault.
 
-    "Can I phone someone" shares a word with "I have not received the vetting call", not its problem."""
+    "Is there a number we can call?" shares a word with "I have not received a vetting call", not its problem."""
     entities = tuple(c for c in evidence.entities if not _fault_row(c, model))
     docs = list(evidence.documents)
 
@@ -134,7 +134,7 @@ def _without_faults(evidence: Evidence, model: ServiceModel, t: Thresholds) -> E
         return bool(rows) and len(rows) == len(d.covers) and all(_states_fault(r.description) for r in rows)
 
     plain = next((d for d in docs if not about_fault(d)), None)
-    if docs and plain is not None and plain is not docs[0] and about_fault(docs[0]) \
+    if plain is not None and plain is not docs[0] and about_fault(docs[0]) \
             and docs[0].score < plain.score + t.document_margin:
         docs.remove(plain)
         docs.insert(0, plain)
@@ -143,8 +143,8 @@ def _without_faults(evidence: Evidence, model: ServiceModel, t: Thresholds) -> E
 
 def _twinned(entity: Candidate | None, evidence: Evidence, t: Thresholds) -> bool:
     """Another entity answered by the same article is as likely: the words stand for that article, not for either
-    entity, so a better document answers instead ("complain about how my case was handled" is not a feature
-    request only because the feedback article covers both)."""
+    entity, so a better document answers instead (a complaint about the desk is not a new feature request because
+    the feedback article that covers both tags complaints)."""
     return entity is not None and bool(entity.articles) and any(
         c.id != entity.id and c.articles[:1] == entity.articles[:1] and c.score >= entity.score - t.ambiguous_gap
         for c in evidence.entities)

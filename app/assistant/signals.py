@@ -72,8 +72,8 @@ URGENCY_LOW = _rx(r"inconvenien\w*", r"minor", r"cosmetic", r"not urgent", r"low
 #: what the user wants done to a thing, in ordinary verbs; entity names are read with the same patterns, so a
 #: question that asks to create is told apart from a sibling that amends or closes the same thing
 ACTIONS = {
-    "create": _rx(r"new", r"add", r"adding", r"submit", r"submitting", r"submissions?", r"raise", r"raising", r"create", r"creating",
-                  r"open", r"lodge", r"start", r"set up"),
+    "create": _rx(r"new", r"add", r"adding", r"submit", r"submitting", r"submissions?", r"raise", r"raising",
+                  r"create", r"creating", r"open", r"lodge", r"start", r"set up"),
     "modify": _rx(r"amend\w*", r"update", r"updating", r"correct", r"correcting", r"correction", r"fix",
                   r"fixing", r"modify", r"edit", r"rectify", r"alter", r"resubmit\w*", r"re-submit\w*"),
     "close": _rx(r"close", r"closing", r"withdraw\w*", r"cancel\w*", r"retract"),
