@@ -6,6 +6,7 @@ Ids, section numbers and resolver-group names stay in the structured fields and 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -29,6 +30,10 @@ TERM_WORDS = 30
 #: the question asks for a time; passages stating durations answer that kind of question
 _ASKS_DURATION = re.compile(r"\b(?:how (?:long|quickly|soon|fast)|timescales?|target times?|deadline|by when)\b", re.I)
 _DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:business |working )?(?:minutes?|hours?|days?|weeks?|months?)\b", re.I)
+#: the question asks when something is open or available; passages stating times of day or "24x7" answer it
+_ASKS_WHEN = re.compile(r"\b(?:(?:opening|support|working|office) hours|open|opens|closed?|available|staffed|"
+                        r"what times?|when (?:is|are|can|do|does))\b", re.I)
+_TIME_OF_DAY = re.compile(r"\b\d{1,2}(?:[.:]\d\d)?\s*(?:am|pm)\b|\b24\s*[x/]\s*7|round the clock", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
 #: who a case goes to, in the words a participant uses
 REPORT_TO_PLAIN = {"Service Provider": "the DIP service provider", "DIP Manager via Elexon Portal": "the DIP Manager",
@@ -91,7 +96,8 @@ def score_text(text: str, query: Query, protected: frozenset[str]) -> float:
             total += c.weight
     weights = {c.word: c.weight for c in query.concepts}
     asked_text = query.fixed or query.text
-    if _ASKS_DURATION.search(asked_text) and _DURATION.search(text):
+    if (_ASKS_DURATION.search(asked_text) and _DURATION.search(text)) or (
+            _ASKS_WHEN.search(asked_text) and _TIME_OF_DAY.search(text)):
         total += max(weights.values(), default=0.0)
     asked = _text_terms(asked_text, protected)[2]
     for a, b in zip(asked, asked[1:], strict=False):
@@ -154,7 +160,8 @@ class ReplyBuilder:
         best = max(passages, key=lambda p: (score_text(p.text, query, self.protected), -passages.index(p)))
         rows = self.tables(doc.id).get(best.section or "", ()) if doc.kind == "article" else ()
         # a table is quoted by its rows that fit the question, never as one flattened line
-        sentences = list(rows) if rows else [s.strip() for s in _SENTENCE.split(best.text) if s.strip()]
+        sentences = list(rows) if rows else _units(best.text, self.tables(doc.id).values() if doc.kind == "article"
+                                                   else ())
         # the questions a passage asks (an FAQ's, a heading's) are not its answers
         sentences = [s for s in sentences if not s.endswith("?")] or sentences
         ranked = sorted(range(len(sentences)), key=lambda i: (-score_text(sentences[i], query, self.protected), i))
@@ -322,6 +329,20 @@ class ReplyBuilder:
         who = re.search(r"\(([^)]+)\)", sc.category)
         contact = f"your {who.group(1)}" if who else "the party responsible"
         return f"This one is for {contact} to sort out, not Elexon: please contact them directly."
+
+
+def _units(text: str, tables: Iterable[tuple[str, ...]]) -> list[str]:
+    """A passage's sentences; a table the passage holds flattened (a short section merged into the passage before
+    it) is cut out, header and all, and its rows ("Process: hours") stand in its place."""
+    for rows in tables:
+        flat = [row.replace(": ", " ", 1).replace("; ", " ") for row in rows]
+        if not flat or not all(f in text for f in flat):
+            continue
+        first, last = text.find(flat[0]), text.find(flat[-1]) + len(flat[-1])
+        start = max((m.end() for m in _SENTENCE.finditer(text, 0, first)), default=0)  # after the sentence before
+        before, after = _units(text[:start], ()), _units(text[last:], ())
+        return [*before, *rows, *after]
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
 
 
 def _within(text: str, limit: int) -> str:

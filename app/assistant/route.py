@@ -7,10 +7,13 @@ them); they compare shares of the question explained, so they do not depend on t
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from functools import lru_cache
 
 from app.assistant.decide import DEFAULT_THRESHOLDS, MAX_ARTICLES, Action, Decision, Thresholds
 from app.assistant.evidence import Candidate, Evidence
 from app.assistant.routing import CaseDraft, draft_for, levels_for_outage
+from app.assistant.signals import PROBLEM
 from app.servicemodel import PriorityDerivation, ServiceModel
 
 
@@ -106,9 +109,64 @@ def _incident_fits(incident: Candidate, evidence: Evidence) -> bool:
     return s.problem and bool(set(incident.matched) - others)
 
 
+#: a row's own words for a fault, beyond the PROBLEM cues a message is read by ("I don't see mine in the list")
+_NOT_SEEN = re.compile(r"\b(?:don'?t|do not|cannot|can'?t) see\b", re.I)
+
+
+@lru_cache(maxsize=512)
+def _states_fault(text: str) -> bool:
+    return bool(PROBLEM.search(text) or _NOT_SEEN.search(text))
+
+
+def _fault_row(c: Candidate, model: ServiceModel) -> bool:
+    """A DIP row whose own words report a fault ("I have not received a vetting call", "User Error")."""
+    row = model.scenarios.get(c.id) if c.kind == "dip" else None
+    return row is not None and _states_fault(row.description)
+
+
+def _without_faults(evidence: Evidence, model: ServiceModel, t: Thresholds) -> Evidence:
+    """The evidence for a question that reports no fault: the DIP rows that are faults are not its topic, and a
+    document answering one of them leads only by the document margin over a document that answers no fault.
+
+    "Is there a number we can call?" shares a word with "I have not received a vetting call", not its problem."""
+    entities = tuple(c for c in evidence.entities if not _fault_row(c, model))
+    docs = list(evidence.documents)
+
+    def about_fault(d: Candidate) -> bool:
+        rows = [model.scenarios[i] for i in d.covers if i in model.scenarios]
+        return bool(rows) and len(rows) == len(d.covers) and all(_states_fault(r.description) for r in rows)
+
+    plain = next((d for d in docs if not about_fault(d)), None)
+    if plain is not None and plain is not docs[0] and about_fault(docs[0]) \
+            and docs[0].score < plain.score + t.document_margin:
+        docs.remove(plain)
+        docs.insert(0, plain)
+    return replace(evidence, entities=entities, documents=tuple(docs))
+
+
+def _twinned(entity: Candidate | None, evidence: Evidence, t: Thresholds) -> bool:
+    """Another entity answered by the same article is as likely: the words stand for that article, not for either
+    entity, so a better document answers instead (a complaint about the desk is not a new feature request because
+    the feedback article that covers both tags complaints)."""
+    return entity is not None and bool(entity.articles) and any(
+        c.id != entity.id and c.articles[:1] == entity.articles[:1] and c.score >= entity.score - t.ambiguous_gap
+        for c in evidence.entities)
+
+
 def _standing(entity: Candidate, evidence: Evidence) -> float:
     """How well a scenario or request explains the question: its own score, or its own article's if better."""
     return max([entity.score, *(d.score for d in evidence.documents if d.id in entity.articles)])
+
+
+def _answer(doc: Candidate, entity: Candidate | None, evidence: Evidence, model: ServiceModel,
+            t: Thresholds) -> Decision:
+    """Self-help from the best document, the next best documents after it."""
+    others = tuple(d for d in evidence.documents if d.id != doc.id)
+    return Decision(Action.SELF_HELP, None, (doc, *others)[:MAX_ARTICLES], None,
+                    _confidence(doc.score, doc.score - (entity.score if entity else 0.0)),
+                    f"The {doc.kind} '{doc.title}' explains the question best ({doc.score:.2f}"
+                    + (f" against {entity.id} at {entity.score:.2f})." if entity else ")."),
+                    doc.score >= t.confident, _priority_hint(evidence, model))
 
 
 def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRESHOLDS) -> Decision:
@@ -125,6 +183,9 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
                            else ")."))
 
     reach = s.outage or s.many_users or s.security  # an outage report routes by its reach, not its topic words
+    if s.asks and not reach:
+        evidence = _without_faults(evidence, model, t)
+        entity, doc = evidence.best_entity(), evidence.best_document
     if s.problem and not s.informational and not reach and not evidence.specific_anchors \
             and evidence.information < t.vague_information:
         # A fault reported in words that name no topic ("something is wrong with the hub"): do not guess.
@@ -144,7 +205,7 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
     elif entity is not None and entity.kind == "incident" and not fits:
         # Incident categories are for central services failing; otherwise the best scenario or request.
         entity = evidence.best_entity(("dip", "sr")) or entity
-    margin = t.informational_margin if s.informational else t.document_margin
+    margin = t.informational_margin if s.informational or _twinned(entity, evidence, t) else t.document_margin
     # A glossary entry says what a term means: it answers a question about the term, never a reported fault.
     defines_only = doc is not None and doc.kind == "glossary" and s.problem and not s.informational
     doc_led = doc is not None and not (entity is not None and entity.kind == "incident" and fits) and (
@@ -156,16 +217,10 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
     if doc_led and doc is not None and doc.covers and not s.informational:
         # The best article is a scenario's or request's own article: that entity is the route.
         owner = next((c for c in evidence.entities if c.id in doc.covers), None)
-        if owner is not None:
+        if owner is not None and not _twinned(owner, evidence, t):  # else the article, not a guess among its own
             entity, doc_led = owner, False
     if doc_led and doc is not None:
-        others = tuple(d for d in evidence.documents if d.id != doc.id)
-        sure = doc.score >= t.confident
-        return Decision(Action.SELF_HELP, None, (doc, *others)[:MAX_ARTICLES], None,
-                        _confidence(doc.score, doc.score - (entity.score if entity else 0.0)),
-                        f"The {doc.kind} '{doc.title}' explains the question best ({doc.score:.2f}"
-                        + (f" against {entity.id} at {entity.score:.2f})." if entity else ")."),
-                        sure, _priority_hint(evidence, model))
+        return _answer(doc, entity, evidence, model, t)
 
     if entity is None:  # no entity and no document: nothing to answer with
         return Decision(Action.OUT_OF_SCOPE, None, (), None, 1.0, "No evidence at all.")
@@ -183,9 +238,13 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
             entity = dip
             same_need.add(dip.id)
     runner_up = next((c.score for c in evidence.entities if c.id not in same_need), 0.0)
-    gap = entity.score - runner_up
-    sure = entity.score >= t.confident and gap >= t.ambiguous_gap
+    # an entity whose own article explains the question best is as sure as that article
+    lead = doc.score if doc is not None and doc.id in entity.articles else entity.score
+    gap = lead - runner_up
+    sure = lead >= t.confident and gap >= t.ambiguous_gap
     if not sure and not evidence.specific_anchors and not reach and evidence.information < t.vague_information:
+        if s.asks and doc is not None:  # a question, not a problem to tell apart: the best document answers it
+            return _answer(doc, entity, evidence, model, t)
         # Too little said to tell one scenario from another: offer the case, do not guess its routing.
         docs = tuple(evidence.documents[:MAX_ARTICLES])
         return Decision(Action.RAISE_CASE, None, docs, None, _confidence(entity.score, gap),

@@ -18,9 +18,11 @@ DEFINITION = _rx(r"what(?:'?s| is| are| does| do)\b(?! (?:i|we|you) )", r"whats"
                  r"define", r"meaning of", r"stands? for", r"explain", r"tell me about", r"why (?:is|are|does|do)",
                  r"what (?:counts|qualifies) as", r"what happens (?:if|when|after|next)",
                  r"what (?:will|would|do|does|should) (?:i|we) need", r"what (?:information|details) (?:do|does|will)",
-                 r"is (?:there|it) (?:a|an|any) (?:limit|charge|fee|deadline)", r"are weekends")
+                 r"is (?:there|it) (?:a|an|any) (?:limit|charge|fee|deadline)", r"are weekends",
+                 r"where (?:do|can|should|would|will) (?:i|we) (?:find|see|look|read|get hold of)",
+                 r"where (?:is|are) (?:the|a|an|your|our)")
 HOW_TO = _rx(r"how (?:do|can|should|would) (?:i|we)", r"can (?:i|we)", r"is it possible", r"is that allowed",
-             r"are we allowed", r"do (?:i|we) need")
+             r"are we allowed", r"do (?:i|we) need", r"(?:is|are) there (?:a|an|any|some)")
 PROBLEM = _rx(r"errors?", r"erro\w*", r"fail\w*", r"reject\w*", r"not working", r"isn'?t working", r"aren'?t",
               r"isn'?t", r"won'?t", r"can'?t", r"cannot", r"couldn'?t", r"unable", r"stuck", r"hasn'?t",
               r"haven'?t", r"didn'?t", r"doesn'?t", r"never", r"missing", r"wrong", r"broken", r"down",
@@ -70,8 +72,8 @@ URGENCY_LOW = _rx(r"inconvenien\w*", r"minor", r"cosmetic", r"not urgent", r"low
 #: what the user wants done to a thing, in ordinary verbs; entity names are read with the same patterns, so a
 #: question that asks to create is told apart from a sibling that amends or closes the same thing
 ACTIONS = {
-    "create": _rx(r"new", r"submit", r"submitting", r"submissions?", r"raise", r"raising", r"create", r"creating",
-                  r"open", r"lodge", r"start", r"set up"),
+    "create": _rx(r"new", r"add", r"adding", r"submit", r"submitting", r"submissions?", r"raise", r"raising",
+                  r"create", r"creating", r"open", r"lodge", r"start", r"set up"),
     "modify": _rx(r"amend\w*", r"update", r"updating", r"correct", r"correcting", r"correction", r"fix",
                   r"fixing", r"modify", r"edit", r"rectify", r"alter", r"resubmit\w*", r"re-submit\w*"),
     "close": _rx(r"close", r"closing", r"withdraw\w*", r"cancel\w*", r"retract"),
@@ -120,6 +122,11 @@ class Signals:
     def informational(self) -> bool:
         """Asks what something is or how things work, without reporting a fault or asking for a service."""
         return (self.priority_question or (self.definition and not self.problem)) and not self.request
+
+    @property
+    def asks(self) -> bool:
+        """A question (what, how, where, can I) that reports no fault: it may ask for a service, never an incident."""
+        return (self.how_to or self.definition) and not self.problem
 
 
 def _first(pattern: re.Pattern[str], text: str) -> str | None:

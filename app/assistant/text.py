@@ -26,7 +26,7 @@ _WORKAROUND = re.compile(r"\b(?:(?:there is |there's |we have |we've got )?(?:no
 _HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|org|net|uk|io|eu|co|gov|info|biz)\b", re.I)
 #: General English function words and fillers, beyond the search tokenizer's stop list; they say nothing about a topic.
 FILLER = frozenset("""
-a about above after again ago all also although am an and any anyone anything are aren as at be because been
+a about above after again ago all also although am an and another any anyone anything are aren as at be because been
 before being below between both but by can cannot could couldn did didn do does doesn doing don done during each
 else etc ever every few for from further get gets getting got had hadn has hasn have haven having he her here
 hers him his how however i if in into is isn it its itself just let lets like ll made make many may me might

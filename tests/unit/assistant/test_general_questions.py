@@ -1,0 +1,116 @@
+"""Questions about the service desk itself (how to reach it, when it is open, how to escalate or complain, where
+the guides are) are answered; they are not routed to a DIP problem row that happens to share a word with them.
+A problem reported in the same words still raises its case."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.assistant.decide import Action, Thresholds
+from app.assistant.evidence import Candidate, Evidence
+from app.assistant.reply import _units
+from app.assistant.route import route
+from app.assistant.signals import actions_in, read_signals
+from app.servicemodel import load_service_model
+
+ROOT = Path(__file__).resolve().parents[3]
+MODEL = load_service_model()
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("assist-general")
+    app = create_app({"TESTING": True, "KB_CONTENT_DIR": str(ROOT), "KB_INDEX_DIR": str(tmp / "index"),
+                      "KB_DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp / "outbox"),
+                      "KB_SEMANTIC": "off", "KB_SECRET_KEY": "test"})
+    return app.extensions["kb"]
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("where can we find the user manual?", True),
+    ("is there a number we can call?", True),
+    ("can we speak to someone", True),
+    ("we still haven't had the vetting call, can we chase it?", False),  # a fault, asked about
+    ("our certificate upload keeps failing", False),
+])
+def test_a_question_that_reports_no_fault(text, asks):
+    assert read_signals(text).asks is asks
+
+
+def test_add_is_the_create_action():
+    assert actions_in("we'd like to add one more colleague") == {"create"}
+
+
+def _row(ident: str, score: float, articles: tuple[str, ...] = ()) -> Candidate:
+    return Candidate("dip", ident, ident, score, score, ("call",), articles)
+
+
+def _doc(slug: str, score: float, covers: tuple[str, ...] = ()) -> Candidate:
+    return Candidate("article", slug, slug, score, score, ("call",), (slug,), covers=covers)
+
+
+def test_a_question_is_not_routed_to_a_row_whose_own_words_are_a_fault():
+    """DIP-CERT-01's row says the vetting call has not come; a question about calling is not that fault."""
+    fault_doc, contact = _doc("vetting-call", 1.08, ("DIP-CERT-01",)), _doc("contact-us", 1.04)
+    for text, action, first in (("can we give you a call", Action.SELF_HELP, "contact-us"),
+                                ("the vetting call has not come", Action.RAISE_CASE, "vetting-call")):
+        ev = Evidence(text, read_signals(text), (_row("DIP-CERT-01", 0.93, ("vetting-call",)),),
+                      (fault_doc, contact), information=6.0, known_share=1.0, domain_share=1.0, anchors=("DIP",),
+                      specific_anchors=("vetting call",))
+        d = route(ev, MODEL, Thresholds())
+        assert d.action is action, d.why
+        assert d.articles[0].id == first
+
+
+@pytest.mark.parametrize("question", [
+    "is there a telephone number for the desk?",
+    "where can we find the onboarding documentation for the DIP?",
+    "where is the user guide for the portal?",
+])
+def test_questions_about_the_desk_or_its_guides_are_answered_without_a_case(shipped, question):
+    answer = shipped.assistant.answer(question)
+    assert answer.action == "self_help", answer.decision.why
+    assert answer.decision.entity is None and answer.decision.case_draft is None
+    assert not answer.reply.lead.startswith("This needs the service desk")
+
+
+def test_a_fault_in_the_same_words_still_raises_its_case(shipped):
+    answer = shipped.assistant.answer("we never got the GlobalSign vetting call")
+    assert answer.action == "raise_case"
+    assert answer.decision.entity is not None and answer.decision.entity.id == "DIP-CERT-01"
+
+
+def test_asking_how_to_escalate_gets_an_answer_not_a_question_back(shipped):
+    answer = shipped.assistant.answer("how can we escalate our case?")
+    assert answer.action != "clarify"
+    assert "general-enquiries-escalations-and-disputes" in [a.id for a in answer.decision.articles]
+
+
+def test_a_complaint_is_not_a_feature_request(shipped):
+    """Two articles tag 'complaint'; the requests sharing one of them are equally likely, so none is guessed."""
+    answer = shipped.assistant.answer("I'd like to complain about the way our ticket was dealt with")
+    entity = answer.decision.entity
+    assert entity is None or entity.id in {"SR-27", "SR-28", "SR-32", "SR-33"}
+    assert answer.decision.articles[0].id == "general-enquiries-escalations-and-disputes"
+
+
+def test_adding_another_user_is_the_new_user_request(shipped):
+    answer = shipped.assistant.answer("how can we add another colleague to our organisation's portal account")
+    assert answer.action == "raise_case"
+    assert answer.decision.entity is not None and answer.decision.entity.id == "SR-12"
+
+
+def test_asking_when_the_desk_is_open_quotes_the_stated_hours(shipped):
+    answer = shipped.assistant.answer("what are the support desk's opening hours?")
+    assert answer.action == "self_help"
+    assert "24x7x365" in answer.reply.lead and "9.00am till 5.00pm" in answer.reply.lead
+
+
+def test_a_table_flattened_into_a_passage_is_quoted_by_its_rows():
+    text = ("Intro sentence here. Team Hours Desk 9am to 5pm Portal 24x7 After the table. Last one.")
+    rows = ("Desk: 9am to 5pm", "Portal: 24x7")
+    assert _units(text, [rows]) == ["Intro sentence here.", "Desk: 9am to 5pm", "Portal: 24x7",
+                                    "After the table.", "Last one."]
+    assert _units("No table. Here.", [rows]) == ["No table.", "Here."]
