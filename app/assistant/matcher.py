@@ -259,8 +259,8 @@ class Matcher:
             why={"coverage": round(base, PLACES), "search_bonus": round(bonus, PLACES), "semantic": round(sem, PLACES)})
 
     def match(self, question: str) -> Evidence:
-        query = self._analyse(question)
         signals = read_signals(question)
+        query = self._query(question, signals)
         timing = OUT_OF_HOURS_TERM if signals.out_of_hours else IN_HOURS_TERM if signals.in_hours else None
         if timing and (signals.outage or signals.many_users):
             # an outage's time tells the in-hours and out-of-hours incidents apart; any other message's time
@@ -313,11 +313,17 @@ class Matcher:
         as the search text it embeds them as: their spelling-corrected text."""
         semantic = getattr(self.search, "semantic", None)
         if questions and hasattr(semantic, "embed_ahead"):
-            semantic.embed_ahead([(self._analyse(q).fixed or q)[:SEARCH_CHARS] for q in questions])
+            semantic.embed_ahead([(self._query(q).fixed or q)[:SEARCH_CHARS] for q in questions])
 
     def target(self, kind: str, ident: str) -> Target | None:
         i = self._by_id.get((kind, ident))
         return None if i is None else self.targets[i]
 
     def query_terms(self, question: str) -> Query:
-        return self._analyse(question)
+        return self._query(question)
+
+    def _query(self, question: str, signals: Signals | None = None) -> Query:
+        """The question analysed: its days and times are topic words unless it reports a fault or an outage
+        ("is anyone around at the weekend?" asks about hours; "down since the weekend" says when)."""
+        s = signals or read_signals(question)
+        return self._analyse(question, not (s.problem or s.outage))

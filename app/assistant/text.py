@@ -184,16 +184,19 @@ class Analyzer:
             len(phrase) > 2 and phrase not in FILLER and phrase not in STOP)
 
     @staticmethod
-    def _plain(text: str) -> str:
+    def _plain(text: str, when: bool) -> str:
         """Addresses the user typed say what kind of thing they are, not which one: the words our texts use."""
         text = _EMAIL.sub(" email address ", text)
         text = _URL.sub(" link ", text)
-        text = _WHEN.sub(" ", text)
+        if not when:
+            text = _WHEN.sub(" ", text)
         text = _WORKAROUND.sub(" ", text)
         return _HOST.sub(" domain ", text)
 
-    def analyse(self, text: str) -> Query:
-        text = self._plain(text)
+    def analyse(self, text: str, when: bool = False) -> Query:
+        """``when``: its days and times are what it is about ("is anyone there at the weekend?"), not when
+        something happened ("down since 3am"), which is read as a signal instead."""
+        text = self._plain(text, when)
         corrections: dict[str, str] = {}
         words: list[tuple[str, int, int]] = []  # (term-bearing word, start, end)
         fixed_text = text
@@ -210,6 +213,8 @@ class Analyzer:
                 corrections[raw] = fix
         if corrections:
             fixed_text = WORD.sub(lambda m: corrections.get(m.group(0), m.group(0)), text)
+        # a day or a time can say what a question is about, never that it is about this service
+        times = {t for m in _WHEN.finditer(text) for t in terms_of(m.group(0), self.protected)} if when else set()
         concepts: dict[str, Concept] = {}
         for m in WORD.finditer(fixed_text):
             raw = m.group(0)
@@ -220,7 +225,8 @@ class Analyzer:
                 factor = CORRECTION_FACTOR if was_fixed else 1.0
                 alts = (Alternative((term,), factor, term),
                         *(Alternative((v,), factor * VARIANT_FACTOR, v) for v in self.variants(term)))
-                concepts[term] = Concept(term, self.idf(term), alts, term in self.df or len(alts) > 1)
+                concepts[term] = Concept(term, self.idf(term), alts,
+                                         (term in self.df or len(alts) > 1) and term not in times)
             words.append((raw, m.start(), m.end()))
         expansions: dict[str, list[str]] = {}
         for source in (self.synonyms, self.extra):

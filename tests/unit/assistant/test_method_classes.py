@@ -207,3 +207,19 @@ def test_a_priority_question_with_impact_and_urgency_is_answered_from_the_matrix
                                           environ_base={"REMOTE_ADDR": "10.9.9.8"}).get_json()
     assert body["action"] == "self_help" and body["case_draft"] is None
     assert f"gives {priority}" in body["lead"] and target in body["lead"]
+
+
+@pytest.mark.parametrize(("message", "action", "article"), [
+    # a question's days and times are what it asks about ...
+    ("is anyone around at the weekend to help", "self_help", "support-hours"),
+    ("do you work bank holidays", "self_help", "support-hours"),
+    # ... but never make a message about this service on their own
+    ("weather forecast for the weekend", "out_of_scope", None),
+    # and a fault's time says when it happened, not what it is
+    ("our webhook stopped receiving messages overnight", "self_help", "dip-webhook-not-receiving-messages"),
+])
+def test_days_and_times_are_topic_words_only_in_a_question(shipped, message, action, article):
+    answer = shipped.assistant.answer(message)
+    assert answer.action == action
+    if article is not None:
+        assert answer.decision.articles[0].id == article
