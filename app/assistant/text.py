@@ -19,7 +19,9 @@ _URL = re.compile(r"\bhttps?://\S+", re.I)
 #: parts of the day, with the words that place them ("last night", "this morning", "over the weekend").
 _WHEN = re.compile(r"\b\d{1,2}(?:[:.]\d\d)?\s?(?:am|pm)\b|\b(?:(?:last|this|next|yesterday|every|each|over the)\s+)?"
                    r"(?:yesterday|today|tonight|tomorrow|overnight|midnight|lunchtime|(?:mon|tues|wednes|thurs|fri|"
-                   r"satur|sun)days?|nights?|mornings?|afternoons?|evenings?|weekends?)\b", re.I)
+                   r"satur|sun)days?|nights?|mornings?|afternoons?|evenings?|weekends?|weeks?|months?)\b", re.I)
+#: ... of which these place a past event ("the case I raised last week"): never what a question is about
+_PAST = re.compile(r"\b(?:(?:last|yesterday|this|earlier this)\s+\w+|yesterday|\d+\s+\w+\s+ago)\b", re.I)
 #: the priority matrix's words about a workaround say how urgent a problem is, never what it is about
 _WORKAROUND = re.compile(r"\b(?:(?:there is |there's |we have |we've got )?(?:no|a|any|without (?:a|any))\s+)?"
                          r"work[- ]?arounds?\b", re.I)
@@ -188,8 +190,7 @@ class Analyzer:
         """Addresses the user typed say what kind of thing they are, not which one: the words our texts use."""
         text = _EMAIL.sub(" email address ", text)
         text = _URL.sub(" link ", text)
-        if not when:
-            text = _WHEN.sub(" ", text)
+        text = (_PAST if when else _WHEN).sub(" ", text)
         text = _WORKAROUND.sub(" ", text)
         return _HOST.sub(" domain ", text)
 

@@ -213,8 +213,9 @@ def test_a_priority_question_with_impact_and_urgency_is_answered_from_the_matrix
     # a question's days and times are what it asks about ...
     ("is anyone around at the weekend to help", "self_help", "support-hours"),
     ("do you work bank holidays", "self_help", "support-hours"),
-    # ... but never make a message about this service on their own
+    # ... but never make a message about this service on their own, and a past event's time is not its topic
     ("weather forecast for the weekend", "out_of_scope", None),
+    ("any update on the case I raised last week?", "self_help", "raise-and-track-a-case"),
     # and a fault's time says when it happened, not what it is
     ("our webhook stopped receiving messages overnight", "self_help", "dip-webhook-not-receiving-messages"),
 ])
