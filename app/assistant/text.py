@@ -21,7 +21,9 @@ _WHEN = re.compile(r"\b\d{1,2}(?:[:.]\d\d)?\s?(?:am|pm)\b|\b(?:(?:last|this|next
                    r"(?:yesterday|today|tonight|tomorrow|overnight|midnight|lunchtime|(?:mon|tues|wednes|thurs|fri|"
                    r"satur|sun)days?|nights?|mornings?|afternoons?|evenings?|weekends?|weeks?|months?)\b", re.I)
 #: ... of which these place a past event ("the case I raised last week"): never what a question is about
-_PAST = re.compile(r"\b(?:(?:last|yesterday|this|earlier this)\s+\w+|yesterday|\d+\s+\w+\s+ago)\b", re.I)
+_PAST = re.compile(r"\b(?:last|this|earlier this)\s+(?:week|month|year|quarter|morning|afternoon|evening|night|"
+                   r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b|\byesterday(?:\s+(?:morning|afternoon|evening))?\b"
+                   r"|\b\d+\s+(?:minute|hour|day|week|month|year)s?\s+ago\b", re.I)
 #: the priority matrix's words about a workaround say how urgent a problem is, never what it is about
 _WORKAROUND = re.compile(r"\b(?:(?:there is |there's |we have |we've got )?(?:no|a|any|without (?:a|any))\s+)?"
                          r"work[- ]?arounds?\b", re.I)

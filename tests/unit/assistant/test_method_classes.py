@@ -216,6 +216,7 @@ def test_a_priority_question_with_impact_and_urgency_is_answered_from_the_matrix
     # ... but never make a message about this service on their own, and a past event's time is not its topic
     ("weather forecast for the weekend", "out_of_scope", None),
     ("any update on the case I raised last week?", "self_help", "raise-and-track-a-case"),
+    ("how do we renew this certificate before it runs out?", "self_help", "dip-certificate-annual-renewal"),
     # and a fault's time says when it happened, not what it is
     ("our webhook stopped receiving messages overnight", "self_help", "dip-webhook-not-receiving-messages"),
 ])
