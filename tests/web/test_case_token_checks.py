@@ -50,7 +50,7 @@ def test_a_wrong_token_and_a_missing_case_do_the_same_database_work(app, raised)
 
 @pytest.mark.parametrize("path", ["/cases/{ref}?token=wrong", "/api/cases/{ref}?token=wrong"])
 def test_failed_token_checks_are_limited_per_client(app_config, path):
-    app = create_app({**app_config, "KB_RATE_LIMITS": "case-token=3/3600"})
+    app = create_app({**app_config, "KB_RATE_LIMITS": "case-token=3/86400"})
     case, token = kb(app).cases.raise_case(validate_case_form(case_form())[0])
     client = app.test_client()
     refs = [case.reference, "CS9999998", "CS9999997"]

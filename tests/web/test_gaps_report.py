@@ -10,7 +10,8 @@ from .test_console import cheap_hashes, gen_staff, kb, login  # noqa: F401  (che
 
 
 def test_one_client_counts_for_at_most_its_limit_of_searches(app_config):
-    app = create_app({**app_config, "KB_RATE_LIMITS": "search-log=5/3600"})
+    # a day's window: an hour's began again during a CI run of this test (at 19:00:00 UTC)
+    app = create_app({**app_config, "KB_RATE_LIMITS": "search-log=5/86400"})
     client = app.test_client()
     for i in range(20):
         assert client.get(f"/search?q=zzqx+topic{i}+nothing+matches").status_code == 200  # every search is answered

@@ -90,7 +90,7 @@ def test_security_headers_on_every_page(client):
 def test_votes_beyond_the_per_client_limit_are_thanked_but_not_counted(app_config):
     from app import create_app
 
-    app = create_app({**app_config, "KB_RATE_LIMITS": "article-vote=2/3600"})
+    app = create_app({**app_config, "KB_RATE_LIMITS": "article-vote=2/86400"})
     for _ in range(4):  # a script that drops its cookies each time, from one address
         client = app.test_client()
         html = client.get("/articles/message-bounce-back").get_data(as_text=True)

@@ -25,7 +25,7 @@ def post_case(client, forwarded_for: str | None) -> int:
 def limited(app_config: dict):
     def make(proxies: int):
         """A client of an app with a tight case limit, carrying a participant's API token."""
-        app = create_app({**app_config, "KB_PROXY_FIX": proxies, "KB_RATE_LIMITS": "case-create=2/3600"})
+        app = create_app({**app_config, "KB_PROXY_FIX": proxies, "KB_RATE_LIMITS": "case-create=2/86400"})
         client = app.test_client()
         use_token(app, client, gen_account(app))
         return client
