@@ -140,7 +140,8 @@ class RateLimitMixin(StoreBase):
         with self._write(durable=False) as s:  # a counter is not worth an fsync (app.cases.db.LAZY_COMMIT)
             count = s.execute(stmt).scalar_one()
             if count == 1:  # first hit of a window: forget this key's older windows and anyone's stale ones
-                cutoff = int((now - RATE_LIMIT_RETENTION).timestamp())
+                # (never this window: one longer than the retention starts before the cutoff)
+                cutoff = min(int((now - RATE_LIMIT_RETENTION).timestamp()), window_start)
                 s.execute(
                     delete(RateLimitRow).where(
                         ((RateLimitRow.key == key) & (RateLimitRow.window_start < window_start))

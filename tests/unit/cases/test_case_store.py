@@ -180,6 +180,12 @@ def test_rate_limit_allows_up_to_the_limit_per_window(store: CaseStore, clock: A
     assert store.hit("case:create:1.2.3.4", 3, 3600)  # a new window
 
 
+def test_a_rate_limit_window_longer_than_the_counters_are_kept_still_limits(store: CaseStore, clock: Any) -> None:
+    week = 7 * 24 * 3600
+    assert all(store.hit("case:create:1.2.3.4", 2, week) for _ in range(2))
+    assert not store.hit("case:create:1.2.3.4", 2, week)
+
+
 def test_rate_limit_is_shared_between_store_instances(engine: Engine, clock: Any) -> None:
     """Two stores on one database stand for two workers."""
     a, b = CaseStore(engine, clock=clock), CaseStore(engine, clock=clock)
