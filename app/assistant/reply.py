@@ -90,10 +90,7 @@ def _text_terms(text: str,
 def score_text(text: str, query: Query, protected: frozenset[str]) -> float:
     """Weight of the question's concepts the text contains, plus its word pairs kept together ("level 2")."""
     present, pairs, _ = _text_terms(text, protected)
-    total = 0.0
-    for c in query.concepts:
-        if any(all(t in present for t in a.terms) for a in c.alternatives):
-            total += c.weight
+    total = _covered(present, query)
     weights = {c.word: c.weight for c in query.concepts}
     asked_text = query.fixed or query.text
     if (_ASKS_DURATION.search(asked_text) and _DURATION.search(text)) or (
@@ -108,9 +105,12 @@ def score_text(text: str, query: Query, protected: frozenset[str]) -> float:
 
 def covered_share(text: str, query: Query, protected: frozenset[str]) -> float:
     """Weight share of the question's concepts the text contains."""
-    present = _text_terms(text, protected)[0]
-    met = sum(c.weight for c in query.concepts if any(all(t in present for t in a.terms) for a in c.alternatives))
-    return met / query.total_weight
+    return _covered(_text_terms(text, protected)[0], query) / query.total_weight
+
+
+def _covered(present: frozenset[str], query: Query) -> float:
+    """Weight of the question's concepts met by the terms present (any of a concept's alternatives, whole)."""
+    return sum(c.weight for c in query.concepts if any(all(t in present for t in a.terms) for a in c.alternatives))
 
 
 def _priority_words(priority: str) -> str:
