@@ -287,13 +287,12 @@ class Matcher:
                      for ti in contenders(scores, np.flatnonzero(pool & kinds), limit).tolist()]
             return tuple(sorted(found, key=lambda c: (-c.score, c.kind, c.id))[:limit])
 
-        weights = {c.word: c.weight for c in query.concepts}
-        key = sum(w for word, w in weights.items() if self._is_key(word, query))
+        key = sum(c.weight for c in query.concepts if not c.fact and self._is_key(c.word, query))
         return Evidence(
             question=question, signals=signals,
             entities=best(self._entity, ENTITY_LIMIT), documents=best(~self._entity, DOCUMENT_LIMIT),
             information=round(sum(c.weight for c in query.concepts if c.known), 3),
-            known_share=round(query.known_share, 4), domain_share=round(key / query.total_weight, 4),
+            known_share=round(query.known_share, 4), domain_share=round(key / query.topic_weight, 4),
             anchors=anchors, specific_anchors=tuple(a for a in anchors if not self._ubiquitous(a)),
             semantic_top=None if cosines is None else round(float(cosines.max()), 4),
             corrections=query.corrections, expansions=query.expansions, degraded=degraded)

@@ -24,8 +24,10 @@ class Act(StrEnum):
     MESSAGE = "message"  # anything with content of its own
 
 
-GREETING_WORDS = frozenset("""hi hello hey hiya morning afternoon evening good there team all folks everyone
-yo greetings howdy""".split())
+GREETING_WORDS = frozenset("hi hello hey hiya morning afternoon evening yo greetings howdy".split())
+#: who a greeting is addressed to: greeting words with these are still a greeting, these alone are not ("everyone"
+#: answers "who is affected?")
+ADDRESSEES = frozenset("good there team all folks everyone".split())
 THANKS = _rx(r"thanks?(?: you)?(?: (?:very|so) much)?", r"thank you", r"cheers", r"ta", r"much appreciated",
              r"(?:that|it)(?:'s| has| is)? (?:fixed|solved|sorted|worked|resolved)(?: it)?", r"all sorted", r"perfect")
 #: the user tried the guidance, or says it did not help: "no luck", "still failing", "checked everything"
@@ -192,7 +194,8 @@ def out_of_hours_at(now: datetime, is_business_day: Callable[[date], bool]) -> b
 
 def _greeting_only(text: str) -> bool:
     words = re.findall(r"[a-z']+", text.lower())
-    return bool(words) and len(words) <= 4 and all(w in GREETING_WORDS for w in words)
+    return (bool(words) and len(words) <= 4 and all(w in GREETING_WORDS or w in ADDRESSEES for w in words)
+            and any(w in GREETING_WORDS for w in words))
 
 
 def _thanks_only(text: str) -> bool:

@@ -362,7 +362,7 @@ def _request_words(name: str) -> str:
     words = [w if w.isupper() else w.lower() for w in name.split()]
     if words[-1] != "request":
         words.append("request")
-    return ("an " if words[0][0].lower() in "aeiou" else "a ") + " ".join(words)
+    return _a(" ".join(words))
 
 
 def _incident_words(subcategory: str) -> str:
@@ -371,7 +371,14 @@ def _incident_words(subcategory: str) -> str:
     words = [w if w.isupper() else w.lower() for w in words]
     if words and words[-1] == "failures":
         words[-1] = "failure"
-    return "a " + " ".join(words)
+    return _a(" ".join(words))
+
+
+def _a(phrase: str) -> str:
+    """The phrase with "a" or "an" as it is said: "an ISD failure", "a DIP service failure", "an API request"."""
+    first = phrase.split()[0] if phrase.split() else ""
+    spoken_vowel = first[:1] in "AEFHILMNORSX" if first.isupper() and len(first) > 1 else first[:1].lower() in "aeiou"
+    return ("an " if first and spoken_vowel else "a ") + phrase
 
 
 def query_asks_how(query: Query) -> bool:

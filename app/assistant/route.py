@@ -175,6 +175,10 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
     entity = evidence.best_entity()
     doc = evidence.best_document
     best_cov = max((c.coverage for c in (entity, doc) if c is not None), default=0.0)
+    if s.impact is not None and not evidence.information:
+        # who is affected and nothing else ("it's everyone"): a fact about a problem not told yet, so ask for it
+        return Decision(Action.RAISE_CASE, None, (), None, 0.0,
+                        f"The message says who is affected ({s.impact.reason}) but not what is wrong.", False)
     if out_of_scope(evidence, best_cov, t):
         return Decision(Action.OUT_OF_SCOPE, None, (), None, round(1 - best_cov, 3),
                         f"Nothing in the knowledge base or the service definition explains this message "

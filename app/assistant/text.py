@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from app.assistant.signals import IMPACT_HIGH, IMPACT_LOW, IMPACT_MEDIUM
 from app.search.analysis import STOP, normalise_terms
 from app.search.fuzzy import Vocabulary, max_edits
 from app.search.synonyms import Synonyms
@@ -27,6 +28,9 @@ _PAST = re.compile(r"\b(?:last|this|earlier this)\s+(?:week|month|year|quarter|m
 #: the priority matrix's words about a workaround say how urgent a problem is, never what it is about
 _WORKAROUND = re.compile(r"\b(?:(?:there is |there's |we have |we've got )?(?:no|a|any|without (?:a|any))\s+)?"
                          r"work[- ]?arounds?\b", re.I)
+#: who is affected ("everyone", "only us"): they weigh for an outage, yet alone never make a message about this service
+_REACH = re.compile("|".join([rx.pattern for rx in (IMPACT_HIGH, IMPACT_MEDIUM, IMPACT_LOW)]
+                              + [r"\b(?:affected|affecting|impacted|impacting)\b"]), re.I)
 _HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|org|net|uk|io|eu|co|gov|info|biz)\b", re.I)
 #: General English function words and fillers, beyond the search tokenizer's stop list; they say nothing about a topic.
 FILLER = frozenset("""
@@ -118,6 +122,7 @@ class Concept:
     weight: float
     alternatives: tuple[Alternative, ...]
     known: bool  # the corpus uses this word (or its correction) at all
+    fact: bool = False  # who is affected ("everyone"): weighs in matching, yet says nothing about the topic
 
 
 @dataclass(frozen=True)
@@ -134,8 +139,14 @@ class Query:
 
     @property
     def known_share(self) -> float:
-        """Weight share of what the user said that the corpus knows at all (0 for gibberish or off-topic)."""
-        return sum(c.weight for c in self.concepts if c.known) / self.total_weight
+        """Weight share of what the user said about the topic that the corpus knows at all (0 for gibberish or
+        off-topic); facts about the problem are not about the topic."""
+        return sum(c.weight for c in self.concepts if c.known) / self.topic_weight
+
+    @property
+    def topic_weight(self) -> float:
+        """The weight of what the user said about the topic: everything but facts about the problem."""
+        return sum(c.weight for c in self.concepts if not c.fact) or 1.0
 
 
 class Analyzer:
@@ -216,8 +227,10 @@ class Analyzer:
                 corrections[raw] = fix
         if corrections:
             fixed_text = WORD.sub(lambda m: corrections.get(m.group(0), m.group(0)), text)
-        # a day or a time can say what a question is about, never that it is about this service
+        # a day or a time can say what a question is about, never that it is about this service; who is affected
+        # never says what it is about
         times = {t for m in _WHEN.finditer(text) for t in terms_of(m.group(0), self.protected)} if when else set()
+        reach = {t for m in _REACH.finditer(text) for t in terms_of(m.group(0), self.protected)}
         concepts: dict[str, Concept] = {}
         for m in WORD.finditer(fixed_text):
             raw = m.group(0)
@@ -229,7 +242,8 @@ class Analyzer:
                 alts = (Alternative((term,), factor, term),
                         *(Alternative((v,), factor * VARIANT_FACTOR, v) for v in self.variants(term)))
                 concepts[term] = Concept(term, self.idf(term), alts,
-                                         (term in self.df or len(alts) > 1) and term not in times)
+                                         (term in self.df or len(alts) > 1) and term not in times | reach,
+                                         term in reach)
             words.append((raw, m.start(), m.end()))
         expansions: dict[str, list[str]] = {}
         for source in (self.synonyms, self.extra):
@@ -252,5 +266,5 @@ class Analyzer:
                 continue
             for t in targets:
                 c = concepts[t]
-                concepts[t] = Concept(c.word, c.weight, c.alternatives + alts, True)
+                concepts[t] = Concept(c.word, c.weight, c.alternatives + alts, not c.fact, c.fact)
         return Query(text, tuple(concepts.values()), corrections, expansions, fixed_text)
