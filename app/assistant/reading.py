@@ -44,10 +44,13 @@ TRIED = _rx(r"no luck", r"no joy", r"(?:did|does|do) ?n[o']t (?:work|help|fix|so
             r"(?:none|neither) of (?:th(?:at|ose|ese)|it) (?:worked|helped)", r"nothing (?:worked|helped|changed)",
             r"that didn'?t", r"doesn'?t help")
 #: the user confirms the suggested request or asks for the case: "yes please", "go ahead", "raise it"
-CONFIRM = _rx(r"yes(?: please)?", r"yeah", r"yep", r"please do", r"go ahead", r"do it", r"ok(?:ay)?", r"sure",
+CONFIRM = _rx(r"yes(?: please)?", r"yeah", r"yep", r"please do", r"go ahead", r"(?<!n't )(?<!not )do it",
+              r"(?<!not )ok(?:ay)?", r"(?<!not )sure",
               r"please (?:raise|request|log|open|submit|escalate) (?:it|that|this|one|a case)",
               r"(?:raise|request|log|open|submit) (?:it|that|this|one)(?: for (?:me|us))?",
               r"(?:i|we)(?:'d| would) like (?:to|that)", r"sounds good")
+#: ... unless the message asks something of its own: "ok, and how do I get one?" is a question
+_ASKS = re.compile(r"\?|\b(?:how|what|why|where|when|which|who)\b")
 #: words that point back to what was said before
 BACK_REFERENCE = _rx(r"still", r"same", r"again", r"also", r"too", r"as well", r"as described", r"the article",
                      r"your (?:steps|advice|suggestion|answer)", r"those steps", r"these steps", r"that", r"this",
@@ -219,7 +222,7 @@ def read_message(text: str) -> Reading:
     ref = CASE_REFERENCE.search(text)
     act = Act.GREETING if _greeting_only(text) else Act.THANKS if _thanks_only(text) else Act.MESSAGE
     return Reading(
-        act=act, tried=bool(TRIED.search(low)), confirms=bool(CONFIRM.search(low)),
+        act=act, tried=bool(TRIED.search(low)), confirms=bool(CONFIRM.search(low)) and not _ASKS.search(low),
         back_reference=bool(BACK_REFERENCE.search(low)), new_topic=bool(NEW_TOPIC.search(low)),
         affected=affected, urgency=urgency,
         urgency_words=tuple(w for w in (words, urgent) if w), urgent=bool(urgent), time=read_time(text),

@@ -71,3 +71,24 @@ def test_who_is_affected_is_not_what_the_message_is_about(assistant):
 ])
 def test_an_incident_is_named_with_the_article_it_is_said_with(subcategory, said):
     assert _incident_words(subcategory) == said
+
+
+@pytest.mark.parametrize(("text", "confirms"), [
+    ("yes please", True),
+    ("ok", True),
+    ("sure, go ahead", True),
+    ("not sure", False),
+    ("it's not ok", False),
+    ("don't do it", False),
+    ("ok and how do I get one", False),  # a question of its own, not a yes to the case
+    ("yes, what priority will it be?", False),
+])
+def test_a_confirmation_is_a_plain_yes(text, confirms):
+    assert read_message(text).confirms is confirms
+
+
+def test_not_sure_after_the_guidance_raises_no_case(assistant):
+    first = assistant.answer("the DIP rejected my message with a schema validation error")
+    assert first.action == "self_help"
+    assert assistant.answer("not sure", first.conversation_id).action != "raise_case"
+    assert assistant.answer("ok, raise it", first.conversation_id).action == "raise_case"
