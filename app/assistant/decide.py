@@ -148,6 +148,18 @@ def _escalation(model: ServiceModel) -> Candidate | None:
 def decide(state: DialogueState, reading: Reading, d: Decision, model: ServiceModel,
            t: Thresholds = DEFAULT_THRESHOLDS) -> Decision:
     """The next action for the current topic, from its route ``d`` and what the user said about it."""
+    decision = _next_action(state, reading, d, model, t)
+    topic = state.topic
+    if (reading.asks_priority and topic is not None and len(topic.messages) > 1 and decision.case_draft is not None
+            and decision.action in (Action.SELF_HELP, Action.RAISE_CASE)):
+        # "how long will it take?" about the case on offer: its priority and target answer it
+        return replace(decision, reason="priority",
+                       why=f"{decision.why} The user asks how soon it would be fixed: the case's priority answers it.")
+    return decision
+
+
+def _next_action(state: DialogueState, reading: Reading, d: Decision, model: ServiceModel,
+                 t: Thresholds) -> Decision:
     topic = state.topic
     if topic is None:
         return d

@@ -137,8 +137,9 @@ def classify(state: DialogueState, r: Reading, alone: Alone) -> Move:
         return Move.FOLLOW_UP  # facts only, an answer to the question asked, or more about the same thing
     if r.tried or (r.confirms and not alone.strong):
         return Move.FOLLOW_UP
-    if r.back_reference and (r.affected or r.time or r.urgent):
-        return Move.FOLLOW_UP  # who is affected, when, how urgent: facts about the problem already raised
+    if r.back_reference and (r.affected or r.time or r.urgent or r.asks_priority):
+        # who is affected, when, how urgent, how soon it is fixed: about the problem already raised
+        return Move.FOLLOW_UP
     if alone.entity_kind == "incident" and topic.kind in ("dip", "incident") and r.back_reference and \
             r.urgency == "High":
         return Move.FOLLOW_UP  # the same problem, now stopping work

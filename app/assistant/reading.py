@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from app.assistant.signals import _rx
+from app.assistant.signals import PRIORITY_QUESTION, PROBLEM, REQUEST, _rx
 
 #: Elexon's support hours (section 3: "working hours 9.00am till 5.00pm") on England and Wales business days
 SUPPORT_OPENS, SUPPORT_CLOSES = 9, 17
@@ -30,6 +30,9 @@ GREETING_WORDS = frozenset("hi hello hey hiya morning afternoon evening yo greet
 ADDRESSEES = frozenset("good there team all folks everyone".split())
 THANKS = _rx(r"thanks?(?: you)?(?: (?:very|so) much)?", r"thank you", r"cheers", r"ta", r"much appreciated",
              r"(?:that|it)(?:'s| has| is)? (?:fixed|solved|sorted|worked|resolved)(?: it)?", r"all sorted", r"perfect")
+#: what the user will do next ("I'll try the steps", "will let you know")
+_PLAN = _rx(r"(?:i|we)(?:'ll| will| shall) (?:try|give|have|check|test|look|let|come|get back|follow|read|do)",
+            r"will do", r"let you know", r"get back to you")
 #: the user tried the guidance, or says it did not help: "no luck", "still failing", "checked everything"
 TRIED = _rx(r"no luck", r"no joy", r"(?:did|does|do) ?n[o']t (?:work|help|fix|solve)\w*", r"(?:didn'?t|did not) work",
             r"not (?:worked|helped|fixed|solved)",
@@ -147,6 +150,7 @@ class Reading:
     act: Act
     tried: bool  # tried the guidance, or it did not help
     confirms: bool  # "yes please", "go ahead"
+    asks_priority: bool  # "what priority would that be?", "how long will it take?"
     back_reference: bool
     new_topic: bool  # says it is about something else
     affected: str | None  # "self" | "several" | "everyone"
@@ -205,7 +209,13 @@ def _thanks_only(text: str) -> bool:
     rest = THANKS.sub(" ", text.lower())
     rest = re.sub(r"\b(?:that|it|this|for|the|help|your|you|so|much|great|brilliant|lovely|all|now|ok|okay|"
                   r"works?|worked|fine)\b", " ", rest)
-    return bool(THANKS.search(text)) and not re.search(r"[a-z]{3,}", rest)
+    if not THANKS.search(text):
+        return False
+    low = text.lower()
+    # thanks and a plan of one's own ("thanks, I'll try the steps"): nothing to route either
+    plain = _PLAN.sub(" ", low)
+    return not re.search(r"[a-z]{3,}", rest) or (plain != low and not any(
+        rx.search(plain) for rx in (PROBLEM, REQUEST, TRIED, _ASKS)))
 
 
 def read_message(text: str) -> Reading:
@@ -223,6 +233,7 @@ def read_message(text: str) -> Reading:
     act = Act.GREETING if _greeting_only(text) else Act.THANKS if _thanks_only(text) else Act.MESSAGE
     return Reading(
         act=act, tried=bool(TRIED.search(low)), confirms=bool(CONFIRM.search(low)) and not _ASKS.search(low),
+        asks_priority=bool(PRIORITY_QUESTION.search(low)),
         back_reference=bool(BACK_REFERENCE.search(low)), new_topic=bool(NEW_TOPIC.search(low)),
         affected=affected, urgency=urgency,
         urgency_words=tuple(w for w in (words, urgent) if w), urgent=bool(urgent), time=read_time(text),

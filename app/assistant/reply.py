@@ -233,7 +233,7 @@ class ReplyBuilder:
             return Reply(d.question, (), "Or just tell me in your own words.", None)
         doc = next(iter(d.articles), None)
         steps = self.steps(doc.id) if doc is not None and doc.kind == "article" else ()
-        wants_steps = a is Action.SELF_HELP and d.reason != "track" and not (
+        wants_steps = a is Action.SELF_HELP and d.reason not in ("track", "priority") and not (
             d.reason == "question" and not query_asks_how(query))
         # an article that asks the question itself answers it with its own answer, not with its nearest list
         faq = self._faq(doc, query) if a is Action.SELF_HELP and d.entity is None and doc is not None else None
@@ -264,6 +264,8 @@ class ReplyBuilder:
                     "told me.")
         if d.reason == "requested":
             return "OK. I've filled in the case for you to check and send."
+        if d.reason == "priority" and d.case_draft is not None:
+            return f"It would be a {self._case_words(d.case_draft)}, handled by {self._who(d.case_draft)}."
         if d.reason == "track" and facts is not None and facts.case_reference:
             return (f"You can follow case {facts.case_reference} from the link in its confirmation email, and reply "
                     "there to add information. Lost the email? Ask for a new link on the Track a case page. If it "
@@ -305,6 +307,9 @@ class ReplyBuilder:
     def _next(self, d: Decision) -> str:
         """What happens if the steps do not work, or what the case does."""
         draft = d.case_draft
+        if d.reason == "priority" and draft is not None:  # the lead has said what the case would be
+            return ("The case is filled in for you to check and send." if d.action is Action.RAISE_CASE
+                    else "Still not working? Tell me and I'll raise it.")
         if d.action is Action.SELF_HELP and draft is not None:
             return (f"Still not working? Tell me and I'll pass it to {self._who(draft)} as a "
                     f"{self._case_words(draft)}.")

@@ -1,0 +1,63 @@
+"""Short turns read against the conversation: "how long will it take?" asks about the case on offer, and "thanks,
+I'll try the steps" is thanks, not a new problem."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.assistant.reading import Act, read_message
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("assist-follow-up")
+    app = create_app({"TESTING": True, "KB_CONTENT_DIR": str(ROOT), "KB_INDEX_DIR": str(tmp / "index"),
+                      "KB_DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp / "outbox"),
+                      "KB_SEMANTIC": "off", "KB_SECRET_KEY": "test", "KB_NOW": "2026-11-04T11:00:00"})
+    return app.extensions["kb"].assistant
+
+
+@pytest.mark.parametrize(("problem", "question", "action", "said"), [
+    ("I want to submit a change request", "how long will it take?", "raise_case",
+     "a priority 3 change, to be resolved within 5 business days"),
+    ("messages keep bouncing back", "how quickly would that get fixed?", "self_help",
+     "a priority 3 incident, to be resolved within 5 business days"),
+])
+def test_how_long_about_the_case_on_offer_is_answered_with_its_priority(assistant, problem, question, action, said):
+    first = assistant.answer(problem)
+    answer = assistant.answer(question, first.conversation_id)
+    assert answer.action == action
+    assert answer.decision.entity.id == first.decision.entity.id  # the same topic, not the priority matrix
+    assert said in answer.reply.lead
+    assert not answer.reply.steps  # the steps were given already
+    assert answer.as_json()["case_draft"]["priority"] == "P3"
+
+
+def test_the_priority_of_an_outage_follows_who_is_affected(assistant):
+    first = assistant.answer("the DIP is down")
+    assistant.answer("everyone", first.conversation_id)
+    answer = assistant.answer("how long will it take to fix?", first.conversation_id)
+    assert "a priority 1 incident, to be resolved within 6 hours" in answer.reply.lead
+
+
+@pytest.mark.parametrize(("text", "act"), [
+    ("thanks, I'll try the steps", Act.THANKS),
+    ("cheers, will do", Act.THANKS),
+    ("thanks, I'll try that and let you know", Act.THANKS),
+    ("thanks but it still fails", Act.MESSAGE),
+    ("thanks, how do I add a user?", Act.MESSAGE),
+    ("thanks, we will try it but we need a new DIP ID too", Act.MESSAGE),
+])
+def test_thanks_with_a_plan_of_ones_own_is_thanks(text, act):
+    assert read_message(text).act is act
+
+
+def test_thanks_after_the_steps_raises_nothing(assistant):
+    first = assistant.answer("messages keep bouncing back")
+    answer = assistant.answer("thanks, I'll try the steps", first.conversation_id)
+    assert answer.action == "out_of_scope" and answer.decision.entity is None
+    assert answer.reply.lead.startswith("You're welcome")
