@@ -112,7 +112,7 @@ DOMESTIC = _rx(r"my (?:home|house|flat|own) ", r"my (?:energy|electricity|gas|po
                r"(?:engineer|installer) (?:never|didn'?t|did not) (?:turn|show|come)", r"direct debit",
                r"my tariff", r"price cap", r"(?:switch|change) (?:my )?(?:energy )?supplier", r"prepayment meter",
                r"top[- ]up (?:my )?meter", r"power cut")
-CASE_REFERENCE = re.compile(r"\bCS\s?0*\d{1,10}\b", re.I)
+CASE_REFERENCE = re.compile(r"\bCS[\s-]?0*\d{1,10}\b", re.I)
 #: asks for an existing case to be escalated or chased
 ESCALATE = _rx(r"escalat\w*", r"chas(?:e|ing)", r"no (?:update|response|reply|news)", r"not (?:heard|had) (?:back|"
                r"anything)", r"overdue", r"complain\w*", r"(?:been )?waiting", r"no one has", r"nobody has")
@@ -207,7 +207,7 @@ def _greeting_only(text: str) -> bool:
 
 def _thanks_only(text: str) -> bool:
     rest = THANKS.sub(" ", text.lower())
-    rest = re.sub(r"\b(?:that|it|this|for|the|help|your|you|so|much|great|brilliant|lovely|all|now|ok|okay|"
+    rest = re.sub(r"\b(?:that|it|this|for|the|help|your|you|so|much|great|brilliant|lovely|all|now|ok|okay|yes|yeah|"
                   r"works?|worked|fine)\b", " ", rest)
     if not THANKS.search(text):
         return False
@@ -238,7 +238,7 @@ def read_message(text: str) -> Reading:
         affected=affected, urgency=urgency,
         urgency_words=tuple(w for w in (words, urgent) if w), urgent=bool(urgent), time=read_time(text),
         breach=bool(BREACH.search(low)), domestic=bool(DOMESTIC.search(low)),
-        case_reference=re.sub(r"\s", "", ref.group(0)).upper() if ref else None,
+        case_reference=re.sub(r"[\s-]", "", ref.group(0)).upper() if ref else None,
         escalate=bool(ESCALATE.search(low)), availability_question=bool(AVAILABILITY_QUESTION.search(low)))
 
 

@@ -68,6 +68,14 @@ def out_of_scope(evidence: Evidence, best_cov: float, t: Thresholds) -> bool:
     return (evidence.information < t.min_information and not own_fault) or best_cov <= needed
 
 
+def _clear_lead(entity: Candidate | None, evidence: Evidence, t: Thresholds) -> bool:
+    """The best entity explains the message and leads every other one by far."""
+    if entity is None or entity.score < t.confident:
+        return False
+    runner_up = next((c.score for c in evidence.entities if c.id != entity.id), 0.0)
+    return entity.score - runner_up >= t.clear_lead
+
+
 def _named_system(evidence: Evidence, model: ServiceModel, share: float = 0.6) -> Candidate | None:
     """Among the likely incident categories, the one whose system the message names ("the DIP is down")."""
     incidents = [c for c in evidence.entities if c.kind == "incident"]
@@ -191,8 +199,9 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
         evidence = _without_faults(evidence, model, t)
         entity, doc = evidence.best_entity(), evidence.best_document
     if s.problem and not s.informational and not reach and not evidence.specific_anchors \
-            and evidence.information < t.vague_information:
+            and evidence.information < t.vague_information and not _clear_lead(entity, evidence, t):
         # A fault reported in words that name no topic ("something is wrong with the hub"): do not guess.
+        # Few words that only one row uses ("our webhook isn't receiving anything") do name it.
         return Decision(Action.RAISE_CASE, None, tuple(evidence.documents[:MAX_ARTICLES]), None,
                         _confidence(best_cov, 0.0), "The message reports a problem but names nothing that tells "
                         f"one scenario from another (known words {evidence.information:.1f}).", False)

@@ -61,3 +61,19 @@ def test_thanks_after_the_steps_raises_nothing(assistant):
     answer = assistant.answer("thanks, I'll try the steps", first.conversation_id)
     assert answer.action == "out_of_scope" and answer.decision.entity is None
     assert answer.reply.lead.startswith("You're welcome")
+
+
+def test_yes_that_fixed_it_is_thanks():
+    assert read_message("yes that fixed it").act is Act.THANKS
+
+
+@pytest.mark.parametrize("text", ["I raised case CS-00123 last week, any news?", "what's happening with cs 123",
+                                  "update on CS00000123 please"])
+def test_a_case_reference_is_read_however_it_is_typed(text):
+    assert read_message(text).case_reference in ("CS00123", "CS123", "CS00000123")
+
+
+def test_a_fault_in_few_words_only_one_row_uses_is_routed_not_asked_about(assistant):
+    answer = assistant.answer("our webhook isn't receiving anything")
+    assert answer.action == "self_help" and answer.decision.entity.id == "DIP-RECV-03"
+    assert assistant.answer("it's not working").action == "clarify"  # words every row uses: ask
