@@ -104,7 +104,9 @@ BREACH = _rx(r"(?:data|security) breach", r"breach(?:ed)?", r"unauthori[sz]ed (?
              r"malware", r"(?:data|information|credentials?|keys?) (?:was |were |has been |have been )?leak(?:ed)?",
              r"leak(?:ed)? (?:data|information|credentials?|keys?)", r"stolen",
              r"(?:someone|somebody|an? (?:outsider|attacker|third party)) (?:has |have )?(?:got|gained|broken) "
-             r"(?:in|into|access)", r"(?:downloaded|accessed|copied) data (?:they|he|she|it) (?:shouldn'?t|should not)")
+             r"(?:in|into|access)", r"(?:downloaded|accessed|copied) data (?:they|he|she|it) (?:shouldn'?t|should not)",
+             r"(?:accessed|logged (?:in|into)|used|got into) [\w ]{0,40}without (?:our |my |any )?(?:permission|"
+             r"authori[sz]ation|consent)", r"suspicious (?:log ?ins?|sign ?ins?|access)")
 #: a home energy customer's question: a bill, a home smart meter, gas (MHHS settles electricity market data)
 DOMESTIC = _rx(r"my (?:home|house|flat|own) ", r"my (?:energy|electricity|gas|power) (?:bill|supplier|tariff|meter|"
                r"account|supply)", r"my (?:smart )?meter", r"my bill", r"(?:energy|electricity|gas) bill",

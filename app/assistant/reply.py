@@ -157,7 +157,9 @@ class ReplyBuilder:
         passages = self.passages(doc.kind, doc.id)
         if not passages:
             return None
-        best = max(passages, key=lambda p: (score_text(p.text, query, self.protected), -passages.index(p)))
+        # a section's heading says what it answers ("Who runs it")
+        best = max(passages, key=lambda p: (score_text(f"{p.heading or ''} {p.text}", query, self.protected),
+                                            -passages.index(p)))
         rows = self.tables(doc.id).get(best.section or "", ()) if doc.kind == "article" else ()
         # a table is quoted by its rows that fit the question, never as one flattened line
         sentences = list(rows) if rows else _units(best.text, self.tables(doc.id).values() if doc.kind == "article"

@@ -14,8 +14,11 @@ def _rx(*parts: str) -> re.Pattern[str]:
 
 
 DEFINITION = _rx(r"what(?:'?s| is| are| does| do)\b(?! (?:i|we|you) )", r"whats", r"who (?:is|are)",
+                 r"who (?:runs|owns|manages|operates|provides|maintains|handles|looks after|is responsible for|"
+                 r"pays|approves|decides)",
                  r"how (?:does|do|is|are) (?:the |a |an )?(?!(?:i|we|you|my|our)\b)\w+",
-                 r"define", r"meaning of", r"stands? for", r"explain", r"tell me about", r"why (?:is|are|does|do)",
+                 r"define", r"meaning of", r"stands? for", r"explain", r"tell (?:me|us) (?:about|what)",
+                 r"what (?:the|an?) \w+(?: \w+)? (?:is|are|means?)\b", r"why (?:is|are|does|do)",
                  r"what (?:counts|qualifies) as", r"what happens (?:if|when|after|next)",
                  r"what (?:will|would|do|does|should) (?:i|we) need", r"what (?:information|details) (?:do|does|will)",
                  r"is (?:there|it) (?:a|an|any) (?:limit|charge|fee|deadline)", r"are weekends",

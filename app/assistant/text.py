@@ -43,7 +43,7 @@ ourselves out over own per please put quite rather re really s said same say say
 should since so some someone something still such sure t take than that the their theirs them themselves then
 there these they this those though through thus to too under unless until up upon us use used ve very via want
 wants was wasn way we well were weren what whats when where whereas whether which while whilst who whom whose
-why will with within without won would wouldn yes yet you your yours yourself
+why will with within without won would wouldn yes yet you your yours yourself tell wonder wondering
 """.split())
 #: factor applied when a concept is met through a synonym or glossary name rather than the user's own word
 EXPANSION_FACTOR = 0.8

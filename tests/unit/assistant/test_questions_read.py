@@ -1,0 +1,49 @@
+"""How a question is framed ("can you tell me", "who runs") says it asks for information; it is not a topic word,
+and it does not make the question a service request."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.assistant.reading import read_message
+from app.assistant.signals import read_signals
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("assist-questions")
+    app = create_app({"TESTING": True, "KB_CONTENT_DIR": str(ROOT), "KB_INDEX_DIR": str(tmp / "index"),
+                      "KB_DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp / "outbox"),
+                      "KB_SEMANTIC": "off", "KB_SECRET_KEY": "test", "KB_NOW": "2026-11-04T11:00:00"})
+    return app.extensions["kb"].assistant
+
+
+@pytest.mark.parametrize("text", ["who runs the DIP?", "I was wondering what an MPAN is",
+                                  "who is responsible for DIP certificates"])
+def test_questions_asking_for_information(text):
+    assert read_signals(text).informational
+
+
+@pytest.mark.parametrize(("question", "term"), [
+    ("can you tell me what the DIP is", "data-integration-platform"),
+    ("I was wondering what an MPAN is", "metering-point-administration-number"),
+])
+def test_a_question_framed_politely_is_answered_from_the_glossary(assistant, question, term):
+    answer = assistant.answer(question)
+    assert answer.action == "self_help" and answer.decision.entity is None
+    assert answer.reply.quote is not None and answer.reply.quote.slug == term
+
+
+def test_who_runs_it_is_answered_not_raised_as_an_enquiry(assistant):
+    answer = assistant.answer("who runs the DIP?")
+    assert answer.action == "self_help" and answer.as_json()["case_draft"] is None
+
+
+@pytest.mark.parametrize("text", ["I think someone accessed our DIP account without permission",
+                                  "we've had suspicious logins on the portal"])
+def test_access_without_permission_is_a_breach(text):
+    assert read_message(text).breach
