@@ -21,8 +21,9 @@ _URL = re.compile(r"\bhttps?://\S+", re.I)
 _WHEN = re.compile(r"\b\d{1,2}(?:[:.]\d\d)?\s?(?:am|pm)\b|\b(?:(?:last|this|next|yesterday|every|each|over the)\s+)?"
                    r"(?:yesterday|today|tonight|tomorrow|overnight|midnight|lunchtime|(?:mon|tues|wednes|thurs|fri|"
                    r"satur|sun)days?|nights?|mornings?|afternoons?|evenings?|weekends?|weeks?|months?)\b", re.I)
-#: ... of which these place a past event ("the case I raised last week"): never what a question is about
-_PAST = re.compile(r"\b(?:last|this|earlier this)\s+(?:week|month|year|quarter|morning|afternoon|evening|night|"
+#: ... of which these place an event ("the case I raised last week", "it expires next month"): never what a question
+#: is about
+_EVENT_TIME = re.compile(r"\b(?:last|this|earlier this|next)\s+(?:week|month|year|quarter|morning|afternoon|evening|night|"
                    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b|\byesterday(?:\s+(?:morning|afternoon|evening))?\b"
                    r"|\b\d+\s+(?:minute|hour|day|week|month|year)s?\s+ago\b", re.I)
 #: the priority matrix's words about a workaround say how urgent a problem is, never what it is about
@@ -87,7 +88,8 @@ def _word_terms(word: str, protected: frozenset[str]) -> tuple[str, ...]:
 
 class Speller:
     """Corrects a word the corpus never uses to its most used near spelling, with search's typo rules
-    (``app.search.fuzzy``: same first letter, one edit in a short word, two in a long one)."""
+    (``app.search.fuzzy``: the same first letter or one said the same way, one edit in a short word, two in a long
+    one)."""
 
     def __init__(self, counts: Counter[str]) -> None:
         self.counts = counts
@@ -100,7 +102,7 @@ class Speller:
         """The intended word, or None when the word is known, too short or has no close match."""
         if len(word) < 4 or not word.isalpha() or word in self.counts:
             return None
-        near = self._vocabulary.within(word, max_edits(word))
+        near = self._vocabulary.within(word, max_edits(word), sound_alike=True)
         best = min(near, key=lambda wd: (wd[1], -self.counts[wd[0]], wd[0]), default=None)
         return best[0] if best else None
 
@@ -203,7 +205,7 @@ class Analyzer:
         """Addresses the user typed say what kind of thing they are, not which one: the words our texts use."""
         text = _EMAIL.sub(" email address ", text)
         text = _URL.sub(" link ", text)
-        text = (_PAST if when else _WHEN).sub(" ", text)
+        text = (_EVENT_TIME if when else _WHEN).sub(" ", text)
         text = _WORKAROUND.sub(" ", text)
         return _HOST.sub(" domain ", text)
 

@@ -16,6 +16,10 @@ import numpy as np
 MAX_WORD = 40
 
 
+#: first letters a typo swaps for one said the same way ("sertificate", "kertificate")
+SOUND_ALIKE = {"c": "ks", "s": "c", "k": "c"}
+
+
 def max_edits(word: str) -> int:
     """Edits a typo may hold: one in a short word, two in a long one."""
     return 1 if len(word) < 7 else 2
@@ -31,11 +35,19 @@ class Vocabulary:
                 groups.setdefault(word[0], []).append(word)
         self._groups = {first: _Group(ws) for first, ws in groups.items()}
 
-    def within(self, word: str, maxdist: int) -> list[tuple[str, int]]:
-        """(vocabulary word, distance) for every word starting with the same letter within `maxdist` edits,
-        in vocabulary order (shortest first, then alphabetical)."""
-        group = self._groups.get(word[:1])
-        return group.within(word, maxdist) if group is not None and maxdist >= 0 else []
+    def within(self, word: str, maxdist: int, *, sound_alike: bool = False) -> list[tuple[str, int]]:
+        """(vocabulary word, distance) for every word within `maxdist` edits that starts with the same letter (as
+        Whoosh's fuzzy terms), in vocabulary order (shortest first, then alphabetical); with `sound_alike`, then
+        those starting with a letter said the same way ("sertificate": certificate), that letter one of the edits."""
+        if maxdist < 0 or not word:
+            return []
+        found = []
+        others = SOUND_ALIKE.get(word[0], "") if sound_alike else ""
+        for first, extra in ((word[0], 0), *((other, 1) for other in others)):
+            group = self._groups.get(first)
+            if group is not None and maxdist - extra >= 0:
+                found += [(w, d + extra) for w, d in group.within(word, maxdist - extra)]
+        return found
 
 
 class _Group:

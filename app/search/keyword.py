@@ -311,13 +311,13 @@ class KeywordIndex:
     def suggestion(self, text: str) -> str | None:
         """The text with each word the index does not know replaced by its closest known spelling: fewest edits
         (one for short words, two for long ones), then the most used; it shares the word's first letter (most
-        typos keep it)."""
+        typos keep it) or one said the same way ("sertificate")."""
 
         def fix(m: re.Match) -> str:
             low = m.group(0).lower()
             if len(low) < 4 or not low.isalpha() or low in self._spelling:
                 return m.group(0)
-            near = self._speller.within(low, max_edits(low))
+            near = self._speller.within(low, max_edits(low), sound_alike=True)
             return min(near, key=lambda wd: (wd[1], -self._spelling[wd[0]], wd[0]))[0] if near else m.group(0)
 
         fixed = WORD.sub(fix, text)

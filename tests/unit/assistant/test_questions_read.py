@@ -47,3 +47,14 @@ def test_who_runs_it_is_answered_not_raised_as_an_enquiry(assistant):
                                   "we've had suspicious logins on the portal"])
 def test_access_without_permission_is_a_breach(text):
     assert read_message(text).breach
+
+
+@pytest.mark.parametrize("question", ["our sertificate expires next month what do we do",
+                                      "our certificate expires next month, what do we do?"])
+def test_when_an_event_happens_is_not_what_the_question_is_about(assistant, question):
+    answer = assistant.answer(question)  # typed with a sound-alike first letter, or not
+    assert answer.action == "self_help" and answer.decision.entity.id == "DIP-ANNUAL-01"
+
+
+def test_a_time_alone_still_makes_nothing_about_this_service(assistant):
+    assert assistant.answer("weather forecast for next week").action == "out_of_scope"

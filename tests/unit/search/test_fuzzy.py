@@ -41,3 +41,25 @@ def test_overlong_words_are_never_offered():
 def test_same_words_and_distances_as_a_plain_levenshtein(vocabulary, typed, maxdist):
     expected = {(w, levenshtein(typed, w)) for w in set(vocabulary) if w[0] == typed[:1]}
     assert set(Vocabulary(vocabulary).within(typed, maxdist)) == {(w, d) for w, d in expected if d <= maxdist}
+
+
+@pytest.mark.parametrize("typed, maxdist, expected", [
+    ("sert", 2, [("cert", 1)]),  # the first letter swapped for one said the same way is one edit
+    ("sertificate", 2, [("certificate", 1)]),
+    ("kertif", 1, [("certif", 1)]),
+    ("sert", 0, []),
+    ("webhok", 1, [("webhook", 1)]),  # other first letters as before
+])
+def test_a_first_letter_said_the_same_way_when_asked(typed, maxdist, expected):
+    assert sorted(Vocabulary(WORDS).within(typed, maxdist, sound_alike=True)) == sorted(expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("cksab", min_size=1, max_size=9), min_size=1, max_size=40), st.text("cksab", max_size=9),
+       st.integers(0, 3))
+def test_a_sound_alike_first_letter_is_one_substitution(vocabulary, typed, maxdist):
+    alike = {"c": "ks", "s": "c", "k": "c"}.get(typed[:1], "")
+    expected = {(w, levenshtein(typed, w)) for w in set(vocabulary) if w[0] == typed[:1]}
+    expected |= {(w, 1 + levenshtein(typed[1:], w[1:])) for w in set(vocabulary) if typed and w[0] in alike}
+    found = Vocabulary(vocabulary).within(typed, maxdist, sound_alike=True)
+    assert set(found) == {(w, d) for w, d in expected if d <= maxdist}
