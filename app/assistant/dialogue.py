@@ -126,6 +126,14 @@ class Alone:
     weak: bool  # says too little to be about anything by itself ("no luck", "it's 3am")
 
 
+def follows_up(state: DialogueState, r: Reading) -> bool:
+    """The message continues the current topic whatever it would match on its own: an answer to the question asked
+    about an unrouted topic, or the guidance tried ("still failing")."""
+    topic = state.topic
+    return (r.act is Act.MESSAGE and topic is not None and not (r.new_topic or r.case_reference or r.domestic)
+            and (topic.id is None or r.tried))
+
+
 def classify(state: DialogueState, r: Reading, alone: Alone) -> Move:
     """Is this message about the current topic, a new one, or neither? (conversation.md: "Reading a message")"""
     if r.act is not Act.MESSAGE:
@@ -133,9 +141,9 @@ def classify(state: DialogueState, r: Reading, alone: Alone) -> Move:
     topic = state.topic
     if topic is None or r.new_topic or r.case_reference or r.domestic:
         return Move.NEW_TOPIC
-    if alone.weak or topic.id is None or alone.entity_id == topic.id:
-        return Move.FOLLOW_UP  # facts only, an answer to the question asked, or more about the same thing
-    if r.tried or (r.confirms and not alone.strong):
+    if follows_up(state, r) or alone.weak or alone.entity_id == topic.id:
+        return Move.FOLLOW_UP  # tried it, facts only, an answer to the question asked, or more about the same thing
+    if r.confirms and not alone.strong:
         return Move.FOLLOW_UP
     if r.back_reference and (r.affected or r.time or r.urgent or r.asks_priority):
         # who is affected, when, how urgent, how soon it is fixed: about the problem already raised

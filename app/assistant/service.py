@@ -18,7 +18,7 @@ from app.assistant.conversations import (
     TurnRecord,
 )
 from app.assistant.decide import DEFAULT_THRESHOLDS, Action, Choice, Decision, Thresholds, decide
-from app.assistant.dialogue import Alone, DialogueState, Move, Topic, advance, classify, routed
+from app.assistant.dialogue import Alone, DialogueState, Move, Topic, advance, classify, follows_up, routed
 from app.assistant.evidence import ENTITY_KINDS, Candidate, Evidence
 from app.assistant.matcher import Matcher
 from app.assistant.reading import Act, Reading, message_body, out_of_hours_at, read_message
@@ -211,11 +211,17 @@ class Assistant:
             return self._finish(message, conversation_id, replace(state, last_action=d.action.value), d, None,
                                 record=record, first_turn=True)
         text = body[:MATCH_CHARS]
+        topic = state.topic
+        if topic is not None and topic.kind not in ENTITY_KINDS and follows_up(state, reading):
+            # it cannot start a new topic, and a topic on an article, a glossary term or nothing yet is matched
+            # again with it: nothing to match it for on its own
+            state = advance(state, reading, Move.FOLLOW_UP, text, clock_out_of_hours=self.out_of_hours_now(),
+                            question=False)
+            return self._decide_topic(state, reading, conversation_id, record=record, message=message)
         parts = _parts(text)
         # What this answer will likely match next, embedded on the other core while this message is matched alone:
         # each problem of several, or the topic with this message when a follow-up would match it again (a topic
         # on an article or glossary term always is; one on a scenario only when the message adds to it).
-        topic = state.topic
         following = ((" ".join((*topic.messages, text))[-TOPIC_CHARS:],)
                      if topic is not None and topic.kind not in ENTITY_KINDS else ())
         self.matcher.embed_ahead([*following, *parts[:MAX_PROBLEMS]] if len(parts) >= 2 else following)
