@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from app.search.analysis import STOP, normalise_terms
-from app.search.fuzzy import Vocabulary, max_edits
+from app.search.fuzzy import Speller
 from app.search.synonyms import Synonyms
 
 WORD = re.compile(r"[^\W_]+(?:[-_&'][^\W_]+)*")
@@ -79,26 +79,6 @@ def _word_terms(word: str, protected: frozenset[str]) -> tuple[str, ...]:
     """One word's terms: the evidence of 1,000 articles is millions of words but tens of thousands distinct."""
     return tuple(_unify(t) for part in re.split(r"[&']", word) if part and part.lower() not in FILLER
                  for t in normalise_terms(part, protected))
-
-
-class Speller:
-    """Corrects a word the corpus never uses to its most used near spelling, with search's typo rules
-    (``app.search.fuzzy``: same first letter, one edit in a short word, two in a long one)."""
-
-    def __init__(self, counts: Counter[str]) -> None:
-        self.counts = counts
-        self._vocabulary = Vocabulary(w for w in counts if len(w) >= 3 and w.isalpha())
-
-    def known(self, word: str) -> bool:
-        return word in self.counts
-
-    def correct(self, word: str) -> str | None:
-        """The intended word, or None when the word is known, too short or has no close match."""
-        if len(word) < 4 or not word.isalpha() or word in self.counts:
-            return None
-        near = self._vocabulary.within(word, max_edits(word))
-        best = min(near, key=lambda wd: (wd[1], -self.counts[wd[0]], wd[0]), default=None)
-        return best[0] if best else None
 
 
 @dataclass(frozen=True)
