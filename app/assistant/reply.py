@@ -239,7 +239,7 @@ class ReplyBuilder:
         faq = self._faq(doc, query) if a is Action.SELF_HELP and d.entity is None and doc is not None else None
         chosen = best_steps(steps, query, self.protected, score_text) if wants_steps and faq is None else None
         quote = faq or (self._steps_quote(doc, chosen) if chosen and doc is not None else (
-            self.best_quote(doc, query) if doc is not None else None))
+            self.best_quote(doc, query) if doc is not None and _supports(d, doc) else None))
         lead = self._lead(d, quote if not chosen else None, facts, bool(chosen))
         if d.priority_hint is not None and a is Action.SELF_HELP:
             # "what priority would that be?" with the impact and urgency stated: the matrix answers it first
@@ -287,7 +287,7 @@ class ReplyBuilder:
             return f"This needs the service desk: {self._topic_phrase(d)}. I've prepared the case for you."
         if a is Action.RAISE_CASE:
             return ("I couldn't match this to one scenario, so the best next step is a case: the desk will route "
-                    "it." if d.vague else "The next step is a case.") + said
+                    "it." if d.vague else "The next step is a case.")
         if has_steps:
             return f"This sounds like {self._topic_phrase(d)}. Try these steps first:"
         return said.strip() or "Here is what the knowledge base says."
@@ -329,6 +329,13 @@ class ReplyBuilder:
         who = re.search(r"\(([^)]+)\)", sc.category)
         contact = f"your {who.group(1)}" if who else "the party responsible"
         return f"This one is for {contact} to sort out, not Elexon: please contact them directly."
+
+
+def _supports(d: Decision, doc: Candidate) -> bool:
+    """The document is where the answer comes from: the self-help or redirect answer itself, or the own article of
+    the scenario, request or incident the case is for. A case no scenario was found for rests on no document, so
+    none is quoted or cited (the search's best article for the words is not a source for "raise a case")."""
+    return d.action in (Action.SELF_HELP, Action.REDIRECT) or (d.entity is not None and doc.id in d.entity.articles)
 
 
 def _units(text: str, tables: Iterable[tuple[str, ...]]) -> list[str]:

@@ -114,3 +114,16 @@ def test_a_table_flattened_into_a_passage_is_quoted_by_its_rows():
     assert _units(text, [rows]) == ["Intro sentence here.", "Desk: 9am to 5pm", "Portal: 24x7",
                                     "After the table.", "Last one."]
     assert _units("No table. Here.", [rows]) == ["No table.", "Here."]
+
+
+def test_a_case_no_scenario_was_found_for_cites_no_source(shipped):
+    """The search's best article for vague words does not support "raise a case": it is neither quoted nor cited."""
+    first = shipped.assistant.answer("something is wrong with the hub")
+    answer = shipped.assistant.answer("not sure, it just seems wrong", first.conversation_id)
+    assert answer.action == "raise_case" and answer.decision.entity is None
+    assert answer.reply.quote is None and "Source:" not in answer.reply.text and "From “" not in answer.reply.text
+
+
+def test_a_routed_case_still_cites_its_own_article(shipped):
+    answer = shipped.assistant.answer("we never got the GlobalSign vetting call")
+    assert answer.reply.quote is not None and answer.reply.quote.slug in answer.decision.entity.articles

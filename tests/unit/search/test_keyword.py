@@ -141,4 +141,3 @@ def test_ranking_only_search_ranks_the_same_without_the_explanations(service, qu
     assert suggestion is None
     assert all(not h.why["keyword_terms"] and "<mark>" not in h.snippet for h in lean)
     assert any(h.why["keyword_terms"] for h in full)
-
