@@ -64,8 +64,11 @@ def out_of_scope(evidence: Evidence, best_cov: float, t: Thresholds) -> bool:
         needed = max(needed, t.unanchored_foreign)  # far in meaning too: the words must explain much more
     s = evidence.signals
     # a fault told in few words, all of them the service's own ("our messages aren't getting through"), is ours
-    own_fault = s.problem and not s.informational and evidence.known_share >= 1.0 and evidence.domain_share >= 1.0
-    return (evidence.information < t.min_information and not own_fault) or best_cov <= needed
+    # ... and so is a question after the user's own case, put wholly in the service's words ("where is my case up to?")
+    own_words = evidence.known_share >= 1.0 and evidence.domain_share >= 1.0
+    own_fault = s.problem and not s.informational and own_words
+    own_question = s.asks and s.own_case and own_words
+    return (evidence.information < t.min_information and not (own_fault or own_question)) or best_cov <= needed
 
 
 def _named_system(evidence: Evidence, model: ServiceModel, share: float = 0.6) -> Candidate | None:

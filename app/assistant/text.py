@@ -30,13 +30,13 @@ _WORKAROUND = re.compile(r"\b(?:(?:there is |there's |we have |we've got )?(?:no
 _HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|org|net|uk|io|eu|co|gov|info|biz)\b", re.I)
 #: General English function words and fillers, beyond the search tokenizer's stop list; they say nothing about a topic.
 FILLER = frozenset("""
-a about above after again ago all also although am an and another any anyone anything are aren as at be because been
-before being below between both but by can cannot could couldn did didn do does doesn doing don done during each
-else etc ever every few for from further get gets getting got had hadn has hasn have haven having he her here
+a about above after again ago all also although am an and another any anybody anyone anything are aren as at be
+because been before being below between both but by can cannot could couldn did didn do does doesn doing don done during
+each else etc ever every few for from further get gets getting got had hadn has hasn have haven having he her here
 hers him his how however i if in into is isn it its itself just let lets like ll made make many may me might
-more most much must my myself need needs never no nor not now of often on once one only or other others our ours
+more most much must my myself need needs never no nobody nor not now of often on once one only or other others our ours
 ourselves out over own per please put quite rather re really s said same say says see seem seems shall she
-should since so some someone something still such sure t take than that the their theirs them themselves then
+should since so some somebody someone something still such sure t take than that the their theirs them themselves then
 there these they this those though through thus to too under unless until up upon us use used ve very via want
 wants was wasn way we well were weren what whats when where whereas whether which while whilst who whom whose
 why will with within without won would wouldn yes yet you your yours yourself
