@@ -34,6 +34,10 @@ def shipped(tmp_path_factory):
     ("can we speak to someone", True),
     ("we still haven't had the vetting call, can we chase it?", False),  # a fault, asked about
     ("our certificate upload keeps failing", False),
+    ("how much does DIP membership cost", True),  # "how much": information, asked
+    ("is anybody at the desk on a Sunday", True),  # put as a question, no question phrase
+    ("any training videos?", True),
+    ("the lift is broken", False),
 ])
 def test_a_question_that_reports_no_fault(text, asks):
     assert read_signals(text).asks is asks
@@ -127,3 +131,39 @@ def test_a_case_no_scenario_was_found_for_cites_no_source(shipped):
 def test_a_routed_case_still_cites_its_own_article(shipped):
     answer = shipped.assistant.answer("we never got the GlobalSign vetting call")
     assert answer.reply.quote is not None and answer.reply.quote.slug in answer.decision.entity.articles
+
+
+def test_a_question_that_reports_no_fault_is_answered_not_asked_what_kind_of_problem():
+    """Few known words and two near-equal rows: a problem is asked about, a plain question gets the best document."""
+    rows = (_row("DIP-CERT-02", 0.40, ("upload",)), _row("DIP-CHANGE-01", 0.39, ("change",)))
+    for text, action in (("how much does it cost", Action.SELF_HELP), ("it keeps going wrong", Action.RAISE_CASE)):
+        ev = Evidence(text, read_signals(text), rows, (_doc("billing", 0.38),), information=5.0, known_share=1.0,
+                      domain_share=1.0)
+        d = route(ev, MODEL, Thresholds())
+        assert d.action is action, d.why
+        assert (d.action is Action.RAISE_CASE) is d.vague
+
+
+@pytest.mark.parametrize(("question", "slug"), [
+    ("can I speak to a person", "elexon-support-channels-for-dip-inquiries"),
+    ("where is my case up to", "raise-and-track-a-case"),
+    ("how much does DIP membership cost", "billing-inquiry-and-payment-dispute"),
+    ("is anybody at the desk on a Sunday", "support-hours"),
+])
+def test_questions_about_the_desk_itself_are_answered_from_its_articles(shipped, question, slug):
+    answer = shipped.assistant.answer(question)
+    assert answer.action == "self_help", answer.decision.why
+    assert answer.decision.articles[0].id == slug
+    assert answer.reply.quote is not None and answer.reply.quote.slug == slug
+
+
+@pytest.mark.parametrize("message", [
+    "the lift is broken",  # not "list"
+    "how do I renew my passport",  # not "passcode"
+    "formula one race results",  # not "formal" or "RACI"
+    "symptoms of the common cold",  # not "could"
+    "what's the time",
+])
+def test_everyday_messages_in_correctly_spelled_english_are_out_of_scope(shipped, message):
+    answer = shipped.assistant.answer(message)
+    assert answer.action == "out_of_scope", answer.decision.why
