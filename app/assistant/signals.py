@@ -36,6 +36,13 @@ PROBLEM = _rx(r"errors?", r"erro\w*", r"fail\w*", r"reject\w*", r"not working", 
 REQUEST = _rx(r"can you", r"could you", r"would you", r"please", r"we'?d like", r"i'?d like", r"we need",
               r"i need", r"we want", r"i want", r"want to", r"request\w*", r"who do (?:i|we) (?:ask|contact)",
               r"how do (?:i|we) (?:get|request|arrange|subscribe|sign up|make)", r"let .{1,40} know")
+#: asks about the desk itself: whether it is there, addressed as "you" ("are you open", "do you work weekends") or
+#: as anyone being around, its hours, or how to reach a person ("can I email you", "speak to someone")
+TO_DESK = _rx(r"(?:e-?mail|phone|call|ring|contact|reach|speak (?:to|with)|talk (?:to|with)|write to) (?:you|your \w+|"
+              r"the desk|some(?:one|body)|any(?:one|body)|a (?:person|human))\b",
+              r"(?:are|is) (?:you|any(?:one|body)|some(?:one|body)) (?:\w+ )?(?:open|there|around|available|working|"
+              r"staffed|about|in|at|on)", r"(?:do|will|can|does) (?:you|it) (?:\w+ )?(?:work|open|close|operate)",
+              r"(?:what time|when) (?:do|are|will|does) you", r"(?:opening|closing|office) (?:hours|times?)")
 #: the user's own record at the desk: "my case", "our tickets", "the enquiry we raised"
 OWN_CASE = _rx(r"(?:my|our) (?:\w+ )?(?:case|ticket|enquiry|inquiry|query|request)s?",
                r"(?:case|ticket|enquiry|inquiry|query|request)s? (?:i|we) (?:raised|logged|opened|submitted|sent)")
@@ -121,6 +128,7 @@ class Signals:
     actions: frozenset[str] = frozenset()
     question: bool = False  # put as a question, whatever it asks
     own_case: bool = False  # about the user's own case at the desk
+    to_desk: bool = False  # asks about the desk itself: when it is there, how to reach a person
 
     @property
     def many_users(self) -> bool:
@@ -175,4 +183,5 @@ def read_signals(text: str) -> Signals:
         actions=actions_in(text),
         question=bool(QUESTION.search(text)),
         own_case=bool(OWN_CASE.search(text)),
+        to_desk=bool(TO_DESK.search(text)),
     )

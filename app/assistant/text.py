@@ -33,7 +33,7 @@ FILLER = frozenset("""
 a about above after again ago all also although am an and another any anybody anyone anything are aren as at be
 because been before being below between both but by can cannot could couldn did didn do does doesn doing don done during
 each else etc ever every few for from further get gets getting got had hadn has hasn have haven having he her here
-hers him his how however i if in into is isn it its itself just let lets like ll made make many may me might
+hers him his how however i if in instead into is isn it its itself just let lets like ll made make many may me might
 more most much must my myself need needs never no nobody nor not now of often on once one only or other others our ours
 ourselves out over own per please put quite rather re really s said same say says see seem seems shall she
 should since so some somebody someone something still such sure t take than that the their theirs them themselves then
@@ -230,7 +230,7 @@ class Analyzer:
                 weight = max(self.idf(t) for a in alts for t in a.terms)
                 concepts[phrase] = Concept(phrase, weight, alts, True)
                 continue
-            for t in targets:
+            for t in targets:  # another name for a day or a time still says nothing about this service
                 c = concepts[t]
-                concepts[t] = Concept(c.word, c.weight, c.alternatives + alts, True)
+                concepts[t] = Concept(c.word, c.weight, c.alternatives + alts, t not in times)
         return Query(text, tuple(concepts.values()), corrections, expansions, fixed_text)

@@ -149,6 +149,9 @@ def test_a_question_that_reports_no_fault_is_answered_not_asked_what_kind_of_pro
     ("where is my case up to", "raise-and-track-a-case"),
     ("how much does DIP membership cost", "billing-inquiry-and-payment-dispute"),
     ("is anybody at the desk on a Sunday", "support-hours"),
+    ("do you work weekends", "support-hours"),  # the desk addressed as "you", a day as the topic
+    ("is there a helpline", "elexon-support-channels-for-dip-inquiries"),
+    ("is there someone I can talk to", "elexon-support-channels-for-dip-inquiries"),
 ])
 def test_questions_about_the_desk_itself_are_answered_from_its_articles(shipped, question, slug):
     answer = shipped.assistant.answer(question)
