@@ -21,6 +21,7 @@ SUPPORT_OPENS, SUPPORT_CLOSES = 9, 17
 class Act(StrEnum):
     GREETING = "greeting"  # "hello", "good morning": nothing to route
     THANKS = "thanks"  # "thanks", "that fixed it"
+    HELP = "help"  # "help", "what can you do?", "are you a bot?": asks about the assistant, names no need yet
     MESSAGE = "message"  # anything with content of its own
 
 
@@ -121,6 +122,11 @@ _OUT_OF_HOURS_WORDS = _rx(r"out of hours", r"out-of-hours", r"after hours", r"ov
                           r"bank holiday", r"christmas day", r"new year'?s day", r"evening")
 _IN_HOURS_WORDS = _rx(r"in hours", r"working hours", r"office hours", r"business hours", r"this (?:morning|afternoon)",
                       r"lunchtime", r"working day")
+#: asking for help, or about the assistant itself, without saying what with
+HELP = _rx(r"help(?: me| us)?(?: please)?", r"(?:can|could|will|would) you (?:please )?help(?: me| us)?",
+           r"(?:i|we) need (?:some )?help", r"what (?:can|do) you do", r"how (?:does|do) (?:this|you) work",
+           r"what (?:are|is) (?:you|this)(?: for)?", r"who (?:are you|am i (?:talking|speaking) (?:to|with))",
+           r"are you (?:a |an )?(?:bot|robot|human|person|real|ai|computer|machine)")
 _GREETING_LINE = re.compile(r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|morning|afternoon)\b"
                             r"[^\n]{0,40}$", re.I)
 _SIGN_OFF = re.compile(r"^\s*(?:(?:kind |best |warm |many )?regards|thanks(?: (?:in advance|again|very much))?|"
@@ -195,6 +201,12 @@ def _greeting_only(text: str) -> bool:
     return bool(words) and len(words) <= 4 and all(w in GREETING_WORDS for w in words)
 
 
+def _help_only(text: str) -> bool:
+    """Help asked for, or the assistant asked about, and nothing else said (greetings aside)."""
+    rest = HELP.sub(" ", text.lower())
+    return bool(HELP.search(text)) and all(w in GREETING_WORDS or w == "please" for w in re.findall(r"[a-z']+", rest))
+
+
 def _thanks_only(text: str) -> bool:
     rest = THANKS.sub(" ", text.lower())
     rest = re.sub(r"\b(?:that|it|this|for|the|help|your|you|so|much|great|brilliant|lovely|all|now|ok|okay|"
@@ -214,7 +226,8 @@ def read_message(text: str) -> Reading:
             break
     urgent = _found(URGENT, low)
     ref = CASE_REFERENCE.search(text)
-    act = Act.GREETING if _greeting_only(text) else Act.THANKS if _thanks_only(text) else Act.MESSAGE
+    act = (Act.GREETING if _greeting_only(text) else Act.THANKS if _thanks_only(text) else
+           Act.HELP if _help_only(text) else Act.MESSAGE)
     return Reading(
         act=act, tried=bool(TRIED.search(low)), confirms=bool(CONFIRM.search(low)),
         back_reference=bool(BACK_REFERENCE.search(low)), new_topic=bool(NEW_TOPIC.search(low)),

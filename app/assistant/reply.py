@@ -43,6 +43,9 @@ AFFECTED_PLAIN = {"everyone": "every participant", "several": "several participa
 SMALL_TALK = {
     "greeting": "Hello! Ask me about the DIP, MHHS or the service desk, or tell me what is going wrong.",
     "thanks": "You're welcome. If anything else comes up, just ask.",
+    "help": ("I'm the Elexon service desk's automated assistant. I answer questions about the DIP, MHHS and the "
+             "service desk from the knowledge base, and when self-help can't fix a problem I fill in a case for the "
+             "desk, whose people work every case. Tell me in your own words what you need or what is going wrong."),
 }
 OUT_OF_SCOPE = ("Sorry, I can only help with MHHS, the DIP and the Elexon service desk, and I couldn't find anything "
                 "about this. Try searching the knowledge base, or send the desk a general enquiry.")

@@ -205,6 +205,8 @@ class Assistant:
                  record: bool) -> Answer:
         body = message_body(message.strip())
         reading = read_message(body[:MATCH_CHARS])
+        if reading.act is Act.HELP and state.topic is not None:
+            reading = replace(reading, act=Act.MESSAGE)  # "help" about the current topic: a follow-up, not small talk
         if reading.act is not Act.MESSAGE:
             d = Decision(Action.OUT_OF_SCOPE, None, (), None, 1.0, f"A {reading.act.value}: nothing to route.",
                          reason=reading.act.value)

@@ -10,6 +10,7 @@ import pytest
 from app import create_app
 from app.assistant.decide import Action, Thresholds
 from app.assistant.evidence import Candidate, Evidence
+from app.assistant.reading import Act, read_message
 from app.assistant.reply import _units
 from app.assistant.route import route
 from app.assistant.signals import actions_in, read_signals
@@ -170,3 +171,28 @@ def test_questions_about_the_desk_itself_are_answered_from_its_articles(shipped,
 def test_everyday_messages_in_correctly_spelled_english_are_out_of_scope(shipped, message):
     answer = shipped.assistant.answer(message)
     assert answer.action == "out_of_scope", answer.decision.why
+
+
+@pytest.mark.parametrize(("text", "act"), [
+    ("help", Act.HELP),
+    ("hello, can you help me?", Act.HELP),
+    ("what can you do?", Act.HELP),
+    ("are you a bot?", Act.HELP),
+    ("can you help me with a bounced message", Act.MESSAGE),  # says what with
+    ("help! our certificate upload keeps failing", Act.MESSAGE),
+])
+def test_asking_for_help_without_saying_what_with(text, act):
+    assert read_message(text).act is act
+
+
+def test_asking_what_the_assistant_does_is_answered_not_apologised_for(shipped):
+    answer = shipped.assistant.answer("hello, can you help me?")
+    assert answer.action == "out_of_scope" and answer.decision.reason == "help"
+    assert "assistant" in answer.reply.lead and "Sorry" not in answer.reply.lead
+
+
+def test_help_during_a_topic_is_a_follow_up_on_it(shipped):
+    first = shipped.assistant.answer("our webhook has stopped getting deliveries from the DIP")
+    answer = shipped.assistant.answer("help", first.conversation_id)
+    assert answer.decision.reason != "help"
+    assert answer.topic is not None and answer.topic.id == first.topic.id
