@@ -135,7 +135,7 @@ def classify(state: DialogueState, r: Reading, alone: Alone) -> Move:
         return Move.NEW_TOPIC
     if alone.weak or topic.id is None or alone.entity_id == topic.id:
         return Move.FOLLOW_UP  # facts only, an answer to the question asked, or more about the same thing
-    if r.tried or (r.confirms and not alone.strong):
+    if r.tried or r.asks_case or (r.confirms and not alone.strong):
         return Move.FOLLOW_UP
     if r.back_reference and (r.affected or r.time or r.urgent):
         return Move.FOLLOW_UP  # who is affected, when, how urgent: facts about the problem already raised

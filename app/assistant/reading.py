@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from app.assistant.signals import _rx
+from app.assistant.signals import HOW_TO, PROBLEM, _rx
 
 #: Elexon's support hours (section 3: "working hours 9.00am till 5.00pm") on England and Wales business days
 SUPPORT_OPENS, SUPPORT_CLOSES = 9, 17
@@ -47,6 +47,8 @@ CONFIRM = _rx(r"yes(?: please)?", r"yeah", r"yep", r"please do", r"go ahead", r"
               r"please (?:raise|request|log|open|submit|escalate) (?:it|that|this|one|a case)",
               r"(?:raise|request|log|open|submit) (?:it|that|this|one)(?: for (?:me|us))?",
               r"(?:i|we)(?:'d| would) like (?:to|that)", r"sounds good")
+#: asks for the case itself ("please raise a case then", "log it for us"), naming nothing new
+ASKS_CASE = _rx(r"(?:raise|log|open|submit) (?:it|that|this|one|an? (?:case|ticket))(?: for (?:me|us))?(?: then)?")
 #: words that point back to what was said before
 BACK_REFERENCE = _rx(r"still", r"same", r"again", r"also", r"too", r"as well", r"as described", r"the article",
                      r"your (?:steps|advice|suggestion|answer)", r"those steps", r"these steps", r"that", r"this",
@@ -148,6 +150,7 @@ class Reading:
     act: Act
     tried: bool  # tried the guidance, or it did not help
     confirms: bool  # "yes please", "go ahead"
+    asks_case: bool  # asks for the case, and says no problem of its own
     back_reference: bool
     new_topic: bool  # says it is about something else
     affected: str | None  # "self" | "several" | "everyone"
@@ -230,6 +233,7 @@ def read_message(text: str) -> Reading:
            Act.HELP if _help_only(text) else Act.MESSAGE)
     return Reading(
         act=act, tried=bool(TRIED.search(low)), confirms=bool(CONFIRM.search(low)),
+        asks_case=bool(ASKS_CASE.search(low)) and not PROBLEM.search(low) and not HOW_TO.search(low),
         back_reference=bool(BACK_REFERENCE.search(low)), new_topic=bool(NEW_TOPIC.search(low)),
         affected=affected, urgency=urgency,
         urgency_words=tuple(w for w in (words, urgent) if w), urgent=bool(urgent), time=read_time(text),

@@ -14,6 +14,7 @@ from app.assistant.decide import Action, Decision, Thresholds
 from app.assistant.dialogue import Facts
 from app.assistant.evidence import Candidate
 from app.assistant.routing import CaseDraft, derivation_text
+from app.assistant.signals import read_signals
 from app.assistant.steps import Faq, StepList, article_faqs, article_steps, article_tables, best_steps
 from app.assistant.text import Query, terms_of
 from app.content.render import plain_text
@@ -236,14 +237,15 @@ class ReplyBuilder:
             return Reply(d.question, (), "Or just tell me in your own words.", None)
         doc = next(iter(d.articles), None)
         steps = self.steps(doc.id) if doc is not None and doc.kind == "article" else ()
-        wants_steps = a is Action.SELF_HELP and d.reason != "track" and not (
-            d.reason == "question" and not query_asks_how(query))
+        # a question that reports no problem, answered by a document: the answer, or its steps when it asks how
+        asked = d.reason == "question" or (d.entity is None and read_signals(query.text).asks)
+        wants_steps = a is Action.SELF_HELP and d.reason != "track" and not (asked and not query_asks_how(query))
         # an article that asks the question itself answers it with its own answer, not with its nearest list
         faq = self._faq(doc, query) if a is Action.SELF_HELP and d.entity is None and doc is not None else None
         chosen = best_steps(steps, query, self.protected, score_text) if wants_steps and faq is None else None
         quote = faq or (self._steps_quote(doc, chosen) if chosen and doc is not None else (
             self.best_quote(doc, query) if doc is not None and _supports(d, doc) else None))
-        lead = self._lead(d, quote if not chosen else None, facts, bool(chosen))
+        lead = self._lead(d, quote if not chosen else None, facts, bool(chosen), asked)
         if d.priority_hint is not None and a is Action.SELF_HELP:
             # "what priority would that be?" with the impact and urgency stated: the matrix answers it first
             lead = f"{derivation_text(d.priority_hint)} {lead}"
@@ -257,7 +259,8 @@ class ReplyBuilder:
             lead = f"I think this is what you mean, but tell me if not. {lead}"
         return Reply(lead, chosen.items if chosen else (), self._next(d), quote)
 
-    def _lead(self, d: Decision, quote: Quote | None, facts: Facts | None, has_steps: bool) -> str:
+    def _lead(self, d: Decision, quote: Quote | None, facts: Facts | None, has_steps: bool,
+              asked: bool = False) -> str:
         e, a = d.entity, d.action
         said = f" From “{quote.title}”: {quote.text}" if quote is not None and quote.text else ""
         if a is Action.REDIRECT and e is not None:
@@ -291,6 +294,9 @@ class ReplyBuilder:
         if a is Action.RAISE_CASE:
             return ("I couldn't match this to one scenario, so the best next step is a case: the desk will route "
                     "it." if d.vague else "The next step is a case.")
+        if has_steps and asked and d.entity is None:
+            doc = next((x for x in d.articles if x.kind == "article"), None)
+            return f"Here's how, from “{self._link(doc)[0]}”:" if doc is not None else "Here's how:"
         if has_steps:
             return f"This sounds like {self._topic_phrase(d)}. Try these steps first:"
         return said.strip() or "Here is what the knowledge base says."

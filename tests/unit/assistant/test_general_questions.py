@@ -196,3 +196,31 @@ def test_help_during_a_topic_is_a_follow_up_on_it(shipped):
     answer = shipped.assistant.answer("help", first.conversation_id)
     assert answer.decision.reason != "help"
     assert answer.topic is not None and answer.topic.id == first.topic.id
+
+
+def test_asking_for_the_case_after_a_desk_answer_raises_it(shipped):
+    """'please raise a case then' names no problem of its own: it asks for the current topic's case, even though its
+    words match the article on raising cases."""
+    first = shipped.assistant.answer("can I speak to a person")
+    answer = shipped.assistant.answer("ok please raise a case then", first.conversation_id)
+    assert answer.action == "raise_case" and answer.decision.reason == "requested"
+
+
+@pytest.mark.parametrize(("text", "asks_case"), [
+    ("please raise a case then", True), ("log it for us", True),
+    ("please raise a case, our keys are failing", False),  # a problem of its own
+    ("how do I raise a case", False),
+])
+def test_asking_for_the_case_itself(text, asks_case):
+    assert read_message(text).asks_case is asks_case
+
+
+def test_a_how_to_question_answered_by_a_document_is_not_called_a_problem(shipped):
+    answer = shipped.assistant.answer("how do I raise a case")
+    assert answer.action == "self_help" and answer.reply.steps
+    assert "problem" not in answer.reply.lead
+
+
+def test_a_question_that_is_not_how_to_gets_the_answer_not_steps(shipped):
+    answer = shipped.assistant.answer("where is my case up to")
+    assert not answer.reply.steps and "your cases" in answer.reply.lead
