@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from app.assistant.evidence import ENTITY_KINDS
 from app.assistant.reading import Act, Reading
 
 #: earlier topics remembered per conversation (their ids only)
@@ -124,6 +125,17 @@ class Alone:
     entity_kind: str | None
     strong: bool  # a confident route of its own, not a vague or out-of-scope one
     weak: bool  # says too little to be about anything by itself ("no luck", "it's 3am")
+
+
+def against_last(state: DialogueState, r: Reading) -> Reading:
+    """A bare "yes" or "no" read against the last answer (conversation.md: short confirmations are read against the
+    last thing said). After a knowledge answer, which offers no case of its own, "yes" acknowledges it, and "no"
+    says it did not answer the question: the case is the next step. Elsewhere they keep their reading ("yes"
+    confirms a case on offer)."""
+    topic = state.topic
+    if r.bare is None or topic is None or topic.kind in ENTITY_KINDS or state.last_action != "self_help":
+        return r
+    return replace(r, act=Act.THANKS) if r.bare == "yes" else replace(r, tried=True)
 
 
 def classify(state: DialogueState, r: Reading, alone: Alone) -> Move:

@@ -49,6 +49,10 @@ CONFIRM = _rx(r"yes(?: please)?", r"yeah", r"yep", r"please do", r"go ahead", r"
               r"(?:i|we)(?:'d| would) like (?:to|that)", r"sounds good")
 #: asks for the case itself ("please raise a case then", "log it for us"), naming nothing new
 ASKS_CASE = _rx(r"(?:raise|log|open|submit) (?:it|that|this|one|an? (?:case|ticket))(?: for (?:me|us))?(?: then)?")
+#: a whole message that only says yes or no ("yep", "not really"): it answers whatever was said last
+_BARE_YES = re.compile(r"^\W*(?:yes|yeah|yep|yup|ok|okay|sure|great|perfect|cool|got it|brilliant)"
+                       r"(?:\W+(?:thanks|thank you|cheers|that'?s (?:great|it|all)))?\W*$", re.I)
+_BARE_NO = re.compile(r"^\W*(?:no|nope|nah|not really|not quite|no it (?:doesn'?t|didn'?t))\W*$", re.I)
 #: words that point back to what was said before
 BACK_REFERENCE = _rx(r"still", r"same", r"again", r"also", r"too", r"as well", r"as described", r"the article",
                      r"your (?:steps|advice|suggestion|answer)", r"those steps", r"these steps", r"that", r"this",
@@ -151,6 +155,7 @@ class Reading:
     tried: bool  # tried the guidance, or it did not help
     confirms: bool  # "yes please", "go ahead"
     asks_case: bool  # asks for the case, and says no problem of its own
+    bare: str | None  # "yes" or "no" when that is all the message says
     back_reference: bool
     new_topic: bool  # says it is about something else
     affected: str | None  # "self" | "several" | "everyone"
@@ -233,6 +238,7 @@ def read_message(text: str) -> Reading:
            Act.HELP if _help_only(text) else Act.MESSAGE)
     return Reading(
         act=act, tried=bool(TRIED.search(low)), confirms=bool(CONFIRM.search(low)),
+        bare="yes" if _BARE_YES.match(text) else "no" if _BARE_NO.match(text) else None,
         asks_case=bool(ASKS_CASE.search(low)) and not PROBLEM.search(low) and not HOW_TO.search(low),
         back_reference=bool(BACK_REFERENCE.search(low)), new_topic=bool(NEW_TOPIC.search(low)),
         affected=affected, urgency=urgency,

@@ -266,8 +266,8 @@ class ReplyBuilder:
         if a is Action.REDIRECT and e is not None:
             return self._redirect(e.id) + said
         if d.reason == "tried":
-            return ("Sorry those steps didn't fix it. The next step is a case, and I've filled it in with what you "
-                    "told me.")
+            sorry = "Sorry those steps didn't fix it." if e is not None else "Sorry that didn't answer it."
+            return f"{sorry} The next step is a case, and I've filled it in with what you told me."
         if d.reason == "requested":
             return "OK. I've filled in the case for you to check and send."
         if d.reason == "track" and facts is not None and facts.case_reference:

@@ -224,3 +224,22 @@ def test_a_how_to_question_answered_by_a_document_is_not_called_a_problem(shippe
 def test_a_question_that_is_not_how_to_gets_the_answer_not_steps(shipped):
     answer = shipped.assistant.answer("where is my case up to")
     assert not answer.reply.steps and "your cases" in answer.reply.lead
+
+
+def test_a_bare_no_after_a_knowledge_answer_says_it_did_not_answer(shipped):
+    first = shipped.assistant.answer("can I speak to a person")
+    answer = shipped.assistant.answer("no", first.conversation_id)
+    assert answer.action == "raise_case" and answer.decision.reason == "tried"
+    assert "steps" not in answer.reply.lead
+
+
+def test_a_bare_yes_after_a_knowledge_answer_acknowledges_it(shipped):
+    first = shipped.assistant.answer("is anybody at the desk on a Sunday")
+    answer = shipped.assistant.answer("yep", first.conversation_id)
+    assert answer.decision.reason == "thanks" and answer.decision.case_draft is None
+
+
+def test_a_bare_yes_after_steps_with_a_case_on_offer_still_confirms_the_case(shipped):
+    first = shipped.assistant.answer("our webhook has stopped getting deliveries from the DIP")
+    answer = shipped.assistant.answer("yes", first.conversation_id)
+    assert answer.action == "raise_case" and answer.decision.entity.id == first.decision.entity.id
