@@ -64,7 +64,8 @@ def out_of_scope(evidence: Evidence, best_cov: float, t: Thresholds) -> bool:
     if sem is not None and sem < t.semantic_out_of_scope:
         needed = max(needed, t.unanchored_foreign)  # far in meaning too: the words must explain much more
     # a fault told in few words, all of them the service's own ("our messages aren't getting through"), is ours
-    # ... and so is a question after the user's own case, put wholly in the service's words ("where is my case up to?")
+    # ... and so is a question after the user's own case in the service's words ("how's our ticket getting on?"), or
+    # about the desk itself
     own_words = evidence.known_share >= 1.0 and evidence.domain_share >= 1.0
     own_fault = s.problem and not s.informational and own_words
     own_question = s.asks and (s.own_case and own_words or s.to_desk)
