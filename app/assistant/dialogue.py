@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from app.assistant.evidence import ENTITY_KINDS
 from app.assistant.reading import Act, Reading
 
 #: earlier topics remembered per conversation (their ids only)
@@ -128,10 +129,21 @@ class Alone:
 
 def follows_up(state: DialogueState, r: Reading) -> bool:
     """The message continues the current topic whatever it would match on its own: an answer to the question asked
-    about an unrouted topic, or the guidance tried ("still failing")."""
+    about an unrouted topic, the guidance tried ("still failing"), or the case asked for ("raise it then")."""
     topic = state.topic
     return (r.act is Act.MESSAGE and topic is not None and not (r.new_topic or r.case_reference or r.domestic)
-            and (topic.id is None or r.tried))
+            and (topic.id is None or r.tried or r.asks_case))
+
+
+def against_last(state: DialogueState, r: Reading) -> Reading:
+    """A bare "yes" or "no" read against the last answer (conversation.md: short confirmations are read against the
+    last thing said). After a knowledge answer, which offers no case of its own, "yes" acknowledges it, and "no"
+    says it did not answer the question: the case is the next step. Elsewhere they keep their reading ("yes"
+    confirms a case on offer)."""
+    topic = state.topic
+    if r.bare is None or topic is None or topic.kind in ENTITY_KINDS or state.last_action != "self_help":
+        return r
+    return replace(r, act=Act.THANKS) if r.bare == "yes" else replace(r, tried=True)
 
 
 def classify(state: DialogueState, r: Reading, alone: Alone) -> Move:

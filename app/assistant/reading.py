@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from app.assistant.signals import PRIORITY_QUESTION, PROBLEM, REQUEST, _rx
+from app.assistant.signals import HOW_TO, PRIORITY_QUESTION, PROBLEM, REQUEST, _rx
 
 #: Elexon's support hours (section 3: "working hours 9.00am till 5.00pm") on England and Wales business days
 SUPPORT_OPENS, SUPPORT_CLOSES = 9, 17
@@ -21,6 +21,7 @@ SUPPORT_OPENS, SUPPORT_CLOSES = 9, 17
 class Act(StrEnum):
     GREETING = "greeting"  # "hello", "good morning": nothing to route
     THANKS = "thanks"  # "thanks", "that fixed it"
+    HELP = "help"  # "help", "what can you do?", "are you a bot?": asks about the assistant, names no need yet
     MESSAGE = "message"  # anything with content of its own
 
 
@@ -54,6 +55,12 @@ CONFIRM = _rx(r"yes(?: please)?", r"yeah", r"yep", r"please do", r"go ahead", r"
               r"(?:i|we)(?:'d| would) like (?:to|that)", r"sounds good")
 #: ... unless the message asks something of its own: "ok, and how do I get one?" is a question
 _ASKS = re.compile(r"\?|\b(?:how|what|why|where|when|which|who)\b")
+#: asks for the case itself ("please raise a case then", "log it for us"), naming nothing new
+ASKS_CASE = _rx(r"(?:raise|log|open|submit) (?:it|that|this|one|an? (?:case|ticket))(?: for (?:me|us))?(?: then)?")
+#: a whole message that only says yes or no ("yep", "not really"): it answers whatever was said last
+_BARE_YES = re.compile(r"^\W*(?:yes|yeah|yep|yup|ok|okay|sure|great|perfect|cool|got it|brilliant)"
+                       r"(?:\W+(?:thanks|thank you|cheers|that'?s (?:great|it|all)))?\W*$", re.I)
+_BARE_NO = re.compile(r"^\W*(?:no|nope|nah|not really|not quite|no it (?:doesn'?t|didn'?t))\W*$", re.I)
 #: words that point back to what was said before
 BACK_REFERENCE = _rx(r"still", r"same", r"again", r"also", r"too", r"as well", r"as described", r"the article",
                      r"your (?:steps|advice|suggestion|answer)", r"those steps", r"these steps", r"that", r"this",
@@ -131,6 +138,11 @@ _OUT_OF_HOURS_WORDS = _rx(r"out of hours", r"out-of-hours", r"after hours", r"ov
                           r"bank holiday", r"christmas day", r"new year'?s day", r"evening")
 _IN_HOURS_WORDS = _rx(r"in hours", r"working hours", r"office hours", r"business hours", r"this (?:morning|afternoon)",
                       r"lunchtime", r"working day")
+#: asking for help, or about the assistant itself, without saying what with
+HELP = _rx(r"help(?: me| us)?(?: please)?", r"(?:can|could|will|would) you (?:please )?help(?: me| us)?",
+           r"(?:i|we) need (?:some )?help", r"what (?:can|do) you do", r"how (?:does|do) (?:this|you) work",
+           r"what (?:are|is) (?:you|this)(?: for)?", r"who (?:are you|am i (?:talking|speaking) (?:to|with))",
+           r"are you (?:a |an )?(?:bot|robot|human|person|real|ai|computer|machine)")
 _GREETING_LINE = re.compile(r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|morning|afternoon)\b"
                             r"[^\n]{0,40}$", re.I)
 _SIGN_OFF = re.compile(r"^\s*(?:(?:kind |best |warm |many )?regards|thanks(?: (?:in advance|again|very much))?|"
@@ -153,6 +165,8 @@ class Reading:
     tried: bool  # tried the guidance, or it did not help
     confirms: bool  # "yes please", "go ahead"
     asks_priority: bool  # "what priority would that be?", "how long will it take?"
+    asks_case: bool  # asks for the case, and says no problem of its own
+    bare: str | None  # "yes" or "no" when that is all the message says
     back_reference: bool
     new_topic: bool  # says it is about something else
     affected: str | None  # "self" | "several" | "everyone"
@@ -207,6 +221,12 @@ def _greeting_only(text: str) -> bool:
             and any(w in GREETING_WORDS for w in words))
 
 
+def _help_only(text: str) -> bool:
+    """Help asked for, or the assistant asked about, and nothing else said (greetings aside)."""
+    rest = HELP.sub(" ", text.lower())
+    return bool(HELP.search(text)) and all(w in GREETING_WORDS or w == "please" for w in re.findall(r"[a-z']+", rest))
+
+
 def _thanks_only(text: str) -> bool:
     rest = THANKS.sub(" ", text.lower())
     rest = re.sub(r"\b(?:that|it|this|for|the|help|your|you|so|much|great|brilliant|lovely|all|now|ok|okay|yes|yeah|"
@@ -232,10 +252,13 @@ def read_message(text: str) -> Reading:
             break
     urgent = _found(URGENT, low)
     ref = CASE_REFERENCE.search(text)
-    act = Act.GREETING if _greeting_only(text) else Act.THANKS if _thanks_only(text) else Act.MESSAGE
+    act = (Act.GREETING if _greeting_only(text) else Act.THANKS if _thanks_only(text) else
+           Act.HELP if _help_only(text) else Act.MESSAGE)
     return Reading(
         act=act, tried=bool(TRIED.search(low)), confirms=bool(CONFIRM.search(low)) and not _ASKS.search(low),
         asks_priority=bool(PRIORITY_QUESTION.search(low)),
+        bare="yes" if _BARE_YES.match(text) else "no" if _BARE_NO.match(text) else None,
+        asks_case=bool(ASKS_CASE.search(low)) and not PROBLEM.search(low) and not HOW_TO.search(low),
         back_reference=bool(BACK_REFERENCE.search(low)), new_topic=bool(NEW_TOPIC.search(low)),
         affected=affected, urgency=urgency,
         urgency_words=tuple(w for w in (words, urgent) if w), urgent=bool(urgent), time=read_time(text),

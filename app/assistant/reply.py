@@ -14,6 +14,7 @@ from app.assistant.decide import Action, Decision, Thresholds
 from app.assistant.dialogue import Facts
 from app.assistant.evidence import Candidate
 from app.assistant.routing import CaseDraft, derivation_text
+from app.assistant.signals import read_signals
 from app.assistant.steps import Faq, StepList, article_faqs, article_steps, article_tables, best_steps
 from app.assistant.text import Query, terms_of
 from app.content.render import plain_text
@@ -43,6 +44,9 @@ AFFECTED_PLAIN = {"everyone": "every participant", "several": "several participa
 SMALL_TALK = {
     "greeting": "Hello! Ask me about the DIP, MHHS or the service desk, or tell me what is going wrong.",
     "thanks": "You're welcome. If anything else comes up, just ask.",
+    "help": ("I'm the Elexon service desk's automated assistant. I answer questions about the DIP, MHHS and the "
+             "service desk from the knowledge base, and when self-help can't fix a problem I fill in a case for the "
+             "desk, whose people work every case. Tell me in your own words what you need or what is going wrong."),
 }
 OUT_OF_SCOPE = ("Sorry, I can only help with MHHS, the DIP and the Elexon service desk, and I couldn't find anything "
                 "about this. Try searching the knowledge base, or send the desk a general enquiry.")
@@ -235,14 +239,16 @@ class ReplyBuilder:
             return Reply(d.question, (), "Or just tell me in your own words.", None)
         doc = next(iter(d.articles), None)
         steps = self.steps(doc.id) if doc is not None and doc.kind == "article" else ()
+        # a question that reports no problem, answered by a document: the answer, or its steps when it asks how
+        asked = d.reason == "question" or (d.entity is None and read_signals(query.text).asks)
         wants_steps = a is Action.SELF_HELP and d.reason not in ("track", "priority") and not (
-            d.reason == "question" and not query_asks_how(query))
+            asked and not query_asks_how(query))
         # an article that asks the question itself answers it with its own answer, not with its nearest list
         faq = self._faq(doc, query) if a is Action.SELF_HELP and d.entity is None and doc is not None else None
         chosen = best_steps(steps, query, self.protected, score_text) if wants_steps and faq is None else None
         quote = faq or (self._steps_quote(doc, chosen) if chosen and doc is not None else (
-            self.best_quote(doc, query) if doc is not None else None))
-        lead = self._lead(d, quote if not chosen else None, facts, bool(chosen))
+            self.best_quote(doc, query) if doc is not None and _supports(d, doc) else None))
+        lead = self._lead(d, quote if not chosen else None, facts, bool(chosen), asked)
         if d.priority_hint is not None and a is Action.SELF_HELP:
             # "what priority would that be?" with the impact and urgency stated: the matrix answers it first
             lead = f"{derivation_text(d.priority_hint)} {lead}"
@@ -256,14 +262,15 @@ class ReplyBuilder:
             lead = f"I think this is what you mean, but tell me if not. {lead}"
         return Reply(lead, chosen.items if chosen else (), self._next(d), quote)
 
-    def _lead(self, d: Decision, quote: Quote | None, facts: Facts | None, has_steps: bool) -> str:
+    def _lead(self, d: Decision, quote: Quote | None, facts: Facts | None, has_steps: bool,
+              asked: bool = False) -> str:
         e, a = d.entity, d.action
         said = f" From “{quote.title}”: {quote.text}" if quote is not None and quote.text else ""
         if a is Action.REDIRECT and e is not None:
             return self._redirect(e.id) + said
         if d.reason == "tried":
-            return ("Sorry those steps didn't fix it. The next step is a case, and I've filled it in with what you "
-                    "told me.")
+            sorry = "Sorry those steps didn't fix it." if e is not None else "Sorry that didn't answer it."
+            return f"{sorry} The next step is a case, and I've filled it in with what you told me."
         if d.reason == "requested":
             return "OK. I've filled in the case for you to check and send."
         if d.reason == "priority" and d.case_draft is not None:
@@ -291,7 +298,10 @@ class ReplyBuilder:
             return f"This needs the service desk: {self._topic_phrase(d)}. I've prepared the case for you."
         if a is Action.RAISE_CASE:
             return ("I couldn't match this to one scenario, so the best next step is a case: the desk will route "
-                    "it." if d.vague else "The next step is a case.") + said
+                    "it." if d.vague else "The next step is a case.")
+        if has_steps and asked and d.entity is None:
+            doc = next((x for x in d.articles if x.kind == "article"), None)
+            return f"Here's how, from “{self._link(doc)[0]}”:" if doc is not None else "Here's how:"
         if has_steps:
             return f"This sounds like {self._topic_phrase(d)}. Try these steps first:"
         return said.strip() or "Here is what the knowledge base says."
@@ -336,6 +346,13 @@ class ReplyBuilder:
         who = re.search(r"\(([^)]+)\)", sc.category)
         contact = f"your {who.group(1)}" if who else "the party responsible"
         return f"This one is for {contact} to sort out, not Elexon: please contact them directly."
+
+
+def _supports(d: Decision, doc: Candidate) -> bool:
+    """The document is where the answer comes from: the self-help or redirect answer itself, or the own article of
+    the scenario, request or incident the case is for. A case no scenario was found for rests on no document, so
+    none is quoted or cited (the search's best article for the words is not a source for "raise a case")."""
+    return d.action in (Action.SELF_HELP, Action.REDIRECT) or (d.entity is not None and doc.id in d.entity.articles)
 
 
 def _units(text: str, tables: Iterable[tuple[str, ...]]) -> list[str]:

@@ -59,13 +59,17 @@ def out_of_scope(evidence: Evidence, best_cov: float, t: Thresholds) -> bool:
         return False
     if sem is not None and sem >= t.semantic_in_scope:
         return False
+    s = evidence.signals
     needed = t.unanchored if evidence.known_share >= 1.0 else t.unanchored_foreign
     if sem is not None and sem < t.semantic_out_of_scope:
         needed = max(needed, t.unanchored_foreign)  # far in meaning too: the words must explain much more
-    s = evidence.signals
     # a fault told in few words, all of them the service's own ("our messages aren't getting through"), is ours
-    own_fault = s.problem and not s.informational and evidence.known_share >= 1.0 and evidence.domain_share >= 1.0
-    return (evidence.information < t.min_information and not own_fault) or best_cov <= needed
+    # ... and so is a question after the user's own case in the service's words ("how's our ticket getting on?"), or
+    # about the desk itself
+    own_words = evidence.known_share >= 1.0 and evidence.domain_share >= 1.0
+    own_fault = s.problem and not s.informational and own_words
+    own_question = s.asks and (s.own_case and own_words or s.to_desk)
+    return (evidence.information < t.min_information and not (own_fault or own_question)) or best_cov <= needed
 
 
 def _clear_lead(entity: Candidate | None, evidence: Evidence, t: Thresholds) -> bool:

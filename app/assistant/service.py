@@ -18,7 +18,17 @@ from app.assistant.conversations import (
     TurnRecord,
 )
 from app.assistant.decide import DEFAULT_THRESHOLDS, Action, Choice, Decision, Thresholds, decide
-from app.assistant.dialogue import Alone, DialogueState, Move, Topic, advance, classify, follows_up, routed
+from app.assistant.dialogue import (
+    Alone,
+    DialogueState,
+    Move,
+    Topic,
+    advance,
+    against_last,
+    classify,
+    follows_up,
+    routed,
+)
 from app.assistant.evidence import ENTITY_KINDS, Candidate, Evidence
 from app.assistant.matcher import Matcher
 from app.assistant.reading import Act, Reading, message_body, out_of_hours_at, read_message
@@ -205,6 +215,9 @@ class Assistant:
                  record: bool) -> Answer:
         body = message_body(message.strip())
         reading = read_message(body[:MATCH_CHARS])
+        reading = against_last(state, reading)
+        if reading.act is Act.HELP and state.topic is not None:
+            reading = replace(reading, act=Act.MESSAGE)  # "help" about the current topic: a follow-up, not small talk
         if reading.act is not Act.MESSAGE:
             d = Decision(Action.OUT_OF_SCOPE, None, (), None, 1.0, f"A {reading.act.value}: nothing to route.",
                          reason=reading.act.value)

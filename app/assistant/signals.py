@@ -19,13 +19,17 @@ DEFINITION = _rx(r"what(?:'?s| is| are| does| do)\b(?! (?:i|we|you) )", r"whats"
                  r"how (?:does|do|is|are) (?:the |a |an )?(?!(?:i|we|you|my|our)\b)\w+",
                  r"define", r"meaning of", r"stands? for", r"explain", r"tell (?:me|us) (?:about|what)",
                  r"what (?:the|an?) \w+(?: \w+)? (?:is|are|means?)\b", r"why (?:is|are|does|do)",
-                 r"what (?:counts|qualifies) as", r"what happens (?:if|when|after|next)",
+                 r"what (?:counts|qualifies) as", r"what happens (?:if|when|after|next)", r"how (?:much|many)",
+                 r"(?:is|are) there\b", r"^\W*any \w+",
                  r"what (?:will|would|do|does|should) (?:i|we) need", r"what (?:information|details) (?:do|does|will)",
                  r"is (?:there|it) (?:a|an|any) (?:limit|charge|fee|deadline)", r"are weekends",
                  r"where (?:do|can|should|would|will) (?:i|we) (?:find|see|look|read|get hold of)",
                  r"where (?:is|are) (?:the|a|an|your|our)")
 HOW_TO = _rx(r"how (?:do|can|should|would) (?:i|we)", r"can (?:i|we)", r"is it possible", r"is that allowed",
              r"are we allowed", r"do (?:i|we) need", r"(?:is|are) there (?:a|an|any|some)")
+#: a sentence put as a question: it opens with a question word or an auxiliary verb, or ends with a question mark
+QUESTION = re.compile(r"^\W*(?:what|who|whom|whose|when|where|which|why|how|is|are|am|was|were|do|does|did|can|could|"
+                      r"will|would|shall|should|may|might|has|have|had)\b|\?\s*$", re.I)
 PROBLEM = _rx(r"errors?", r"erro\w*", r"fail\w*", r"reject\w*", r"not working", r"isn'?t working", r"aren'?t",
               r"isn'?t", r"won'?t", r"can'?t", r"cannot", r"couldn'?t", r"unable", r"stuck", r"hasn'?t",
               r"haven'?t", r"didn'?t", r"doesn'?t", r"never", r"missing", r"wrong", r"broken", r"down",
@@ -35,6 +39,16 @@ PROBLEM = _rx(r"errors?", r"erro\w*", r"fail\w*", r"reject\w*", r"not working", 
 REQUEST = _rx(r"can you", r"could you", r"would you", r"please", r"we'?d like", r"i'?d like", r"we need",
               r"i need", r"we want", r"i want", r"want to", r"request\w*", r"who do (?:i|we) (?:ask|contact)",
               r"how do (?:i|we) (?:get|request|arrange|subscribe|sign up|make)", r"let .{1,40} know")
+#: asks about the desk itself: whether it is there, addressed as "you" ("are you open", "do you work weekends") or
+#: as anyone being around, its hours, or how to reach a person ("can I email you", "speak to someone")
+TO_DESK = _rx(r"(?:e-?mail|phone|call|ring|contact|reach|speak (?:to|with)|talk (?:to|with)|write to) (?:you|your \w+|"
+              r"the desk|some(?:one|body)|any(?:one|body)|a (?:person|human))\b",
+              r"(?:are|is) (?:you|any(?:one|body)|some(?:one|body)) (?:\w+ )?(?:open|there|around|available|working|"
+              r"staffed|about|in|at|on)", r"(?:do|will|can|does) (?:you|it) (?:\w+ )?(?:work|open|close|operate)",
+              r"(?:what time|when) (?:do|are|will|does) you", r"(?:opening|closing|office) (?:hours|times?)")
+#: the user's own record at the desk: "my case", "our tickets", "the enquiry we raised"
+OWN_CASE = _rx(r"(?:my|our) (?:\w+ )?(?:case|ticket|enquiry|inquiry|query|request)s?",
+               r"(?:case|ticket|enquiry|inquiry|query|request)s? (?:i|we) (?:raised|logged|opened|submitted|sent)")
 PRIORITY_QUESTION = _rx(r"what priority", r"which priority", r"priority would", r"how (?:long|quickly|fast)",
                         r"resolution (?:time|target)", r"(?:what|which|how long)[^.?!]{0,30}\bsla\b",
                         r"\bsla (?:for|on) (?:a |an )?(?:p[1-4]|priority)")
@@ -115,6 +129,9 @@ class Signals:
     urgency: Level | None
     security: bool = False
     actions: frozenset[str] = frozenset()
+    question: bool = False  # put as a question, whatever it asks
+    own_case: bool = False  # about the user's own case at the desk
+    to_desk: bool = False  # asks about the desk itself: when it is there, how to reach a person
 
     @property
     def many_users(self) -> bool:
@@ -128,8 +145,9 @@ class Signals:
 
     @property
     def asks(self) -> bool:
-        """A question (what, how, where, can I) that reports no fault: it may ask for a service, never an incident."""
-        return (self.how_to or self.definition) and not self.problem
+        """A question (what, how, where, can I, is anyone ...?) that reports no fault: it may ask for a service, never
+        an incident, and is never asked back what kind of problem it is."""
+        return (self.how_to or self.definition or self.question) and not self.problem
 
 
 def _first(pattern: re.Pattern[str], text: str) -> str | None:
@@ -166,4 +184,7 @@ def read_signals(text: str) -> Signals:
         urgency=urgency,
         security=bool(SECURITY.search(text)),
         actions=actions_in(text),
+        question=bool(QUESTION.search(text)),
+        own_case=bool(OWN_CASE.search(text)),
+        to_desk=bool(TO_DESK.search(text)),
     )

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from app.assistant.signals import IMPACT_HIGH, IMPACT_LOW, IMPACT_MEDIUM
 from app.search.analysis import STOP, normalise_terms
-from app.search.fuzzy import Vocabulary, max_edits
+from app.search.fuzzy import Speller
 from app.search.synonyms import Synonyms
 
 WORD = re.compile(r"[^\W_]+(?:[-_&'][^\W_]+)*")
@@ -35,13 +35,13 @@ _REACH = re.compile("|".join([rx.pattern for rx in (IMPACT_HIGH, IMPACT_MEDIUM, 
 _HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|org|net|uk|io|eu|co|gov|info|biz)\b", re.I)
 #: General English function words and fillers, beyond the search tokenizer's stop list; they say nothing about a topic.
 FILLER = frozenset("""
-a about above after again ago all also although am an and another any anyone anything are aren as at be because been
-before being below between both but by can cannot could couldn did didn do does doesn doing don done during each
-else etc ever every few for from further get gets getting got had hadn has hasn have haven having he her here
-hers him his how however i if in into is isn it its itself just let lets like ll made make many may me might
-more most much must my myself need needs never no nor not now of often on once one only or other others our ours
+a about above after again ago all also although am an and another any anybody anyone anything are aren as at be
+because been before being below between both but by can cannot could couldn did didn do does doesn doing don done during
+each else etc ever every few for from further get gets getting got had hadn has hasn have haven having he her here
+hers him his how however i if in instead into is isn it its itself just let lets like ll made make many may me might
+more most much must my myself need needs never no nobody nor not now of often on once one only or other others our ours
 ourselves out over own per please put quite rather re really s said same say says see seem seems shall she
-should since so some someone something still such sure t take than that the their theirs them themselves then
+should since so some somebody someone something still such sure t take than that the their theirs them themselves then
 there these they this those though through thus to too under unless until up upon us use used ve very via want
 wants was wasn way we well were weren what whats when where whereas whether which while whilst who whom whose
 why will with within without won would wouldn yes yet you your yours yourself tell wonder wondering
@@ -84,27 +84,6 @@ def _word_terms(word: str, protected: frozenset[str]) -> tuple[str, ...]:
     """One word's terms: the evidence of 1,000 articles is millions of words but tens of thousands distinct."""
     return tuple(_unify(t) for part in re.split(r"[&']", word) if part and part.lower() not in FILLER
                  for t in normalise_terms(part, protected))
-
-
-class Speller:
-    """Corrects a word the corpus never uses to its most used near spelling, with search's typo rules
-    (``app.search.fuzzy``: the same first letter or one said the same way, one edit in a short word, two in a long
-    one)."""
-
-    def __init__(self, counts: Counter[str]) -> None:
-        self.counts = counts
-        self._vocabulary = Vocabulary(w for w in counts if len(w) >= 3 and w.isalpha())
-
-    def known(self, word: str) -> bool:
-        return word in self.counts
-
-    def correct(self, word: str) -> str | None:
-        """The intended word, or None when the word is known, too short or has no close match."""
-        if len(word) < 4 or not word.isalpha() or word in self.counts:
-            return None
-        near = self._vocabulary.within(word, max_edits(word), sound_alike=True)
-        best = min(near, key=lambda wd: (wd[1], -self.counts[wd[0]], wd[0]), default=None)
-        return best[0] if best else None
 
 
 @dataclass(frozen=True)
@@ -266,7 +245,7 @@ class Analyzer:
                 weight = max(self.idf(t) for a in alts for t in a.terms)
                 concepts[phrase] = Concept(phrase, weight, alts, True)
                 continue
-            for t in targets:
+            for t in targets:  # another name for a day or a time still says nothing about this service
                 c = concepts[t]
-                concepts[t] = Concept(c.word, c.weight, c.alternatives + alts, not c.fact, c.fact)
+                concepts[t] = Concept(c.word, c.weight, c.alternatives + alts, not c.fact and t not in times, c.fact)
         return Query(text, tuple(concepts.values()), corrections, expansions, fixed_text)

@@ -8,9 +8,11 @@ millisecond). Distances are Levenshtein's (insert, delete, substitute), as Whoos
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
+
+from app.search.english import is_english
 
 #: longer vocabulary words (long ids, run-together text) are never offered as corrections.
 MAX_WORD = 40
@@ -48,6 +50,32 @@ class Vocabulary:
             if group is not None and maxdist - extra >= 0:
                 found += [(w, d + extra) for w, d in group.within(word, maxdist - extra)]
         return found
+
+
+class Speller:
+    """Corrects a word the vocabulary never uses to its most used near spelling: the same first letter (most typos
+    keep it) or one said the same way ("sertificate"), fewest edits (one in a short word, two in a long one), then
+    the most used. A correctly spelled
+    ordinary English word is left as typed (a broken "lift" is not a broken "list"), unless the vocabulary
+    has it with an ending. Search's "did you mean" and the assistant's reading of a question both use this."""
+
+    def __init__(self, counts: Mapping[str, float]) -> None:
+        self.counts = counts
+        self._vocabulary = Vocabulary(w for w in counts if len(w) >= 3 and w.isalpha())
+
+    def known(self, word: str) -> bool:
+        return word in self.counts
+
+    def correct(self, word: str) -> str | None:
+        """The intended word (lower case in, lower case out), or None when the word is known, too short or has no
+        close match."""
+        if len(word) < 4 or not word.isalpha() or word in self.counts:
+            return None
+        near = self._vocabulary.within(word, max_edits(word), sound_alike=True)
+        if is_english(word):  # only the same word with an ending: "complain" -> "complaint", never "lift" -> "list"
+            near = [(w, d) for w, d in near if w.startswith(word)]
+        best = min(near, key=lambda wd: (wd[1], -self.counts[wd[0]], wd[0]), default=None)
+        return best[0] if best else None
 
 
 class _Group:

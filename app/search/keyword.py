@@ -21,7 +21,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from app.content.models import Article, GlossaryTerm
 from app.search.analysis import WORD, KBTokenizer, SpellTokenizer, cached_terms
 from app.search.bm25 import FieldGroup, PostingsScorer, save_postings
-from app.search.fuzzy import Vocabulary, max_edits
+from app.search.fuzzy import Speller, Vocabulary, max_edits
 from app.search.models import IndexUnavailable, SearchHit
 from app.search.progress import progress_bar
 from app.search.snippets import highlight
@@ -168,7 +168,7 @@ class KeywordIndex:
             self._spelling = {_text(btext): info.weight() for btext, info in reader.iter_field("spell")}
         self._scorer = scorer
         self._near = Vocabulary(scorer.terms("body"))  # what an unknown query term may have meant
-        self._speller = Vocabulary(self._spelling)
+        self._speller = Speller(self._spelling)
         kinds = [d.get("kind", "") for d in self._stored]
         self._kinds = np.array(kinds)
         self._categories = np.array([d.get("category") or "" for d in self._stored])
@@ -309,16 +309,10 @@ class KeywordIndex:
         return cached_terms(word, self._tok.protected)
 
     def suggestion(self, text: str) -> str | None:
-        """The text with each word the index does not know replaced by its closest known spelling: fewest edits
-        (one for short words, two for long ones), then the most used; it shares the word's first letter (most
-        typos keep it) or one said the same way ("sertificate")."""
+        """The text with each word the index does not know replaced by its closest known spelling (Speller)."""
 
         def fix(m: re.Match) -> str:
-            low = m.group(0).lower()
-            if len(low) < 4 or not low.isalpha() or low in self._spelling:
-                return m.group(0)
-            near = self._speller.within(low, max_edits(low), sound_alike=True)
-            return min(near, key=lambda wd: (wd[1], -self._spelling[wd[0]], wd[0]))[0] if near else m.group(0)
+            return self._speller.correct(m.group(0).lower()) or m.group(0)
 
         fixed = WORD.sub(fix, text)
         return fixed if fixed != text else None

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from app.assistant.text import Analyzer, Speller, terms_of
+from app.assistant.text import Analyzer, terms_of
+from app.search.fuzzy import Speller
 from app.search.synonyms import Synonyms
 
 CORPUS = [

@@ -4,7 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.support.levenshtein import levenshtein
 
-from app.search.fuzzy import MAX_WORD, Vocabulary
+from app.search.english import is_english
+from app.search.fuzzy import MAX_WORD, Speller, Vocabulary
 
 WORDS = ["certif", "certificate", "cert", "connect", "connection", "webhook", "webhooks", "receiv", "receive",
          "recipi", "subscrib", "every", "everi", "evri", "dip", "d0010", "x"]
@@ -63,3 +64,24 @@ def test_a_sound_alike_first_letter_is_one_substitution(vocabulary, typed, maxdi
     expected |= {(w, 1 + levenshtein(typed[1:], w[1:])) for w in set(vocabulary) if typed and w[0] in alike}
     found = Vocabulary(vocabulary).within(typed, maxdist, sound_alike=True)
     assert set(found) == {(w, d) for w, d in expected if d <= maxdist}
+
+
+def test_a_correctly_spelled_english_word_is_never_corrected_into_a_vocabulary_word():
+    # the knowledge base says "list", "passcode", "could"; the user meant the lift, a passport, a cold
+    s = Speller({"list": 40, "passcode": 5, "could": 30, "formal": 3, "receiving": 3})
+    for word in ("lift", "lifts", "passport", "cold", "formula", "jammed"):
+        assert s.correct(word) is None, word
+    assert s.correct("recieving") == "receiving"  # a typo is still corrected
+
+
+def test_regular_inflections_of_english_words_count_as_english():
+    assert is_english("renewing") and is_english("tried") and is_english("stopped")
+    assert not is_english("recieved") and not is_english("certficate") and not is_english("adress")
+
+
+def test_an_english_word_may_still_take_an_ending_the_vocabulary_uses():
+    assert Speller({"complaint": 3, "fortnightly": 2}).correct("complain") == "complaint"
+
+
+def test_the_speller_tries_a_first_letter_said_the_same_way():
+    assert Speller({"certificate": 9}).correct("sertificate") == "certificate"

@@ -246,7 +246,7 @@ class ThreadRecordingEmbedder(OverlappingEmbedder):
 
 
 CONVERSATIONS = (
-    ("what is a DIP ID?", "and where do we find ours?"),  # a glossary topic: the follow-up matches it again
+    ("how do I raise a case?", "and where do I see it afterwards?"),  # an article topic: the follow-up matches it again
     ("My DIP message bounced back instead of being delivered. Separately, our webhook is not receiving any DIP "
      "messages.", "tried that, still not working"),  # two problems: each matched on its own
 )
@@ -277,6 +277,21 @@ def test_the_assistant_embeds_what_it_matches_next_on_another_thread_and_answers
     asked = embedder.texts[before:]
     assert len(asked) == len(set(asked))  # nothing embedded twice
     assert any(embedder.threads[t].startswith("query-embedding") for t in asked)  # some ahead, on the pool
+
+
+def test_a_follow_up_that_only_says_it_was_tried_is_matched_with_its_topic_alone(app_config, monkeypatch):
+    monkeypatch.setattr(app.services, "OnnxEmbedder", lambda index_root: ThreadRecordingEmbedder())
+    flask_app = create_app({**app_config, "KB_SEMANTIC": "on"})
+    assert flask_app.test_cli_runner().invoke(args=["index", "build"]).exit_code == 0
+    assistant = flask_app.extensions["kb"].assistant
+    assert flask_app.extensions["kb"].search.semantic.wait_ready(5)
+    assistant.warm(model_wait=5)
+    embedder = flask_app.extensions["kb"].search.semantic.embedder
+    first = assistant.answer("how do I raise a case?")
+    assert first.state.topic.kind == "article"
+    before = len(embedder.texts)
+    assistant.answer("tried that, still not working", first.conversation_id)
+    assert embedder.texts[before:] == ["how do I raise a case? tried that, still not working"]
 
 
 class FailingAheadEmbedder(OverlappingEmbedder):
