@@ -31,7 +31,7 @@ from app.assistant.targets import (
     build_targets,
     proper_nouns,
 )
-from app.assistant.text import Alternative, Analyzer, Concept, Query, terms_of
+from app.assistant.text import Alternative, Analyzer, Concept, Query, phrase_runs, terms_of
 from app.content.repository import ContentRepository
 from app.search.analysis import is_identifier
 from app.search.build import protected_terms
@@ -66,6 +66,13 @@ PHRASE_BONUS = 0.15
 #: own articles ("a change request" is a Change, not one of the catalogue's service requests: sections 9 and 10
 #: of the service definition keep them apart)
 TYPE_BONUS = 0.1
+#: an entity's key terms: the terms of its own name (a DIP row's description, a request's name) used elsewhere in the
+#: corpus and at most this many times as often as the name's rarest such term ("bank" in "Update Bank Details")
+KEY_RATIO = 2.0
+#: an entity whose name the question meets only on its other terms, none of its key terms, keeps this share of its
+#: score: the words it shares with the question are generic ("update ... details") and its distinguishing one is
+#: missing ("bank")
+KEY_MISSED = 0.7
 #: the entities and documents evidence keeps, best first
 ENTITY_LIMIT, DOCUMENT_LIMIT = 20, 10
 _QUOTED = re.compile(r"(?<!\w)[\"“‘'](?P<q>[^\"“”‘’']{3,120}?)[\"”’'](?!\w)")
@@ -103,6 +110,7 @@ class Matcher:
                 words = head.split()
                 for pair in dict.fromkeys(pairwise(words)):
                     self._pairs.setdefault(pair, []).append(ti)
+        self._keys = self._key_sets(protected)
         self._postings = FieldPostings(self.targets)
         # The postings now hold every field's terms (the per-field dicts are 10 MB at 1,000 articles): targets
         # keep their names, links and texts only.
@@ -118,6 +126,8 @@ class Matcher:
         # per type: its entities, and the articles that answer only entities of that type
         typed = [{t.case_type} if t.case_type else {type_of.get(i) for i in t.covers} for t in self.targets]
         self._of_type = {ty: np.array([found == {ty} for found in typed]) for ty in types}
+        self._answers = [(i, [self._by_id[("dip", c)] if ("dip", c) in self._by_id else self._by_id[("sr", c)]
+                               for c in t.covers]) for i, t in enumerate(self.targets) if t.kind == "article" and t.covers]
         self._article_owners: dict[str, list[int]] = {}
         for i, t in enumerate(self.targets):
             if t.kind in ("dip", "sr", "incident"):
@@ -134,6 +144,41 @@ class Matcher:
         texts += [" ".join(t.names()) for t in self.repo.glossary]
         return frozenset(term for text in texts for term in terms_of(text, protected))
 
+    def _key_sets(self, protected: frozenset[str]) -> list[tuple[frozenset[str], frozenset[str]]]:
+        """Per target, (key terms, other terms) of a DIP row's or a request's own name (KEY_RATIO); empty for other
+        evidence. A request's description says what it is as well as its name: its other words are key terms too.
+        Words the platform's own name is made of ("DIP", "data", "request") are neither."""
+        df, docs = self.analyzer.df, self.analyzer.docs
+
+        def terms(text: str) -> list[str]:
+            return [w for w in dict.fromkeys(terms_of(text, protected)) if 1 < df.get(w, 0) <= UBIQUITOUS_SHARE * docs]
+
+        own = {sc.id: (terms(sc.description), []) for sc in self.model.scenarios.values()}
+        own |= {sr.id: (terms(sr.name), terms(sr.description)) for sr in self.model.service_requests.values()}
+        keys = []
+        for t in self.targets:
+            name, described = own.get(t.id, ([], [])) if t.kind in ("dip", "sr") else ([], [])
+            rarest = min((df[w] for w in name), default=0)
+            key = frozenset(w for w in name if df[w] <= KEY_RATIO * rarest)
+            keys.append((key | (frozenset(described) - set(name)), frozenset(name) - key))
+        return keys
+
+    def _missed_keys(self, query: Query) -> np.ndarray:
+        """Per target: the question meets some of its name's other terms but none of its key terms, by any of its
+        words' alternatives ("update our contact details" against "Update Bank Details"). A term is met by the same
+        term or one a letter or two longer or shorter ("id" / "ids")."""
+        said = {term for c in query.concepts for alt in c.alternatives for term in alt.terms}
+        near = said | {s[:n] for s in said for n in (len(s) - 2, len(s) - 1) if n >= 2}
+
+        def meets(terms: frozenset[str]) -> bool:
+            return any(w in near or any(w[:n] in said for n in (len(w) - 2, len(w) - 1) if n >= 2) for w in terms)
+
+        missed = np.array([bool(key) and meets(other) and not meets(key) for key, other in self._keys], dtype=bool)
+        # an article that answers only such entities is about what they are about
+        for ti, owners in self._answers:
+            missed[ti] = all(missed[oi] for oi in owners)
+        return missed
+
     def _anchor_phrases(self) -> list[tuple[str, bool]]:
         """(phrase, may be one word): glossary names, article tags, request names, incident subcategories.
 
@@ -148,13 +193,13 @@ class Matcher:
         return phrases
 
     def anchors_in(self, text: str) -> tuple[str, ...]:
-        terms = terms_of(text, self.protected)
         found: dict[str, None] = {}
-        for i in range(len(terms)):
-            for n in (4, 3, 2, 1):
-                phrase = tuple(terms[i : i + n])
-                if len(phrase) == n and phrase in self._anchors:
-                    found.setdefault(self._anchors[phrase])
+        for terms in phrase_runs(text, self.protected):
+            for i in range(len(terms)):
+                for n in (4, 3, 2, 1):
+                    phrase = tuple(terms[i : i + n])
+                    if len(phrase) == n and phrase in self._anchors:
+                        found.setdefault(self._anchors[phrase])
         return tuple(found)
 
     # scoring
@@ -201,9 +246,9 @@ class Matcher:
     def _phrases(self, query: Query) -> np.ndarray:
         """Per target, the weight share of the question's words that come in a pair it has consecutive too."""
         weights = {c.word: c.weight for c in query.concepts}
-        words = terms_of(query.fixed or query.text, self.protected)
+        runs = phrase_runs(query.fixed or query.text, self.protected)
         met: dict[int, set[str]] = {}
-        for pair in dict.fromkeys(pairwise(words)):
+        for pair in dict.fromkeys(p for words in runs for p in pairwise(words)):
             for ti in self._pairs.get(pair, ()):
                 met.setdefault(ti, set()).update(pair)
         share = np.zeros(len(self.targets))
@@ -278,6 +323,8 @@ class Matcher:
         base, bonus = coverage.scores, self._bonuses(ranks, signals, named, quoted, query)
         cos = np.zeros(len(self.targets)) if cosines is None else cosines
         sem = SEMANTIC_WEIGHT * np.maximum(cos - SEMANTIC_FLOOR, 0.0)
+        scale = np.where(self._missed_keys(query), KEY_MISSED, 1.0)
+        base, bonus, sem = base * scale, bonus * scale, sem * scale
         scores = base + bonus + sem
         pool = coverage.covered | (cos > SEMANTIC_FLOOR)
 

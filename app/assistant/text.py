@@ -73,6 +73,29 @@ def terms_of(text: str, protected: frozenset[str] = frozenset()) -> list[str]:
 
 _SETS: dict[frozenset[str], frozenset[str]] = {}
 
+#: Words that start a new phrase: pronouns, light verbs and clause openers. A name's words are read as that name
+#: only within one phrase: "users get an error" is not "User Error", where "keys are not working" is "Keys not
+#: working" and "submit a DIP data request" submits a data request (auxiliaries, negation, determiners and "and"/"of"
+#: join a phrase's words, as names write them).
+PHRASE_BREAKS = frozenset("""
+i we you they he she it us them me him
+get gets got getting gotten make makes made making take takes took give gives gave see sees saw use uses used
+when whenever if because while since until after before which who whom whose where than but
+""".split())
+
+
+def phrase_runs(text: str, protected: frozenset[str] = frozenset()) -> list[list[str]]:
+    """The text's terms (as terms_of gives them) in runs that PHRASE_BREAKS and punctuation end."""
+    runs: list[list[str]] = [[]]
+    last = 0
+    for m in WORD.finditer(text):
+        if m.group(0).lower() in PHRASE_BREAKS or re.search(r"[.,;:!?()]", text[last:m.start()]):
+            if runs[-1]:
+                runs.append([])
+        last = m.end()
+        runs[-1].extend(terms_of(m.group(0), protected))
+    return [r for r in runs if r]
+
 
 @lru_cache(maxsize=200_000)
 def _word_terms(word: str, protected: frozenset[str]) -> tuple[str, ...]:

@@ -1,0 +1,70 @@
+"""A row or request is not matched on the generic words of its name when its distinguishing word is missing, and a
+name's words are read as that name only within one phrase of the question."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.assistant.route import route as decide
+from app.assistant.text import phrase_runs
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("assist-keys")
+    app = create_app({"TESTING": True, "KB_CONTENT_DIR": str(ROOT), "KB_INDEX_DIR": str(tmp / "index"),
+                      "KB_DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp / "outbox"),
+                      "KB_SEMANTIC": "off", "KB_SECRET_KEY": "test"})
+    return app.extensions["kb"]
+
+
+@pytest.mark.parametrize(("text", "runs"), [
+    ("all our users get an error when they log in", [["user"], ["error"], ["log"]]),
+    ("our keys are not working", [["kei", "work"]]),
+    ("how do I submit a DIP data request?", [["submit", "dip", "data", "request"]]),
+    ("back off and retry", [["back", "off", "retri"]]),
+    ("the webhook failed, then the replay", [["webhook", "fail"], ["replai"]]),
+])
+def test_phrase_runs_break_at_pronouns_light_verbs_clause_openers_and_punctuation(text, runs):
+    assert phrase_runs(text) == runs
+
+
+def test_a_name_is_read_only_within_one_phrase(shipped):
+    def anchors(text: str) -> set[str]:
+        return {a.casefold() for a in shipped.assistant.matcher.anchors_in(text)}
+
+    assert "user error" not in anchors("all our users get an error when they log in to the portal")
+    assert "user error" in anchors("it was a user error on our side")
+
+
+def test_key_terms_are_the_rarest_words_of_an_entitys_own_name(shipped):
+    m = shipped.assistant.matcher
+    keys = {t.id: key for t, (key, _) in zip(m.targets, m._keys, strict=True) if key}
+    assert keys["DIP-FUND-03"] == {"bank"}  # "Update Bank Details": update and details are everywhere
+    assert "digit" in keys["DIP-DCP-01"] and "kei" not in keys["DIP-DCP-01"]  # "Incorrect Digital Keys"
+    assert not any(t.kind in ("article", "glossary", "incident") and key
+                   for t, (key, _) in zip(m.targets, m._keys, strict=True))
+
+
+@pytest.mark.parametrize(("question", "not_entity"), [
+    # the generic words of "Update Bank Details", without bank
+    ("we need to update our organisation's contact details", "DIP-FUND-03"),
+    ("how do I update the phone number and address details we hold for our organisation", "DIP-FUND-03"),
+])
+def test_generic_words_of_a_name_without_its_key_word_do_not_route_there(shipped, question, not_entity):
+    d = decide(shipped.assistant.matcher.match(question), shipped.model)
+    assert d.entity is None or d.entity.id != not_entity, d.why
+
+
+@pytest.mark.parametrize(("question", "entity"), [
+    # the same words with the key word still route to the row
+    ("we need to update our organisation's bank details", "DIP-FUND-03"),
+    ("our bank account for DIP funding is changing, who do we tell?", "DIP-FUND-03"),
+])
+def test_the_key_word_with_the_generic_ones_still_routes_there(shipped, question, entity):
+    d = decide(shipped.assistant.matcher.match(question), shipped.model)
+    assert d.entity is not None and d.entity.id == entity, d.why
