@@ -126,8 +126,10 @@ class Matcher:
         # per type: its entities, and the articles that answer only entities of that type
         typed = [{t.case_type} if t.case_type else {type_of.get(i) for i in t.covers} for t in self.targets]
         self._of_type = {ty: np.array([found == {ty} for found in typed]) for ty in types}
-        self._answers = [(i, [self._by_id[("dip", c)] if ("dip", c) in self._by_id else self._by_id[("sr", c)]
-                               for c in t.covers]) for i, t in enumerate(self.targets) if t.kind == "article" and t.covers]
+        entity_at = {t.id: i for i, t in enumerate(self.targets) if t.kind in ("dip", "sr")}
+        # articles that answer DIP rows or requests, with the targets of those they answer
+        self._answers = [(i, [entity_at[c] for c in t.covers]) for i, t in enumerate(self.targets)
+                         if t.kind == "article" and t.covers]
         self._article_owners: dict[str, list[int]] = {}
         for i, t in enumerate(self.targets):
             if t.kind in ("dip", "sr", "incident"):
