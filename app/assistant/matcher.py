@@ -70,8 +70,8 @@ TYPE_BONUS = 0.1
 #: corpus and at most this many times as often as the name's rarest such term ("bank" in "Update Bank Details")
 KEY_RATIO = 2.0
 #: an entity whose name the question meets only on its other terms, none of its key terms, keeps this share of its
-#: score: the words it shares with the question are generic ("update ... details") and its distinguishing one is
-#: missing ("bank")
+#: score, without the action and phrase bonuses: the words it shares with the question are generic ("update ...
+#: details") and its distinguishing one is missing ("bank")
 KEY_MISSED = 0.7
 #: the entities and documents evidence keeps, best first
 ENTITY_LIMIT, DOCUMENT_LIMIT = 20, 10
@@ -259,7 +259,7 @@ class Matcher:
         return share
 
     def _bonuses(self, ranks: dict[tuple[str, str], int], signals: Signals, named: set[str],
-                 quoted: list[str], query: Query) -> np.ndarray:
+                 quoted: list[str], query: Query, missed: np.ndarray) -> np.ndarray:
         """Per target, what is added to its word coverage: phrases, search agreement, quoted names, actions,
         named terms.
 
@@ -283,7 +283,8 @@ class Matcher:
                     bonus[ti] += QUOTE_BONUS
         if signals.actions:
             for ti, actions in self._acting:
-                bonus[ti] += ACTION_BONUS if signals.actions & actions else -ACTION_PENALTY
+                if not (missed[ti] and signals.actions & actions):  # the action is asked for, not on this thing
+                    bonus[ti] += ACTION_BONUS if signals.actions & actions else -ACTION_PENALTY
         for ty in sorted({self._type_named[slug] for slug in named if slug in self._type_named}):
             bonus += TYPE_BONUS * self._of_type[ty]
         if signals.definition and not signals.problem:
@@ -291,7 +292,7 @@ class Matcher:
                 ti = self._by_id.get(("glossary", slug))
                 if ti is not None:
                     bonus[ti] += NAMED_TERM_BONUS
-        return bonus + PHRASE_BONUS * self._phrases(query)
+        return bonus + PHRASE_BONUS * np.where(missed, 0.0, self._phrases(query))
 
     def _candidate(self, ti: int, base: float, bonus: float, sem: float, matched: list[str],
                    ranks: dict[tuple[str, str], int]) -> Candidate:
@@ -322,10 +323,11 @@ class Matcher:
         named = {g.slug for a in anchors if (g := self.repo.find_term(a))}
         quoted = [f" {' '.join(ts)} " for m in _QUOTED.finditer(query.fixed or question)
                   if len(ts := terms_of(m.group("q"), self.protected)) >= 2]
-        base, bonus = coverage.scores, self._bonuses(ranks, signals, named, quoted, query)
+        missed = self._missed_keys(query)
+        base, bonus = coverage.scores, self._bonuses(ranks, signals, named, quoted, query, missed)
         cos = np.zeros(len(self.targets)) if cosines is None else cosines
         sem = SEMANTIC_WEIGHT * np.maximum(cos - SEMANTIC_FLOOR, 0.0)
-        scale = np.where(self._missed_keys(query), KEY_MISSED, 1.0)
+        scale = np.where(missed, KEY_MISSED, 1.0)
         base, bonus, sem = base * scale, bonus * scale, sem * scale
         scores = base + bonus + sem
         pool = coverage.covered | (cos > SEMANTIC_FLOOR)

@@ -68,3 +68,16 @@ def test_generic_words_of_a_name_without_its_key_word_do_not_route_there(shipped
 def test_the_key_word_with_the_generic_ones_still_routes_there(shipped, question, entity):
     d = decide(shipped.assistant.matcher.match(question), shipped.model)
     assert d.entity is not None and d.entity.id == entity, d.why
+
+
+def test_an_action_on_another_thing_earns_no_action_bonus(shipped):
+    """"update our contact details" asks for an update, but not of bank details: "Update Bank Details" gets no credit
+    for the verb (the action bonus tells apart siblings that act on the same thing)."""
+    from app.assistant.matcher import ACTION_BONUS
+
+    def bonus(question: str) -> float:
+        found = {c.id: c for c in shipped.assistant.matcher.match(question).entities}
+        return found["DIP-FUND-03"].why["search_bonus"] if "DIP-FUND-03" in found else 0.0
+
+    assert bonus("please update our contact details") < ACTION_BONUS
+    assert bonus("please update our bank details") >= ACTION_BONUS
