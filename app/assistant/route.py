@@ -193,12 +193,13 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
                         _confidence(best_cov, 0.0), "The message reports a problem but names nothing that tells "
                         f"one scenario from another (known words {evidence.information:.1f}).", False)
     # Outage words and a central system's incident category close behind: an incident for many users.
-    incident = _named_system(evidence, model) or evidence.best_entity(("incident",))
+    likeliest = evidence.best_entity(("incident",))  # how well an incident at all explains the words
+    incident = _named_system(evidence, model) or likeliest
     fits = incident is not None and _incident_fits(incident, evidence)
     if entity is not None and entity.kind == "incident" and incident is not None:
         entity = incident  # the system the message names, among the likely categories
-    if (entity is not None and incident is not None and incident is not entity and fits
-            and (incident.score >= t.incident_ratio * entity.score
+    if (entity is not None and incident is not None and likeliest is not None and incident is not entity and fits
+            and (likeliest.score >= t.incident_ratio * entity.score
                  or (s.security and entity.kind == "sr" and incident.coverage >= t.floor))):
         # A security incident, or a suspected one, is priority 1 to 3 (section 6.4), never a P4 service request.
         entity = incident

@@ -62,13 +62,22 @@ def _unify(term: str) -> str:
     return term
 
 
+#: "log in", "logged on", "signing in": one act, getting into an account, not the logs a system writes
+_LOGIN = re.compile(r"\b(?:log(?:s|ged|ging)?[ -]?(?:in|on)|sign(?:s|ed|ing)?[ -]?in)\b(?![-'])", re.I)
+
+
+def _phrasal(text: str) -> str:
+    """Two-word verbs whose first word means something else alone, as one word."""
+    return _LOGIN.sub("login", text)
+
+
 def terms_of(text: str, protected: frozenset[str] = frozenset()) -> list[str]:
     """Index terms (stemmed, stop and filler words dropped, acronyms and ids whole) in text order."""
     # one object per distinct set: the cache below compares keys, and equal sets that are not the same object are
     # compared element by element, for every word
     protected = _SETS.setdefault(protected, protected)
     word_terms = _word_terms
-    return [t for word in WORD.findall(text) for t in word_terms(word, protected)]
+    return [t for word in WORD.findall(_phrasal(text)) for t in word_terms(word, protected)]
 
 
 _SETS: dict[frozenset[str], frozenset[str]] = {}
@@ -88,6 +97,7 @@ def phrase_runs(text: str, protected: frozenset[str] = frozenset()) -> list[list
     """The text's terms (as terms_of gives them) in runs that PHRASE_BREAKS and punctuation end."""
     runs: list[list[str]] = [[]]
     last = 0
+    text = _phrasal(text)
     for m in WORD.finditer(text):
         if m.group(0).lower() in PHRASE_BREAKS or re.search(r"[.,;:!?()]", text[last:m.start()]):
             if runs[-1]:
@@ -222,7 +232,7 @@ class Analyzer:
     def analyse(self, text: str, when: bool = False) -> Query:
         """``when``: its days and times are what it is about ("is anyone there at the weekend?"), not when
         something happened ("down since 3am"), which is read as a signal instead."""
-        text = self._plain(text, when)
+        text = _phrasal(self._plain(text, when))
         corrections: dict[str, str] = {}
         words: list[tuple[str, int, int]] = []  # (term-bearing word, start, end)
         fixed_text = text

@@ -8,7 +8,7 @@ import pytest
 
 from app import create_app
 from app.assistant.route import route as decide
-from app.assistant.text import phrase_runs
+from app.assistant.text import phrase_runs, terms_of
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -23,7 +23,7 @@ def shipped(tmp_path_factory):
 
 
 @pytest.mark.parametrize(("text", "runs"), [
-    ("all our users get an error when they log in", [["user"], ["error"], ["log"]]),
+    ("all our users get an error when they log in", [["user"], ["error"], ["login"]]),
     ("our keys are not working", [["kei", "work"]]),
     ("how do I submit a DIP data request?", [["submit", "dip", "data", "request"]]),
     ("back off and retry", [["back", "off", "retri"]]),
@@ -81,3 +81,21 @@ def test_an_action_on_another_thing_earns_no_action_bonus(shipped):
 
     assert bonus("please update our contact details") < ACTION_BONUS
     assert bonus("please update our bank details") >= ACTION_BONUS
+
+
+@pytest.mark.parametrize(("text", "terms"), [
+    ("we can't log in", ["login"]),
+    ("nobody has logged on since Monday", ["nobodi", "login", "mondai"]),
+    ("the sign-in page", ["login", "page"]),
+    ("the logs show a signing error", ["log", "show", "sign", "error"]),
+])
+def test_logging_in_is_one_term_apart_from_logs(text, terms):
+    assert terms_of(text) == terms
+
+
+def test_a_login_fault_is_not_a_message_error_row(shipped):
+    """"users get an error when they log in" shares "user" and "error" with the DIP message row "User Error", and
+    "log" with its article's logs; it is about getting into an account."""
+    d = decide(shipped.assistant.matcher.match("all our users get an error when they log in to the portal"),
+               shipped.model)
+    assert d.entity is None or d.entity.id not in ("DIP-SEND-01", "DIP-RECV-01"), d.why
