@@ -1,6 +1,7 @@
 """Question analysis: words to weighted concepts, with typo correction, synonyms and glossary expansion."""
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -45,8 +46,12 @@ why will with within without won would wouldn yes yet you your yours yourself
 EXPANSION_FACTOR = 0.8
 #: factor for a word that was corrected as a typo
 CORRECTION_FACTOR = 0.9
-#: factor for a spelling variant of a term the corpus also uses ("sync" / "synch")
+#: factor for a spelling variant of a term the corpus also uses ("sync" / "synch"), or the word a clipped one
+#: shortens ("env" / "environment")
 VARIANT_FACTOR = 0.7
+#: a word the corpus never uses, of at least this many letters, that begins a word the corpus uses (two or more
+#: letters longer, twice or more) is read as that word clipped: "env", "config", "dash"
+CLIPPED_MIN = 3
 
 
 def _unify(term: str) -> str:
@@ -189,6 +194,8 @@ class Analyzer:
         self.docs = max(n, 1)
         self.df = df
         self.speller = Speller(words)
+        self._words = words
+        self._sorted = sorted(w for w, n in words.items() if n >= 2 and w.isalpha() and len(w) >= CLIPPED_MIN + 2)
         self.stems = set(df)
         self._by_prefix: dict[str, list[str]] = {}
         for stem in df:
@@ -201,6 +208,19 @@ class Analyzer:
             return []
         return [s for s in self._by_prefix.get(term[:4], ()) if s != term and abs(len(s) - len(term)) <= 2
                 and (s.startswith(term) or term.startswith(s)) and min(len(s), len(term)) >= 4]
+
+    def unclipped(self, word: str) -> str | None:
+        """The corpus's most used word that this unknown word is the start of ("env" -> "environment"), if any."""
+        word = word.lower()
+        if len(word) < CLIPPED_MIN or not word.isalpha() or word in self._words:
+            return None
+        i = bisect.bisect_left(self._sorted, word)
+        found = []
+        while i < len(self._sorted) and self._sorted[i].startswith(word):
+            if len(self._sorted[i]) >= len(word) + 2:
+                found.append(self._sorted[i])
+            i += 1
+        return max(found, key=lambda w: (self._words[w], w), default=None)
 
     def idf(self, term: str) -> float:
         """Rarer terms say more; a term the corpus never uses gets a middling weight, not the maximum."""
@@ -261,6 +281,9 @@ class Analyzer:
                 factor = CORRECTION_FACTOR if was_fixed else 1.0
                 alts = (Alternative((term,), factor, term),
                         *(Alternative((v,), factor * VARIANT_FACTOR, v) for v in self.variants(term)))
+                if len(alts) == 1 and term not in self.df and (whole := self.unclipped(raw)) \
+                        and (full := tuple(terms_of(whole, self.protected))):
+                    alts += (Alternative(full, VARIANT_FACTOR, whole),)
                 concepts[term] = Concept(term, self.idf(term), alts,
                                          (term in self.df or len(alts) > 1) and term not in times)
             words.append((raw, m.start(), m.end()))

@@ -99,3 +99,16 @@ def test_a_login_fault_is_not_a_message_error_row(shipped):
     d = decide(shipped.assistant.matcher.match("all our users get an error when they log in to the portal"),
                shipped.model)
     assert d.entity is None or d.entity.id not in ("DIP-SEND-01", "DIP-RECV-01"), d.why
+
+
+def test_a_clipped_word_is_read_as_the_corpus_word_it_begins():
+    from app.assistant.text import Analyzer
+    from app.search.synonyms import Synonyms
+
+    a = Analyzer(["the production environment", "our environment is ready", "configuration of alerts",
+                  "configuration again"], Synonyms([]))
+    alts = {c.word: [alt.label for alt in c.alternatives] for c in a.analyse("stuck in the test env").concepts}
+    assert "environment" in alts["env"]
+    assert a.unclipped("config") == "configuration"
+    assert a.unclipped("hot") is None  # begins no word of the corpus
+    assert a.unclipped("environment") is None  # a word the corpus uses is itself
