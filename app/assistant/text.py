@@ -21,10 +21,13 @@ _URL = re.compile(r"\bhttps?://\S+", re.I)
 _WHEN = re.compile(r"\b\d{1,2}(?:[:.]\d\d)?\s?(?:am|pm)\b|\b(?:(?:last|this|next|yesterday|every|each|over the)\s+)?"
                    r"(?:yesterday|today|tonight|tomorrow|overnight|midnight|lunchtime|(?:mon|tues|wednes|thurs|fri|"
                    r"satur|sun)days?|nights?|mornings?|afternoons?|evenings?|weekends?|weeks?|months?)\b", re.I)
-#: ... of which these place a past event ("the case I raised last week"): never what a question is about
+#: ... of which these place an event in the past or in the coming weeks ("the case I raised last week", "our
+#: certificate runs out next month"): never what a question is about
 _PAST = re.compile(r"\b(?:last|this|earlier this)\s+(?:week|month|year|quarter|morning|afternoon|evening|night|"
                    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b|\byesterday(?:\s+(?:morning|afternoon|evening))?\b"
-                   r"|\b\d+\s+(?:minute|hour|day|week|month|year)s?\s+ago\b", re.I)
+                   r"|\b\d+\s+(?:minute|hour|day|week|month|year)s?\s+ago\b"
+                   r"|\bnext\s+(?:week|month|year|quarter)\b"
+                   r"|\bin\s+(?:a|one|two|three|a few|\d+)\s+(?:days?|weeks?|months?)(?:'? time)?\b", re.I)
 #: the priority matrix's words about a workaround say how urgent a problem is, never what it is about
 _WORKAROUND = re.compile(r"\b(?:(?:there is |there's |we have |we've got )?(?:no|a|any|without (?:a|any))\s+)?"
                          r"work[- ]?arounds?\b", re.I)

@@ -112,3 +112,14 @@ def test_a_clipped_word_is_read_as_the_corpus_word_it_begins():
     assert a.unclipped("config") == "configuration"
     assert a.unclipped("hot") is None  # begins no word of the corpus
     assert a.unclipped("environment") is None  # a word the corpus uses is itself
+
+
+@pytest.mark.parametrize("question", [
+    "our cert runs out next month, what do we need to do to renew",
+    "the certificate expires in two weeks, what should we do to renew it",
+])
+def test_when_a_coming_event_happens_is_not_what_a_question_is_about(shipped, question):
+    words = {c.word for c in shipped.assistant.matcher.query_terms(question).concepts}
+    assert not words & {"next", "month", "two", "week"}
+    d = decide(shipped.assistant.matcher.match(question), shipped.model)
+    assert d.entity is not None and d.entity.id == "DIP-ANNUAL-01", d.why
