@@ -127,9 +127,12 @@ class Matcher:
         typed = [{t.case_type} if t.case_type else {type_of.get(i) for i in t.covers} for t in self.targets]
         self._of_type = {ty: np.array([found == {ty} for found in typed]) for ty in types}
         entity_at = {t.id: i for i, t in enumerate(self.targets) if t.kind in ("dip", "sr")}
-        # articles that answer DIP rows or requests, with the targets of those they answer
-        self._answers = [(i, [entity_at[c] for c in t.covers]) for i, t in enumerate(self.targets)
-                         if t.kind == "article" and t.covers]
+        # articles that answer DIP rows or requests, and the targets of those they answer, one run per article
+        answering = [(i, [entity_at[c] for c in t.covers]) for i, t in enumerate(self.targets)
+                     if t.kind == "article" and t.covers]
+        self._answering = np.array([i for i, _ in answering], dtype=np.int64)
+        self._answered = np.array([o for _, owners in answering for o in owners], dtype=np.int64)
+        self._answer_starts = np.cumsum([0] + [len(owners) for _, owners in answering[:-1]], dtype=np.int64)
         self._article_owners: dict[str, list[int]] = {}
         for i, t in enumerate(self.targets):
             if t.kind in ("dip", "sr", "incident"):
@@ -176,9 +179,8 @@ class Matcher:
             return any(w in near or any(w[:n] in said for n in (len(w) - 2, len(w) - 1) if n >= 2) for w in terms)
 
         missed = np.array([bool(key) and meets(other) and not meets(key) for key, other in self._keys], dtype=bool)
-        # an article that answers only such entities is about what they are about
-        for ti, owners in self._answers:
-            missed[ti] = all(missed[oi] for oi in owners)
+        if len(self._answering):  # an article that answers only such entities is about what they are about
+            missed[self._answering] = np.minimum.reduceat(missed[self._answered], self._answer_starts)
         return missed
 
     def _anchor_phrases(self) -> list[tuple[str, bool]]:
