@@ -149,23 +149,24 @@ class Matcher:
         texts += [" ".join(t.names()) for t in self.repo.glossary]
         return frozenset(term for text in texts for term in terms_of(text, protected))
 
-    def _key_sets(self, protected: frozenset[str]) -> list[tuple[frozenset[str], frozenset[str]]]:
-        """Per target, (key terms, other terms) of a DIP row's or a request's own name (KEY_RATIO); empty for other
-        evidence. A request's description says what it is as well as its name: its other words are key terms too.
-        Words the platform's own name is made of ("DIP", "data", "request") are neither."""
+    def _key_sets(self, protected: frozenset[str]) -> list[tuple[int, frozenset[str], frozenset[str]]]:
+        """(target, key terms, other terms) of each DIP row's and request's own name (KEY_RATIO). A request's
+        description says what it is as well as its name: its other words are key terms too. Words the platform's own
+        name is made of ("DIP", "data", "request") are neither."""
         df, docs = self.analyzer.df, self.analyzer.docs
 
         def terms(text: str) -> list[str]:
             return [w for w in dict.fromkeys(terms_of(text, protected)) if 1 < df.get(w, 0) <= UBIQUITOUS_SHARE * docs]
 
-        own = {sc.id: (terms(sc.description), []) for sc in self.model.scenarios.values()}
-        own |= {sr.id: (terms(sr.name), terms(sr.description)) for sr in self.model.service_requests.values()}
+        own = {("dip", sc.id): (terms(sc.description), []) for sc in self.model.scenarios.values()}
+        own |= {("sr", sr.id): (terms(sr.name), terms(sr.description)) for sr in self.model.service_requests.values()}
         keys = []
-        for t in self.targets:
-            name, described = own.get(t.id, ([], [])) if t.kind in ("dip", "sr") else ([], [])
+        for ti, t in enumerate(self.targets):
+            name, described = own.get((t.kind, t.id), ([], []))
             rarest = min((df[w] for w in name), default=0)
-            key = frozenset(w for w in name if df[w] <= KEY_RATIO * rarest)
-            keys.append((key | (frozenset(described) - set(name)), frozenset(name) - key))
+            key = frozenset(w for w in name if df[w] <= KEY_RATIO * rarest) | (frozenset(described) - set(name))
+            if key:
+                keys.append((ti, key, frozenset(name) - key))
         return keys
 
     def _missed_keys(self, query: Query) -> np.ndarray:
@@ -178,7 +179,9 @@ class Matcher:
         def meets(terms: frozenset[str]) -> bool:
             return any(w in near or any(w[:n] in said for n in (len(w) - 2, len(w) - 1) if n >= 2) for w in terms)
 
-        missed = np.array([bool(key) and meets(other) and not meets(key) for key, other in self._keys], dtype=bool)
+        missed = np.zeros(len(self.targets), dtype=bool)
+        for ti, key, other in self._keys:
+            missed[ti] = meets(other) and not meets(key)
         if len(self._answering):  # an article that answers only such entities is about what they are about
             missed[self._answering] = np.minimum.reduceat(missed[self._answered], self._answer_starts)
         return missed
