@@ -31,7 +31,7 @@ from app.assistant.targets import (
     build_targets,
     proper_nouns,
 )
-from app.assistant.text import Alternative, Analyzer, Concept, Query, terms_of
+from app.assistant.text import Alternative, Analyzer, Concept, Query, phrase_runs, terms_of
 from app.content.repository import ContentRepository
 from app.search.analysis import is_identifier
 from app.search.build import protected_terms
@@ -66,6 +66,13 @@ PHRASE_BONUS = 0.15
 #: own articles ("a change request" is a Change, not one of the catalogue's service requests: sections 9 and 10
 #: of the service definition keep them apart)
 TYPE_BONUS = 0.1
+#: an entity's key terms: the terms of its own name (a DIP row's description, a request's name) used elsewhere in the
+#: corpus and at most this many times as often as the name's rarest such term ("bank" in "Update Bank Details")
+KEY_RATIO = 2.0
+#: an entity whose name the question meets only on its other terms, none of its key terms, keeps this share of its
+#: score, without the action and phrase bonuses: the words it shares with the question are generic ("update ...
+#: details") and its distinguishing one is missing ("bank")
+KEY_MISSED = 0.7
 #: the entities and documents evidence keeps, best first
 ENTITY_LIMIT, DOCUMENT_LIMIT = 20, 10
 _QUOTED = re.compile(r"(?<!\w)[\"“‘'](?P<q>[^\"“”‘’']{3,120}?)[\"”’'](?!\w)")
@@ -103,6 +110,7 @@ class Matcher:
                 words = head.split()
                 for pair in dict.fromkeys(pairwise(words)):
                     self._pairs.setdefault(pair, []).append(ti)
+        self._keys = self._key_sets(protected)
         self._postings = FieldPostings(self.targets)
         # The postings now hold every field's terms (the per-field dicts are 10 MB at 1,000 articles): targets
         # keep their names, links and texts only.
@@ -118,6 +126,13 @@ class Matcher:
         # per type: its entities, and the articles that answer only entities of that type
         typed = [{t.case_type} if t.case_type else {type_of.get(i) for i in t.covers} for t in self.targets]
         self._of_type = {ty: np.array([found == {ty} for found in typed]) for ty in types}
+        entity_at = {t.id: i for i, t in enumerate(self.targets) if t.kind in ("dip", "sr")}
+        # articles that answer DIP rows or requests, and the targets of those they answer, one run per article
+        answering = [(i, [entity_at[c] for c in t.covers]) for i, t in enumerate(self.targets)
+                     if t.kind == "article" and t.covers]
+        self._answering = np.array([i for i, _ in answering], dtype=np.int64)
+        self._answered = np.array([o for _, owners in answering for o in owners], dtype=np.int64)
+        self._answer_starts = np.cumsum([0] + [len(owners) for _, owners in answering[:-1]], dtype=np.int64)
         self._article_owners: dict[str, list[int]] = {}
         for i, t in enumerate(self.targets):
             if t.kind in ("dip", "sr", "incident"):
@@ -134,6 +149,43 @@ class Matcher:
         texts += [" ".join(t.names()) for t in self.repo.glossary]
         return frozenset(term for text in texts for term in terms_of(text, protected))
 
+    def _key_sets(self, protected: frozenset[str]) -> list[tuple[int, frozenset[str], frozenset[str]]]:
+        """(target, key terms, other terms) of each DIP row's and request's own name (KEY_RATIO). A request's
+        description says what it is as well as its name: its other words are key terms too. Words the platform's own
+        name is made of ("DIP", "data", "request") are neither."""
+        df, docs = self.analyzer.df, self.analyzer.docs
+
+        def terms(text: str) -> list[str]:
+            return [w for w in dict.fromkeys(terms_of(text, protected)) if 1 < df.get(w, 0) <= UBIQUITOUS_SHARE * docs]
+
+        own = {("dip", sc.id): (terms(sc.description), []) for sc in self.model.scenarios.values()}
+        own |= {("sr", sr.id): (terms(sr.name), terms(sr.description)) for sr in self.model.service_requests.values()}
+        keys = []
+        for ti, t in enumerate(self.targets):
+            name, described = own.get((t.kind, t.id), ([], []))
+            rarest = min((df[w] for w in name), default=0)
+            key = frozenset(w for w in name if df[w] <= KEY_RATIO * rarest) | (frozenset(described) - set(name))
+            if key:
+                keys.append((ti, key, frozenset(name) - key))
+        return keys
+
+    def _missed_keys(self, query: Query) -> np.ndarray:
+        """Per target: the question meets some of its name's other terms but none of its key terms, by any of its
+        words' alternatives ("update our contact details" against "Update Bank Details"). A term is met by the same
+        term or one a letter or two longer or shorter ("id" / "ids")."""
+        said = {term for c in query.concepts for alt in c.alternatives for term in alt.terms}
+        near = said | {s[:n] for s in said for n in (len(s) - 2, len(s) - 1) if n >= 2}
+
+        def meets(terms: frozenset[str]) -> bool:
+            return any(w in near or any(w[:n] in said for n in (len(w) - 2, len(w) - 1) if n >= 2) for w in terms)
+
+        missed = np.zeros(len(self.targets), dtype=bool)
+        for ti, key, other in self._keys:
+            missed[ti] = meets(other) and not meets(key)
+        if len(self._answering):  # an article that answers only such entities is about what they are about
+            missed[self._answering] = np.minimum.reduceat(missed[self._answered], self._answer_starts)
+        return missed
+
     def _anchor_phrases(self) -> list[tuple[str, bool]]:
         """(phrase, may be one word): glossary names, article tags, request names, incident subcategories.
 
@@ -148,13 +200,13 @@ class Matcher:
         return phrases
 
     def anchors_in(self, text: str) -> tuple[str, ...]:
-        terms = terms_of(text, self.protected)
         found: dict[str, None] = {}
-        for i in range(len(terms)):
-            for n in (4, 3, 2, 1):
-                phrase = tuple(terms[i : i + n])
-                if len(phrase) == n and phrase in self._anchors:
-                    found.setdefault(self._anchors[phrase])
+        for terms in phrase_runs(text, self.protected):
+            for i in range(len(terms)):
+                for n in (4, 3, 2, 1):
+                    phrase = tuple(terms[i : i + n])
+                    if len(phrase) == n and phrase in self._anchors:
+                        found.setdefault(self._anchors[phrase])
         return tuple(found)
 
     # scoring
@@ -201,9 +253,9 @@ class Matcher:
     def _phrases(self, query: Query) -> np.ndarray:
         """Per target, the weight share of the question's words that come in a pair it has consecutive too."""
         weights = {c.word: c.weight for c in query.concepts}
-        words = terms_of(query.fixed or query.text, self.protected)
+        runs = phrase_runs(query.fixed or query.text, self.protected)
         met: dict[int, set[str]] = {}
-        for pair in dict.fromkeys(pairwise(words)):
+        for pair in dict.fromkeys(p for words in runs for p in pairwise(words)):
             for ti in self._pairs.get(pair, ()):
                 met.setdefault(ti, set()).update(pair)
         share = np.zeros(len(self.targets))
@@ -212,7 +264,7 @@ class Matcher:
         return share
 
     def _bonuses(self, ranks: dict[tuple[str, str], int], signals: Signals, named: set[str],
-                 quoted: list[str], query: Query) -> np.ndarray:
+                 quoted: list[str], query: Query, missed: np.ndarray) -> np.ndarray:
         """Per target, what is added to its word coverage: phrases, search agreement, quoted names, actions,
         named terms.
 
@@ -236,7 +288,8 @@ class Matcher:
                     bonus[ti] += QUOTE_BONUS
         if signals.actions:
             for ti, actions in self._acting:
-                bonus[ti] += ACTION_BONUS if signals.actions & actions else -ACTION_PENALTY
+                if not (missed[ti] and signals.actions & actions):  # the action is asked for, not on this thing
+                    bonus[ti] += ACTION_BONUS if signals.actions & actions else -ACTION_PENALTY
         for ty in sorted({self._type_named[slug] for slug in named if slug in self._type_named}):
             bonus += TYPE_BONUS * self._of_type[ty]
         if signals.definition and not signals.problem:
@@ -244,7 +297,7 @@ class Matcher:
                 ti = self._by_id.get(("glossary", slug))
                 if ti is not None:
                     bonus[ti] += NAMED_TERM_BONUS
-        return bonus + PHRASE_BONUS * self._phrases(query)
+        return bonus + PHRASE_BONUS * np.where(missed, 0.0, self._phrases(query))
 
     def _candidate(self, ti: int, base: float, bonus: float, sem: float, matched: list[str],
                    ranks: dict[tuple[str, str], int]) -> Candidate:
@@ -275,9 +328,12 @@ class Matcher:
         named = {g.slug for a in anchors if (g := self.repo.find_term(a))}
         quoted = [f" {' '.join(ts)} " for m in _QUOTED.finditer(query.fixed or question)
                   if len(ts := terms_of(m.group("q"), self.protected)) >= 2]
-        base, bonus = coverage.scores, self._bonuses(ranks, signals, named, quoted, query)
+        missed = self._missed_keys(query)
+        base, bonus = coverage.scores, self._bonuses(ranks, signals, named, quoted, query, missed)
         cos = np.zeros(len(self.targets)) if cosines is None else cosines
         sem = SEMANTIC_WEIGHT * np.maximum(cos - SEMANTIC_FLOOR, 0.0)
+        scale = np.where(missed, KEY_MISSED, 1.0)
+        base, bonus, sem = base * scale, bonus * scale, sem * scale
         scores = base + bonus + sem
         pool = coverage.covered | (cos > SEMANTIC_FLOOR)
 

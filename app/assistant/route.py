@@ -80,19 +80,29 @@ def _clear_lead(entity: Candidate | None, evidence: Evidence, t: Thresholds) -> 
     return entity.score - runner_up >= t.clear_lead
 
 
-def _named_system(evidence: Evidence, model: ServiceModel, share: float = 0.6) -> Candidate | None:
-    """Among the likely incident categories, the one whose system the message names ("the DIP is down")."""
-    incidents = [c for c in evidence.entities if c.kind == "incident"]
-    if not incidents:
-        return None
+def _named_system(evidence: Evidence, model: ServiceModel, share: float = 0.6, *,
+                  anywhere: bool = False) -> Candidate | None:
+    """Among the likely incident categories, the one whose system the message names ("the DIP is down"); with
+    `anywhere`, failing that, the first such category of the service definition's, however its words scored."""
     text = evidence.question.lower()
+
+    def named(ident: str) -> bool:
+        ic = model.incident_categories.get(ident)
+        system = ic.subcategory.split()[0].lower() if ic else ""
+        return bool(system) and re.search(rf"\b{re.escape(system)}\b", text) is not None \
+            and "security" not in ic.subcategory.lower()
+
+    incidents = [c for c in evidence.entities if c.kind == "incident"]
     for c in incidents:
         if c.score < share * incidents[0].score:
             break
-        ic = model.incident_categories.get(c.id)
-        system = ic.subcategory.split()[0].lower() if ic else ""
-        if system and re.search(rf"\b{re.escape(system)}\b", text) and "security" not in ic.subcategory.lower():
+        if named(c.id):
             return c
+    if anywhere:
+        ic = next((ic for ic in model.incident_categories.values() if named(ic.id)), None)
+        if ic is not None:
+            return next((c for c in evidence.entities if c.id == ic.id), None) or Candidate(
+                "incident", ic.id, ic.subcategory, 0.0)
     return None
 
 
@@ -210,12 +220,15 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
                         _confidence(best_cov, 0.0), "The message reports a problem but names nothing that tells "
                         f"one scenario from another (known words {evidence.information:.1f}).", False)
     # Outage words and a central system's incident category close behind: an incident for many users.
-    incident = _named_system(evidence, model) or evidence.best_entity(("incident",))
+    likeliest = evidence.best_entity(("incident",))  # how well an incident at all explains the words
+    # a system down for every participant (6.3: system wide) is that system's incident, whatever else the words met
+    system_wide = s.outage and s.impact is not None and s.impact.level == "High"
+    incident = _named_system(evidence, model, anywhere=system_wide) or likeliest
     fits = incident is not None and _incident_fits(incident, evidence)
     if entity is not None and entity.kind == "incident" and incident is not None:
         entity = incident  # the system the message names, among the likely categories
-    if (entity is not None and incident is not None and incident is not entity and fits
-            and (incident.score >= t.incident_ratio * entity.score
+    if (entity is not None and incident is not None and likeliest is not None and incident is not entity and fits
+            and (likeliest.score >= t.incident_ratio * entity.score or system_wide
                  or (s.security and entity.kind == "sr" and incident.coverage >= t.floor))):
         # A security incident, or a suspected one, is priority 1 to 3 (section 6.4), never a P4 service request.
         entity = incident

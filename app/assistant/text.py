@@ -1,6 +1,7 @@
 """Question analysis: words to weighted concepts, with typo correction, synonyms and glossary expansion."""
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -21,11 +22,13 @@ _URL = re.compile(r"\bhttps?://\S+", re.I)
 _WHEN = re.compile(r"\b\d{1,2}(?:[:.]\d\d)?\s?(?:am|pm)\b|\b(?:(?:last|this|next|yesterday|every|each|over the)\s+)?"
                    r"(?:yesterday|today|tonight|tomorrow|overnight|midnight|lunchtime|(?:mon|tues|wednes|thurs|fri|"
                    r"satur|sun)days?|nights?|mornings?|afternoons?|evenings?|weekends?|weeks?|months?)\b", re.I)
-#: ... of which these place an event ("the case I raised last week", "it expires next month"): never what a question
-#: is about
-_EVENT_TIME = re.compile(r"\b(?:last|this|earlier this|next)\s+(?:week|month|year|quarter|morning|afternoon|evening|night|"
+#: ... of which these place an event in the past or in the coming weeks ("the case I raised last week", "our
+#: certificate runs out next month"): never what a question is about
+_EVENT_TIME = re.compile(r"\b(?:last|this|earlier this)\s+(?:week|month|year|quarter|morning|afternoon|evening|night|"
                    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b|\byesterday(?:\s+(?:morning|afternoon|evening))?\b"
-                   r"|\b\d+\s+(?:minute|hour|day|week|month|year)s?\s+ago\b", re.I)
+                   r"|\b\d+\s+(?:minute|hour|day|week|month|year)s?\s+ago\b"
+                   r"|\bnext\s+(?:week|month|year|quarter)\b"
+                   r"|\bin\s+(?:a|one|two|three|a few|\d+)\s+(?:days?|weeks?|months?)(?:'? time)?\b", re.I)
 #: the priority matrix's words about a workaround say how urgent a problem is, never what it is about
 _WORKAROUND = re.compile(r"\b(?:(?:there is |there's |we have |we've got )?(?:no|a|any|without (?:a|any))\s+)?"
                          r"work[- ]?arounds?\b", re.I)
@@ -50,8 +53,12 @@ why will with within without won would wouldn yes yet you your yours yourself te
 EXPANSION_FACTOR = 0.8
 #: factor for a word that was corrected as a typo
 CORRECTION_FACTOR = 0.9
-#: factor for a spelling variant of a term the corpus also uses ("sync" / "synch")
+#: factor for a spelling variant of a term the corpus also uses ("sync" / "synch"), or the word a clipped one
+#: shortens ("env" / "environment")
 VARIANT_FACTOR = 0.7
+#: a word the corpus never uses, of at least this many letters, that begins a word the corpus uses (two or more
+#: letters longer, twice or more) is read as that word clipped: "env", "config", "dash"
+CLIPPED_MIN = 3
 
 
 def _unify(term: str) -> str:
@@ -67,16 +74,49 @@ def _unify(term: str) -> str:
     return term
 
 
+#: "log in", "logged on", "signing in": one act, getting into an account, not the logs a system writes
+_LOGIN = re.compile(r"\b(?:log(?:s|ged|ging)?[ -]?(?:in|on)|sign(?:s|ed|ing)?[ -]?in)\b(?![-'])", re.I)
+
+
+def _phrasal(text: str) -> str:
+    """Two-word verbs whose first word means something else alone, as one word."""
+    return _LOGIN.sub("login", text)
+
+
 def terms_of(text: str, protected: frozenset[str] = frozenset()) -> list[str]:
     """Index terms (stemmed, stop and filler words dropped, acronyms and ids whole) in text order."""
     # one object per distinct set: the cache below compares keys, and equal sets that are not the same object are
     # compared element by element, for every word
     protected = _SETS.setdefault(protected, protected)
     word_terms = _word_terms
-    return [t for word in WORD.findall(text) for t in word_terms(word, protected)]
+    return [t for word in WORD.findall(_phrasal(text)) for t in word_terms(word, protected)]
 
 
 _SETS: dict[frozenset[str], frozenset[str]] = {}
+
+#: Words that start a new phrase: pronouns, light verbs and clause openers. A name's words are read as that name
+#: only within one phrase: "users get an error" is not "User Error", where "keys are not working" is "Keys not
+#: working" and "submit a DIP data request" submits a data request (auxiliaries, negation, determiners and "and"/"of"
+#: join a phrase's words, as names write them).
+PHRASE_BREAKS = frozenset("""
+i we you they he she it us them me him
+get gets got getting gotten make makes made making take takes took give gives gave see sees saw use uses used
+when whenever if because while since until after before which who whom whose where than but
+""".split())
+
+
+def phrase_runs(text: str, protected: frozenset[str] = frozenset()) -> list[list[str]]:
+    """The text's terms (as terms_of gives them) in runs that PHRASE_BREAKS and punctuation end."""
+    runs: list[list[str]] = [[]]
+    last = 0
+    text = _phrasal(text)
+    for m in WORD.finditer(text):
+        if m.group(0).lower() in PHRASE_BREAKS or re.search(r"[.,;:!?()]", text[last:m.start()]):
+            if runs[-1]:
+                runs.append([])
+        last = m.end()
+        runs[-1].extend(terms_of(m.group(0), protected))
+    return [r for r in runs if r]
 
 
 @lru_cache(maxsize=200_000)
@@ -148,6 +188,8 @@ class Analyzer:
         self.docs = max(n, 1)
         self.df = df
         self.speller = Speller(words)
+        self._words = words
+        self._sorted = sorted(w for w, n in words.items() if n >= 2 and w.isalpha() and len(w) >= CLIPPED_MIN + 2)
         self.stems = set(df)
         self._by_prefix: dict[str, list[str]] = {}
         for stem in df:
@@ -160,6 +202,19 @@ class Analyzer:
             return []
         return [s for s in self._by_prefix.get(term[:4], ()) if s != term and abs(len(s) - len(term)) <= 2
                 and (s.startswith(term) or term.startswith(s)) and min(len(s), len(term)) >= 4]
+
+    def unclipped(self, word: str) -> str | None:
+        """The corpus's most used word that this unknown word is the start of ("env" -> "environment"), if any."""
+        word = word.lower()
+        if len(word) < CLIPPED_MIN or not word.isalpha() or word in self._words:
+            return None
+        i = bisect.bisect_left(self._sorted, word)
+        found = []
+        while i < len(self._sorted) and self._sorted[i].startswith(word):
+            if len(self._sorted[i]) >= len(word) + 2:
+                found.append(self._sorted[i])
+            i += 1
+        return max(found, key=lambda w: (self._words[w], w), default=None)
 
     def idf(self, term: str) -> float:
         """Rarer terms say more; a term the corpus never uses gets a middling weight, not the maximum."""
@@ -191,7 +246,7 @@ class Analyzer:
     def analyse(self, text: str, when: bool = False) -> Query:
         """``when``: its days and times are what it is about ("is anyone there at the weekend?"), not when
         something happened ("down since 3am"), which is read as a signal instead."""
-        text = self._plain(text, when)
+        text = _phrasal(self._plain(text, when))
         corrections: dict[str, str] = {}
         words: list[tuple[str, int, int]] = []  # (term-bearing word, start, end)
         fixed_text = text
@@ -222,6 +277,9 @@ class Analyzer:
                 factor = CORRECTION_FACTOR if was_fixed else 1.0
                 alts = (Alternative((term,), factor, term),
                         *(Alternative((v,), factor * VARIANT_FACTOR, v) for v in self.variants(term)))
+                if len(alts) == 1 and term not in self.df and (whole := self.unclipped(raw)) \
+                        and (full := tuple(terms_of(whole, self.protected))):
+                    alts += (Alternative(full, VARIANT_FACTOR, whole),)
                 concepts[term] = Concept(term, self.idf(term), alts,
                                          (term in self.df or len(alts) > 1) and term not in times | reach,
                                          term in reach)

@@ -235,3 +235,14 @@ def test_many_users_words_make_it_an_incident():
     ic = cand("incident", "IC-11", 0.73)
     d = decide(evidence([sr, ic], sig=signals("we suspect a security breach affecting multiple participants")), MODEL)
     assert d.entity.id == "IC-11" and d.case_draft.derivation.impact == "Medium"
+
+
+def test_an_outage_for_everyone_goes_to_the_named_systems_incident_when_any_incident_explains_it_as_well():
+    """The incident category of the system the message names (DIP) can score lower than another incident category;
+    whether an incident fits at all is measured by the likeliest incident, not by the named one."""
+    text = "nobody can get into the DIP portal, it's down for every participant"
+    ev = Evidence(text, read_signals(text),
+                  (cand("dip", "DIP-REG-05", 0.39), cand("incident", "IC-10", 0.34), cand("incident", "IC-01", 0.28)),
+                  (), information=12.0, known_share=1.0, domain_share=1.0, anchors=("DIP",))
+    d = decide(ev, MODEL)
+    assert d.action is Action.RAISE_CASE and d.entity is not None and d.entity.id == "IC-01", d.why
