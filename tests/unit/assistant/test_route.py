@@ -1,6 +1,8 @@
 """decide() is pure: tables of small hand-made evidence and the action each must give."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from app.assistant.decide import Action, Thresholds
@@ -84,6 +86,24 @@ def test_escalates_to_the_incident_category_when_outage_words_and_it_is_close_be
     assert d.case_draft.category == "Time or Market Share Thresholds"
     assert d.case_draft.subcategory == "DAH System Failures"
     assert d.case_draft.derivation is not None
+
+
+@pytest.mark.parametrize(("text", "incident"), [
+    ("nobody can log in to the DIP portal, it's down for every participant", "IC-01"),
+    ("the DCC is down for everyone", "IC-10"),
+])
+def test_a_system_down_for_every_participant_is_its_incident_however_its_category_scored(text, incident):
+    # the named system's category is far behind the best row, or not among the candidates at all
+    ev = evidence([cand("dip", "DIP-REG-05", 0.65), cand("incident", "IC-10", 0.3)], sig=signals(text))
+    ev = replace(ev, question=text)
+    assert decide(ev, MODEL).entity.id == incident
+
+
+def test_a_system_down_for_some_keeps_the_ratio():
+    text = "the DIP portal is down for several of us"
+    ev = replace(evidence([cand("dip", "DIP-REG-05", 0.65), cand("incident", "IC-10", 0.3)], sig=signals(text)),
+                 question=text)
+    assert decide(ev, MODEL).entity.id == "DIP-REG-05"
 
 
 def test_keeps_the_scenario_without_outage_words():
