@@ -3,11 +3,8 @@ the guides are) are answered; they are not routed to a DIP problem row that happ
 A problem reported in the same words still raises its case."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from app import create_app
 from app.assistant.decide import Action, Thresholds
 from app.assistant.evidence import Candidate, Evidence
 from app.assistant.reading import Act, read_message
@@ -16,17 +13,8 @@ from app.assistant.route import route
 from app.assistant.signals import actions_in, read_signals
 from app.servicemodel import load_service_model
 
-ROOT = Path(__file__).resolve().parents[3]
 MODEL = load_service_model()
 
-
-@pytest.fixture(scope="module")
-def shipped(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("assist-general")
-    app = create_app({"TESTING": True, "KB_CONTENT_DIR": str(ROOT), "KB_INDEX_DIR": str(tmp / "index"),
-                      "KB_DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp / "outbox"),
-                      "KB_SEMANTIC": "off", "KB_SECRET_KEY": "test"})
-    return app.extensions["kb"]
 
 
 @pytest.mark.parametrize(("text", "asks"), [

@@ -2,24 +2,10 @@
 name's words are read as that name only within one phrase of the question."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from app import create_app
 from app.assistant.route import route as decide
 from app.assistant.text import phrase_runs, terms_of
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture(scope="module")
-def shipped(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("assist-keys")
-    app = create_app({"TESTING": True, "KB_CONTENT_DIR": str(ROOT), "KB_INDEX_DIR": str(tmp / "index"),
-                      "KB_DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp / "outbox"),
-                      "KB_SEMANTIC": "off", "KB_SECRET_KEY": "test"})
-    return app.extensions["kb"]
 
 
 @pytest.mark.parametrize(("text", "runs"), [

@@ -2,24 +2,10 @@
 and it does not make the question a service request."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from app import create_app
 from app.assistant.reading import read_message
 from app.assistant.signals import read_signals
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("assist-questions")
-    app = create_app({"TESTING": True, "KB_CONTENT_DIR": str(ROOT), "KB_INDEX_DIR": str(tmp / "index"),
-                      "KB_DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp / "outbox"),
-                      "KB_SEMANTIC": "off", "KB_SECRET_KEY": "test", "KB_NOW": "2026-11-04T11:00:00"})
-    return app.extensions["kb"].assistant
 
 
 @pytest.mark.parametrize("text", ["who runs the DIP?", "I was wondering what an MPAN is",

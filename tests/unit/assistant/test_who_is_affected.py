@@ -2,25 +2,10 @@
 "is it only you?", it makes a fault an outage, and alone it is neither a greeting nor a case."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from app import create_app
 from app.assistant.reading import Act, read_message
 from app.assistant.reply import _incident_words
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("assist-affected")
-    app = create_app({"TESTING": True, "KB_CONTENT_DIR": str(ROOT), "KB_INDEX_DIR": str(tmp / "index"),
-                      "KB_DATABASE_URL": f"sqlite:///{tmp / 'kb.sqlite3'}", "KB_OUTBOX_DIR": str(tmp / "outbox"),
-                      "KB_SEMANTIC": "off", "KB_SECRET_KEY": "test",
-                      "KB_NOW": "2026-11-04T11:00:00"})  # a Wednesday morning: within the support hours
-    return app.extensions["kb"].assistant
 
 
 @pytest.mark.parametrize(("text", "act", "affected"), [
