@@ -227,10 +227,11 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
     fits = incident is not None and _incident_fits(incident, evidence)
     if entity is not None and entity.kind == "incident" and incident is not None:
         entity = incident  # the system the message names, among the likely categories
-    if (entity is not None and incident is not None and likeliest is not None and incident is not entity and fits
-            and (likeliest.score >= t.incident_ratio * entity.score or system_wide
+    if (entity is not None and incident is not None and incident is not entity and fits
+            and ((likeliest is not None and likeliest.score >= t.incident_ratio * entity.score) or system_wide
                  or (s.security and entity.kind == "sr" and incident.coverage >= t.floor))):
-        # A security incident, or a suspected one, is priority 1 to 3 (section 6.4), never a P4 service request.
+        # An incident's words close behind, a system down for everyone, or a security incident, or a suspected one,
+        # which is priority 1 to 3 (section 6.4), never a P4 service request.
         entity = incident
     elif entity is not None and entity.kind == "incident" and not fits:
         # Incident categories are for central services failing; otherwise the best scenario or request.
