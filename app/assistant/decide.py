@@ -200,7 +200,8 @@ def _next_action(state: DialogueState, reading: Reading, d: Decision, model: Ser
                            why=f"{d.why} The user says the answer did not solve it: a case is the next step.")
         return replace(d, reason="question") if topic.question and d.action is Action.SELF_HELP else d
     if entity.redirect or entity.self_help_only:
-        return d
+        # no case on these rows: "still stuck" gets the same answer, said as such
+        return replace(d, reason="guidance_only") if facts.tried_self_help and not entity.redirect else d
     draft = d.case_draft or draft_for(entity.kind, entity.id, model)
     if draft is None:
         return replace(d, action=Action.SELF_HELP)

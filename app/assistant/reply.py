@@ -241,7 +241,7 @@ class ReplyBuilder:
         steps = self.steps(doc.id) if doc is not None and doc.kind == "article" else ()
         # a question that reports no problem, answered by a document: the answer, or its steps when it asks how
         asked = d.reason == "question" or (d.entity is None and read_signals(query.text).asks)
-        wants_steps = a is Action.SELF_HELP and d.reason not in ("track", "priority") and not (
+        wants_steps = a is Action.SELF_HELP and d.reason not in ("track", "priority", "guidance_only") and not (
             asked and not query_asks_how(query))
         # an article that asks the question itself answers it with its own answer, not with its nearest list
         faq = self._faq(doc, query) if a is Action.SELF_HELP and d.entity is None and doc is not None else None
@@ -268,6 +268,10 @@ class ReplyBuilder:
         said = f" From “{quote.title}”: {quote.text}" if quote is not None and quote.text else ""
         if a is Action.REDIRECT and e is not None:
             return self._redirect(e.id) + said
+        if d.reason == "guidance_only":
+            return ("Sorry that didn't sort it. The service definition answers this one with guidance, not a case, "
+                    "so the steps I gave are still the way. If you're stuck on one, send the desk a general enquiry "
+                    "and say which step.")
         if d.reason == "tried":
             sorry = "Sorry those steps didn't fix it." if e is not None else "Sorry that didn't answer it."
             return f"{sorry} The next step is a case, and I've filled it in with what you told me."
@@ -319,6 +323,8 @@ class ReplyBuilder:
     def _next(self, d: Decision) -> str:
         """What happens if the steps do not work, or what the case does."""
         draft = d.case_draft
+        if d.reason == "guidance_only":  # the lead has said what is left
+            return ""
         if d.reason == "priority" and draft is not None:  # the lead has said what the case would be
             return ("The case is filled in for you to check and send." if d.action is Action.RAISE_CASE
                     else "Still not working? Tell me and I'll raise it.")

@@ -63,3 +63,13 @@ def test_a_fault_in_few_words_only_one_row_uses_is_routed_not_asked_about(assist
     answer = assistant.answer("our webhook isn't receiving anything")
     assert answer.action == "self_help" and answer.decision.entity.id == "DIP-RECV-03"
     assert assistant.answer("it's not working").action == "clarify"  # words every row uses: ask
+
+
+def test_still_stuck_on_a_row_the_service_definition_answers_with_guidance_only(assistant):
+    first = assistant.answer("New to the portal. The DIP ID section for our company is blank so I can't work out "
+                             "where to allocate our market roles.")
+    assert (first.action, first.decision.entity.id) == ("self_help", "DIP-REG-02") and first.reply.steps
+    answer = assistant.answer("tried that, still not working", first.conversation_id)
+    assert (answer.action, answer.decision.entity.id) == ("self_help", "DIP-REG-02")  # still no case to raise
+    assert answer.reply.lead.startswith("Sorry that didn't sort it") and "general enquiry" in answer.reply.lead
+    assert not answer.reply.steps and "raise a case" not in answer.reply.if_not_solved  # nothing repeated
