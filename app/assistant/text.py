@@ -32,6 +32,9 @@ _EVENT_TIME = re.compile(r"\b(?:last|this|earlier this)\s+(?:week|month|year|qua
 #: the priority matrix's words about a workaround say how urgent a problem is, never what it is about
 _WORKAROUND = re.compile(r"\b(?:(?:there is |there's |we have |we've got )?(?:no|a|any|without (?:a|any))\s+)?"
                          r"work[- ]?arounds?\b", re.I)
+#: a question announced before it is asked ("quick one -", "I have a question:") says nothing about what it asks
+_FRAMING = re.compile(r"^\W*(?:(?:hi|hello|hey|morning)\b\W*)?(?:(?:i have|i've got|i've|got|just)\s+)?(?:a\s+)?"
+                      r"(?:(?:quick|small|simple)\s+(?:one|question)|question)\b\W*", re.I)
 #: who is affected ("everyone", "only us"): they weigh for an outage, yet alone never make a message about this service
 _REACH = re.compile("|".join([rx.pattern for rx in (IMPACT_HIGH, IMPACT_MEDIUM, IMPACT_LOW)]
                               + [r"\b(?:affected|affecting|impacted|impacting)\b"]), re.I)
@@ -241,6 +244,7 @@ class Analyzer:
         text = _URL.sub(" link ", text)
         text = (_EVENT_TIME if when else _WHEN).sub(" ", text)
         text = _WORKAROUND.sub(" ", text)
+        text = _FRAMING.sub(" ", text)
         return _HOST.sub(" domain ", text)
 
     def analyse(self, text: str, when: bool = False) -> Query:

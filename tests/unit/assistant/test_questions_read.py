@@ -44,3 +44,11 @@ def test_when_an_event_happens_is_not_what_the_question_is_about(assistant, ques
 
 def test_a_time_alone_still_makes_nothing_about_this_service(assistant):
     assert assistant.answer("weather forecast for next week").action == "out_of_scope"
+
+
+@pytest.mark.parametrize("framing", ["quick one - ", "quick question: ", "hi, I have a question: "])
+def test_a_question_announced_first_is_answered_as_if_asked_straight(assistant, framing):
+    plain = assistant.answer("how do I replay messages?")
+    framed = assistant.answer(framing + "how do I replay messages?")
+    assert (framed.action, framed.reply.quote.slug) == (plain.action, plain.reply.quote.slug)
+    assert framed.as_json()["case_draft"] is None  # not a general enquiry
