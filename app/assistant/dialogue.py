@@ -48,7 +48,7 @@ class Facts:
                                                          else clock_out_of_hours),
             urgency=r.urgency or self.urgency,
             urgency_words=tuple(dict.fromkeys((*self.urgency_words, *r.urgency_words))),
-            wants_case=self.wants_case or (follow_up and (r.confirms or r.urgent)),
+            wants_case=self.wants_case or (follow_up and (r.confirms or r.asks_case or r.urgent)),
             breach=self.breach or r.breach,
             case_reference=r.case_reference or self.case_reference,
             escalate=self.escalate or r.escalate,

@@ -73,3 +73,10 @@ def test_still_stuck_on_a_row_the_service_definition_answers_with_guidance_only(
     assert (answer.action, answer.decision.entity.id) == ("self_help", "DIP-REG-02")  # still no case to raise
     assert answer.reply.lead.startswith("Sorry that didn't sort it") and "general enquiry" in answer.reply.lead
     assert not answer.reply.steps and "raise a case" not in answer.reply.if_not_solved  # nothing repeated
+
+
+def test_asking_for_the_case_in_any_words_raises_it(assistant):
+    first = assistant.answer("our replay request timed out")
+    assert first.action == "self_help"
+    answer = assistant.answer("can you raise a case for me", first.conversation_id)
+    assert (answer.action, answer.decision.entity.id) == ("raise_case", first.decision.entity.id)
