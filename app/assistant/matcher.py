@@ -374,8 +374,9 @@ class Matcher:
         i = self._by_id.get((kind, ident))
         return None if i is None else self.targets[i]
 
-    def query_terms(self, question: str) -> Query:
-        return self._query(question)
+    def query_terms(self, question: str, signals: Signals | None = None) -> Query:
+        """The question analysed as match() analyses it (``signals``: its reading, when already made)."""
+        return self._query(question, signals)
 
     def _query(self, question: str, signals: Signals | None = None) -> Query:
         """The question analysed: its days and times are topic words unless it reports a fault or an outage

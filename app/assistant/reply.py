@@ -14,7 +14,6 @@ from app.assistant.decide import Action, Decision, Thresholds
 from app.assistant.dialogue import Facts
 from app.assistant.evidence import Candidate
 from app.assistant.routing import CaseDraft, derivation_text
-from app.assistant.signals import read_signals
 from app.assistant.steps import Faq, StepList, article_faqs, article_steps, article_tables, best_steps
 from app.assistant.text import Query, terms_of
 from app.content.render import plain_text
@@ -226,8 +225,9 @@ class ReplyBuilder:
         return ""
 
     def build(self, decision: Decision, query: Query, facts: Facts | None = None, first_turn: bool = True,
-              named: tuple[str, ...] = ()) -> Reply:
-        """The reply for a decision about the current topic (``facts``: what the user told us about it)."""
+              named: tuple[str, ...] = (), asks: bool = False) -> Reply:
+        """The reply for a decision about the current topic (``facts``: what the user told us about it; ``asks``: the
+        question reports no fault, as its evidence's signals read it)."""
         d, a = decision, decision.action
         if d.reason in SMALL_TALK:
             return Reply(SMALL_TALK[d.reason], (), "", None)
@@ -240,7 +240,7 @@ class ReplyBuilder:
         doc = next(iter(d.articles), None)
         steps = self.steps(doc.id) if doc is not None and doc.kind == "article" else ()
         # a question that reports no problem, answered by a document: the answer, or its steps when it asks how
-        asked = d.reason == "question" or (d.entity is None and read_signals(query.text).asks)
+        asked = d.reason == "question" or (d.entity is None and asks)
         wants_steps = a is Action.SELF_HELP and d.reason not in ("track", "priority", "guidance_only") and not (
             asked and not query_asks_how(query))
         # an article that asks the question itself answers it with its own answer, not with its nearest list

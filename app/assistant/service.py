@@ -328,9 +328,9 @@ class Assistant:
         replies = self._replies
         if replies is None:  # built together with the matcher, so only a bug gets here
             raise RuntimeError("the assistant's reply builder was not built")
-        query = matcher.query_terms(evidence.question if evidence else message)
+        query = matcher.query_terms(evidence.question, evidence.signals) if evidence else matcher.query_terms(message)
         reply = replies.build(decision, query, state.topic.facts if state.topic else None, first_turn,
-                              evidence.anchors if evidence else ())
+                              evidence.anchors if evidence else (), evidence is not None and evidence.signals.asks)
         entity = decision.entity
         scenario = scenario_json(entity.kind, entity.id, self.model) if entity else None
         articles = tuple(self._article_json(matcher.repo, d, reply.quote) for d in decision.articles)
