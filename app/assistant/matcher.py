@@ -226,7 +226,9 @@ class Matcher:
             if ready:  # the query is embedded while the keyword search runs
                 vector, (hits, _) = semantic.embed_during(
                     text, lambda: index.search(text, limit=max(SEARCH_LIMIT, 20), explain=False))
-                hits = semantic.hybrid(text, hits, SEARCH_LIMIT, None)
+                # keyword order as it is: the evidence's weights were chosen on it, and with keyword near-ties
+                # broken by meaning a holdout turn of close rows loses its scenario (semantic on)
+                hits = semantic.hybrid(text, hits, SEARCH_LIMIT, None, keyword_ties=False)
             else:
                 hits, _ = index.search(text, limit=SEARCH_LIMIT, explain=False)
             degraded = bool(notice) or not ready

@@ -21,7 +21,15 @@ from app.content.repository import ContentRepository
 from app.content.source import ContentSource
 from app.search.build import BuildReport
 from app.search.embedder import Embedder
-from app.search.hybrid import DEFAULT_OFFSETS, DEFAULT_WEIGHTS, RRF_K, FoldedMatch, fold_arrays, fuse
+from app.search.hybrid import (
+    DEFAULT_OFFSETS,
+    DEFAULT_WEIGHTS,
+    RRF_K,
+    FoldedMatch,
+    fold_arrays,
+    fuse,
+    tied_positions,
+)
 from app.search.models import IndexUnavailable, SearchHit
 from app.search.process import PLAIN, ProcessPolicy
 from app.search.semantic_index import KIND, SemanticIndex, build_semantic
@@ -246,13 +254,16 @@ class SemanticSearcher:
             hits.append(replace(hit, why={**hit.why, "semantic_rank": rank}))
         return hits
 
-    def hybrid(self, text: str, keyword_hits: list[SearchHit], limit: int, category: str | None) -> list[SearchHit]:
-        """Keyword hits and passages above the relevance floor, fused by weighted reciprocal rank."""
+    def hybrid(self, text: str, keyword_hits: list[SearchHit], limit: int, category: str | None, *,
+               keyword_ties: bool = True) -> list[SearchHit]:
+        """Keyword hits and passages above the relevance floor, fused by weighted reciprocal rank; with
+        `keyword_ties`, keyword hits of near-equal scores share a rank (app.search.hybrid.KEYWORD_TIE)."""
         index, repo = self.index(), self.repo
         semantic = {m.key: m for m in self._folded(index, repo, text, max(limit, HYBRID_DEPTH), category)
                     if m.similarity >= self.floor}
         keyword = {(h.kind, h.slug): h for h in keyword_hits}
-        fused = fuse({"keyword": list(keyword), "semantic": list(semantic)}, self.weights, self.rrf_k)
+        positions = {"keyword": tied_positions([h.score for h in keyword.values()])} if keyword_ties else None
+        fused = fuse({"keyword": list(keyword), "semantic": list(semantic)}, self.weights, self.rrf_k, positions)
         hits: list[SearchHit] = []
         for f in fused[:limit]:
             kw, sem = keyword.get(f.key), semantic.get(f.key)
@@ -295,7 +306,7 @@ class SemanticSearcher:
     def _documents(self, index: SemanticIndex, repo: ContentRepository) -> _Documents:
         """The documents of the open index as the current content shows them (rebuilt when either changes)."""
         table = self._table
-        if table is None or table.index is not index or table.repo is not repo:
+        if table is None or table.index is not index or table.repo is not repo or table.given != self.offsets:
             table = self._table = _Documents(index, repo, self.offsets)
         return table
 
@@ -305,7 +316,7 @@ class _Documents:
     search may show it: folding and filtering the passages a query finds are then array operations."""
 
     def __init__(self, index: SemanticIndex, repo: ContentRepository, offsets: Mapping[str, float]) -> None:
-        self.index, self.repo = index, repo
+        self.index, self.repo, self.given = index, repo, dict(offsets)
         numbers: dict[tuple[str, str], int] = {}
         self.doc_of = np.array([numbers.setdefault((r.kind, r.slug), len(numbers)) for r in index.records],
                                dtype=np.int64)

@@ -1,6 +1,6 @@
 import pytest
 
-from app.search.hybrid import FoldedMatch, PassageMatch, fold_passages, fuse
+from app.search.hybrid import FoldedMatch, PassageMatch, fold_passages, fuse, tied_positions
 
 
 def P(slug, score, section=None, kind="article", pid=""):
@@ -70,6 +70,27 @@ def test_fused_score_is_the_weighted_sum_of_reciprocal_ranks_and_keeps_each_rank
 def test_small_k_favours_a_single_top_rank_and_large_k_favours_consensus(k, expected):
     rankings = {"keyword": ["a", "b"], "semantic": ["c", "b"], "other": ["d", "e", "f", "a"]}
     assert [f.key for f in fuse(rankings, {}, k)][:2] == expected
+
+
+@pytest.mark.parametrize("scores, expected", [
+    pytest.param([], [], id="nothing"),
+    pytest.param([9.0, 5.0, 2.0], [1, 2, 3], id="clear gaps keep their order"),
+    pytest.param([100.0, 97.0, 90.0, 50.0, 49.0], [1, 1, 3, 4, 4], id="within 5% shares the better position"),
+    pytest.param([3.0, 3.0, 3.0], [1, 1, 1], id="equal scores"),
+])
+def test_near_equal_keyword_scores_share_a_position(scores, expected):
+    assert tied_positions(scores, 0.95) == expected
+
+
+def test_meaning_breaks_a_keyword_near_tie_but_not_a_clear_keyword_lead():
+    weights = {"keyword": 1.0, "semantic": 0.3}
+    semantic = ["b", "a"]  # meaning prefers b
+    near = fuse({"keyword": ["a", "b"], "semantic": semantic}, weights, 60,
+                {"keyword": tied_positions([10.0, 9.8])})
+    clear = fuse({"keyword": ["a", "b"], "semantic": semantic}, weights, 60,
+                 {"keyword": tied_positions([10.0, 8.0])})
+    assert [f.key for f in near] == ["b", "a"] and dict(near[0].ranks) == {"keyword": 1, "semantic": 1}
+    assert [f.key for f in clear] == ["a", "b"]
 
 
 def _fold_by_definition(matches, offsets):
