@@ -21,6 +21,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from app.content.models import Article, GlossaryTerm
 from app.search.analysis import WORD, KBTokenizer, SpellTokenizer, cached_terms
 from app.search.bm25 import FieldGroup, PostingsScorer, save_postings
+from app.search.english import is_english
 from app.search.fuzzy import Speller, Vocabulary, max_edits
 from app.search.models import IndexUnavailable, SearchHit
 from app.search.progress import progress_bar
@@ -204,13 +205,14 @@ class KeywordIndex:
 
     def coverage(self, text: str) -> float:
         """Share of the query's words that the index holds, exactly or within typo distance (0 with no words).
+        A correctly spelled English word is no typo (app.search.english): "weather" does not count as "whether".
 
         Part of the relevance floor (app.search.service): most words of a question about the service occur in
         the articles, most words of one about the weather or a recipe do not.
         """
         terms = list(dict.fromkeys(self.terms(text)))
         known = [t for t in terms if any(self._scorer.frequency(f, t) for f in SEARCH_FIELDS)
-                 or (len(t) >= 4 and t.isalpha() and self._near.within(t, max_edits(t)))]
+                 or (len(t) >= 4 and t.isalpha() and not is_english(t) and self._near.within(t, max_edits(t)))]
         return len(known) / len(terms) if terms else 0.0
 
     def _build_query(self, text: str) -> tuple[Q.Query, dict[str, list[str]], list[str]]:

@@ -327,6 +327,18 @@ def test_hybrid_keeps_keyword_results_when_most_words_are_known_even_if_meaning_
     assert service.search("certificate pizza lasagne sourdough", mode="hybrid").hits == ()
 
 
+def test_a_real_word_near_a_knowledge_base_word_is_not_counted_as_its_typo(repo, store):
+    # "trussed" is one edit from "trusted", but it is an English word: a question about trussed keys is not
+    # about trusted ones, so with nothing near in meaning it gets no results; a real typo still counts
+    searcher = SemanticSearcher(repo, store, FakeEmbedder(relevance_floor=1.01))  # no passage can reach it
+    build_keyword(repo, store)
+    build_semantic(repo, store, searcher.embedder)
+    assert searcher.wait_ready(5)
+    service = SearchService(repo, store, semantic=searcher)
+    assert service.search("trussed keys", mode="hybrid").hits == ()
+    assert "certificates-and-keys" in slugs(service.search("certficate renewal", mode="hybrid").hits)
+
+
 def test_pages_of_results_cover_the_ranking_once(service):
     first = service.search("message certificate", mode="hybrid", limit=2)
     second = service.search("message certificate", mode="hybrid", limit=2, offset=2)
