@@ -169,14 +169,16 @@ def _next_action(state: DialogueState, reading: Reading, d: Decision, model: Ser
         return replace(d, action=Action.OUT_OF_SCOPE, entity=None, articles=(), case_draft=None, reason="domestic",
                        why="A home energy customer's question (a bill, a home meter, gas): not a market participant's "
                            "DIP or MHHS question.")
-    if facts.case_reference:
-        if facts.escalate and (sr := _escalation(model)) is not None:
+    if facts.case_reference or facts.existing_case:
+        case = f"case {facts.case_reference}" if facts.case_reference else "a case the user already raised"
+        # with its reference, "no update for a fortnight" asks for escalation; without it, only "escalate it" does
+        escalate = facts.escalate if facts.case_reference else facts.escalation_asked
+        if escalate and (sr := _escalation(model)) is not None:
             return replace(d, action=Action.RAISE_CASE, entity=sr, case_draft=draft_for(sr.kind, sr.id, model),
                            sure=True, reason="case_reference",
-                           why=f"The message names case {facts.case_reference} and asks for it to be escalated: the "
-                               f"{sr.title} request.")
+                           why=f"The message is about {case} and asks for it to be escalated: the {sr.title} request.")
         return replace(d, action=Action.SELF_HELP, entity=None, case_draft=None, sure=True, reason="track",
-                       why=f"The message names case {facts.case_reference}: its tracking page answers it.")
+                       why=f"The message is about {case}: its tracking page and its priority's target answer it.")
     if facts.breach and (ic := security_category(model)) is not None:
         # a suspected or actual data breach is always the desk's: Priority 1, whatever else the words matched
         d = replace(d, action=Action.RAISE_CASE, entity=_entity("incident", ic.id, ic.subcategory, d.entity))

@@ -5,12 +5,14 @@ alone. The state is stored with every turn, so a conversation continues in any w
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from app.assistant.evidence import ENTITY_KINDS
-from app.assistant.reading import Act, Reading
+from app.assistant.reading import Act, Reading, read_message
+from app.assistant.text import terms_of
 
 #: earlier topics remembered per conversation (their ids only)
 EARLIER_KEPT = 10
@@ -36,6 +38,8 @@ class Facts:
     breach: bool = False  # a suspected or actual unauthorised data breach
     case_reference: str | None = None  # an existing case the topic is about ("CS0000042")
     escalate: bool = False  # asks for it to be escalated or chased
+    existing_case: bool = False  # the topic is a case the user already raised, with or without its reference
+    escalation_asked: bool = False  # "escalate it", "chase it", in so many words
 
     def updated(self, r: Reading, *, follow_up: bool, clock_out_of_hours: bool) -> Facts:
         """These facts with a new message's; what the message states wins, flags once set stay set."""
@@ -52,6 +56,8 @@ class Facts:
             breach=self.breach or r.breach,
             case_reference=r.case_reference or self.case_reference,
             escalate=self.escalate or r.escalate,
+            existing_case=self.existing_case or r.existing_case,
+            escalation_asked=self.escalation_asked or r.escalation_asked,
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -61,13 +67,15 @@ class Facts:
     def stored(self) -> dict[str, Any]:
         return {**self.as_json(), "out_of_hours": self.out_of_hours, "urgency": self.urgency,
                 "wants_case": self.wants_case, "breach": self.breach, "case_reference": self.case_reference,
-                "escalate": self.escalate}
+                "escalate": self.escalate, "existing_case": self.existing_case,
+                "escalation_asked": self.escalation_asked}
 
     @classmethod
     def from_stored(cls, d: dict[str, Any]) -> Facts:
         return cls(bool(d.get("tried_self_help")), d.get("affected"), d.get("started_at"), d.get("out_of_hours"),
                    d.get("urgency"), tuple(d.get("urgency_words") or ()), bool(d.get("wants_case")),
-                   bool(d.get("breach")), d.get("case_reference"), bool(d.get("escalate")))
+                   bool(d.get("breach")), d.get("case_reference"), bool(d.get("escalate")),
+                   bool(d.get("existing_case")), bool(d.get("escalation_asked")))
 
 
 @dataclass(frozen=True)
@@ -98,15 +106,22 @@ class Topic:
                    Facts.from_stored(d.get("facts") or {}), bool(d.get("asked")), bool(d.get("question")))
 
 
+#: an offer the user can take up in words: (the button's label, the message it sends)
+Offer = tuple[str, str]
+
+
 @dataclass(frozen=True)
 class DialogueState:
     topic: Topic | None = None
     earlier: tuple[str, ...] = ()  # ids of closed topics, most recent last
     last_action: str | None = None
+    choices: tuple[Offer, ...] = ()  # the quick answers to the question just asked
+    pending: tuple[Offer, ...] = ()  # other problems the user mentioned, not taken up yet
 
     def stored(self) -> dict[str, Any]:
         return {"topic": self.topic.stored() if self.topic else None, "earlier": list(self.earlier),
-                "last_action": self.last_action}
+                "last_action": self.last_action, "choices": [list(c) for c in self.choices],
+                "pending": [list(p) for p in self.pending]}
 
     @classmethod
     def from_stored(cls, d: dict[str, Any] | None) -> DialogueState:
@@ -114,7 +129,40 @@ class DialogueState:
             return cls()
         topic = d.get("topic")
         return cls(Topic.from_stored(topic) if isinstance(topic, dict) else None,
-                   tuple(str(e) for e in d.get("earlier") or ()), d.get("last_action"))
+                   tuple(str(e) for e in d.get("earlier") or ()), d.get("last_action"),
+                   _offers(d.get("choices")), _offers(d.get("pending")))
+
+
+def _offers(stored: Any) -> tuple[Offer, ...]:
+    return tuple((str(o[0]), str(o[1])) for o in stored or () if isinstance(o, (list, tuple)) and len(o) == 2)
+
+
+#: a reply that names one of the offers says no more than this many words ("receiving", "now the login one pls")
+OFFER_REPLY_WORDS = 6
+#: "the other one", "the second thing": the one other problem still waiting
+_THE_OTHER = re.compile(r"\b(?:the|that|your|my) (?:other|second)\b", re.I)
+
+
+def taken_up(state: DialogueState, text: str) -> Offer | None:
+    """The quick answer, or the other problem, a short message names in words of its own ("receiving" for
+    "Receiving messages"; "ok now the login removal" for "her DIP login needs removing"): the one offer that shares
+    terms with it, with more than any other offer shares."""
+    exact = next((o for o in (*state.choices, *state.pending) if o[1].strip().lower() == text.strip().lower()), None)
+    if exact is not None or len(text.split()) > OFFER_REPLY_WORDS:
+        return exact  # its button pressed, or more said than a short reply
+    r = read_message(text)
+    if r.affected or r.time or r.urgency or r.tried or r.bare or r.act is not Act.MESSAGE:
+        return None  # "all participants are affected", "no luck": read as what they say, not matched by their words
+    if len(state.pending) == 1 and not state.choices and _THE_OTHER.search(text):
+        return state.pending[0]
+    said = set(terms_of(text))
+    # a quick answer is named by its label; another problem by what the user said about it
+    offers = [(len(said & set(terms_of(label))), (label, message)) for label, message in state.choices]
+    offers += [(len(said & set(terms_of(message))), (label, message)) for label, message in state.pending]
+    offers.sort(key=lambda o: -o[0])
+    if not offers or offers[0][0] == 0 or (len(offers) > 1 and offers[1][0] == offers[0][0]):
+        return None
+    return offers[0][1]
 
 
 @dataclass(frozen=True)
@@ -131,8 +179,13 @@ def follows_up(state: DialogueState, r: Reading) -> bool:
     """The message continues the current topic whatever it would match on its own: an answer to the question asked
     about an unrouted topic, the guidance tried ("still failing"), or the case asked for ("raise it then")."""
     topic = state.topic
-    return (r.act is Act.MESSAGE and topic is not None and not (r.new_topic or r.case_reference or r.domestic)
+    return (r.act is Act.MESSAGE and topic is not None and not (r.new_topic or _another_case(topic, r) or r.domestic)
             and (topic.id is None or r.tried or r.asks_case))
+
+
+def _another_case(topic: Topic, r: Reading) -> bool:
+    """The message is about a case the user already raised, and the topic is not that case."""
+    return r.existing_case and not topic.facts.existing_case
 
 
 def against_last(state: DialogueState, r: Reading) -> Reading:
@@ -151,7 +204,7 @@ def classify(state: DialogueState, r: Reading, alone: Alone) -> Move:
     if r.act is not Act.MESSAGE:
         return Move.SMALL_TALK
     topic = state.topic
-    if topic is None or r.new_topic or r.case_reference or r.domestic:
+    if topic is None or r.new_topic or _another_case(topic, r) or r.domestic:
         return Move.NEW_TOPIC
     if follows_up(state, r) or alone.weak or alone.entity_id == topic.id:
         return Move.FOLLOW_UP  # tried it, facts only, an answer to the question asked, or more about the same thing

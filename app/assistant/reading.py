@@ -122,6 +122,20 @@ DOMESTIC = _rx(r"my (?:home|house|flat|own) ", r"my (?:energy|electricity|gas|po
                r"my tariff", r"price cap", r"(?:switch|change) (?:my )?(?:energy )?supplier", r"prepayment meter",
                r"top[- ]up (?:my )?meter", r"power cut")
 CASE_REFERENCE = re.compile(r"\bCS[\s-]?0*\d{1,10}\b", re.I)
+_CASE_WORD = r"(?:case|ticket|enquiry|inquiry|query|incident)s?(?! (?:form|description|subject|category|field)s?\b)"
+#: a case the user has already raised, without its reference: "I logged a ticket yesterday", "the case we opened",
+#: "our open case" (section 16.2: a registered user can "track an existing case")
+EXISTING_CASE = _rx(rf"(?:i|we)(?:'ve| have)? (?:raised|logged|opened|submitted|reported|put in|sent in|filed) "
+                    rf"(?:a|an|the|our|my|this|that|one)(?: \w+)? {_CASE_WORD}",
+                    rf"{_CASE_WORD} (?:that )?(?:i|we)(?:'ve| have)? (?:raised|logged|opened|submitted|reported|filed)",
+                    rf"(?:my|our) (?:existing|open|outstanding|previous|earlier|current|last) {_CASE_WORD}")
+#: ... or named as the user's own with a question about its progress: "any update on my case?"
+OWN_CASE = _rx(rf"(?:my|our) (?:\w+ )?{_CASE_WORD}")
+CASE_PROGRESS = _rx(r"updates?", r"progress", r"status", r"news", r"heard", r"picked up", r"look(?:ed)? at",
+                    r"respon\w+", r"repl(?:y|ied)", r"when will", r"how long", r"waiting", r"where is",
+                    r"what'?s happening", r"no one", r"nobody", r"closed", r"resolved", r"chas\w+", r"escalat\w+")
+#: asks for it to be escalated or chased in so many words (not only "still waiting")
+ESCALATION_ASKED = _rx(r"escalat\w+", r"chas(?:e|ing)", r"complain\w*", r"(?:speak|talk) to (?:a|your|the) manager")
 #: asks for an existing case to be escalated or chased
 ESCALATE = _rx(r"escalat\w*", r"chas(?:e|ing)", r"no (?:update|response|reply|news)", r"not (?:heard|had) (?:back|"
                r"anything)", r"overdue", r"complain\w*", r"(?:been )?waiting", r"no one has", r"nobody has")
@@ -179,6 +193,8 @@ class Reading:
     case_reference: str | None
     escalate: bool  # asks for something to be escalated or chased
     availability_question: bool
+    existing_case: bool = False  # about a case the user has already raised (with or without its reference)
+    escalation_asked: bool = False  # "escalate it", "chase it": asked in so many words
 
 
 def _found(rx: re.Pattern[str], text: str) -> str | None:
@@ -264,7 +280,21 @@ def read_message(text: str) -> Reading:
         urgency_words=tuple(w for w in (words, urgent) if w), urgent=bool(urgent), time=read_time(text),
         breach=bool(BREACH.search(low)), domestic=bool(DOMESTIC.search(low)),
         case_reference=re.sub(r"[\s-]", "", ref.group(0)).upper() if ref else None,
-        escalate=bool(ESCALATE.search(low)), availability_question=bool(AVAILABILITY_QUESTION.search(low)))
+        escalate=bool(ESCALATE.search(low)), availability_question=bool(AVAILABILITY_QUESTION.search(low)),
+        existing_case=bool(ref or EXISTING_CASE.search(low) or (OWN_CASE.search(low) and CASE_PROGRESS.search(low)))
+        and not ASKS_CASE.search(low), escalation_asked=bool(ESCALATION_ASKED.search(low)))
+
+
+_FACT_PHRASES = (AFFECTED_EVERYONE, AFFECTED_SEVERAL, AFFECTED_SELF, URGENCY_HIGH, URGENCY_MEDIUM, URGENCY_LOW, URGENT,
+                 _CLOCK, _OUT_OF_HOURS_WORDS, _IN_HOURS_WORDS)
+
+
+def without_facts(text: str) -> str:
+    """The text without the words that only say who is affected, how badly or when ("nothing is flowing for
+    anyone since 9am" leaves "for"): what is left names the problem itself, if anything does."""
+    for rx in _FACT_PHRASES:
+        text = rx.sub(" ", text)
+    return text
 
 
 def message_body(text: str) -> str:

@@ -283,6 +283,11 @@ class ReplyBuilder:
             return (f"You can follow case {facts.case_reference} from the link in its confirmation email, and reply "
                     "there to add information. Lost the email? Ask for a new link on the Track a case page. If it "
                     "needs escalating, tell me and I'll prepare the escalation request.")
+        if d.reason == "track":
+            targets = ", ".join(f"{_priority_words(p)} within {t.text}" for p, t in sorted(self.model.targets.items()))
+            return ("Sign in and open your cases to see where it is up to: each case shows its status and history, and "
+                    f"you get an email on every update. The desk's targets are {targets}. Past its target? Give me "
+                    "its reference and I'll prepare an escalation request.")
         if d.reason == "case_reference":
             return ("You'd like an existing case escalated: that is an escalation request, and I've filled it in "
                     "for you.")
@@ -323,7 +328,7 @@ class ReplyBuilder:
     def _next(self, d: Decision) -> str:
         """What happens if the steps do not work, or what the case does."""
         draft = d.case_draft
-        if d.reason == "guidance_only":  # the lead has said what is left
+        if d.reason in ("guidance_only", "track"):  # the lead has said what is left
             return ""
         if d.reason == "priority" and draft is not None:  # the lead has said what the case would be
             return ("The case is filled in for you to check and send." if d.action is Action.RAISE_CASE

@@ -28,14 +28,16 @@ from app.assistant.dialogue import (
     classify,
     follows_up,
     routed,
+    taken_up,
 )
 from app.assistant.evidence import ENTITY_KINDS, Candidate, Evidence
 from app.assistant.matcher import Matcher
-from app.assistant.reading import Act, Reading, message_body, out_of_hours_at, read_message
+from app.assistant.reading import Act, Reading, message_body, out_of_hours_at, read_message, without_facts
 from app.assistant.reply import Quote, Reply, ReplyBuilder
 from app.assistant.route import platform_incident, route, route_to
 from app.assistant.routing import scenario_json
 from app.assistant.signals import read_signals
+from app.assistant.text import terms_of
 from app.cases.sla import LONDON, is_business_day
 from app.content.repository import ContentRepository
 from app.search.process import PLAIN, ProcessPolicy
@@ -52,6 +54,10 @@ TOPIC_CHARS = 3000
 #: a message split into at most this many problems
 MAX_PROBLEMS = 3
 SUBJECT_CHARS = 80
+#: said after the answer to the first of several problems in one message
+OTHERS_NEXT = "You mentioned something else too: I'll come to it once this one is sorted."
+#: the portal's own words for following a case (service definition, section 16.2): what finds the article on it
+TRACK_A_CASE = "Track an existing case: view all your enquiries and track their individual progress"
 _SEGMENT = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?:also|and also|separately|another thing)[,:]?\s+", re.I)
 
 
@@ -64,10 +70,38 @@ def shorten(text: str, limit: int = SUBJECT_CHARS) -> str:
     return (cut or text[:limit]) + "…"
 
 
+#: "X and Y" in one sentence: two problems when each side states one of its own
+_AND = re.compile(r",?\s+and\s+", re.I)
+#: a sentence of its own says at least this many words, a clause joined by "and" at least this many
+PART_WORDS, CLAUSE_WORDS = 4, 3
+#: ... and names the thing it is about in at least this many terms besides who, how badly and when
+CLAUSE_TERMS = 1
+#: beyond the fault and request cues: a need or a lapse stated plainly ("her login needs removing", "it expired")
+_NEEDS = re.compile(r"\b(?:needs?|needed|expired|lapsed)\b", re.I)
+
+
+def _states_one(part: str, words: int = PART_WORDS) -> bool:
+    sig = read_signals(part)
+    return len(part.split()) >= words and (sig.problem or sig.request or _NEEDS.search(part) is not None)
+
+
+def _own_clause(clause: str) -> bool:
+    """A clause joined by "and" states a problem of its own: not only how bad, who or when ("and nothing is
+    flowing" says more about the problem before it)."""
+    return _states_one(clause, CLAUSE_WORDS) and len(terms_of(without_facts(clause))) >= CLAUSE_TERMS
+
+
 def _parts(body: str) -> list[str]:
-    """The parts of a message that each state a problem or a request."""
-    parts = [p.strip() for p in _SEGMENT.split(body) if p and len(p.split()) >= 4]
-    return [p for p in parts if (sig := read_signals(p)).problem or sig.request]
+    """The parts of a message that each state a problem or a request: its sentences, and within a sentence the
+    clauses joined by "and" when each of them states one ("our certificate expired and we can't see any messages")."""
+    parts: list[str] = []
+    for p in (p.strip() for p in _SEGMENT.split(body) if p):
+        clauses = [c.strip() for c in _AND.split(p)]
+        if len(clauses) > 1 and all(_own_clause(c) for c in clauses):
+            parts.extend(clauses)
+        elif _states_one(p):
+            parts.append(p)
+    return parts
 
 
 @dataclass(frozen=True)
@@ -214,6 +248,10 @@ class Assistant:
     def _respond(self, message: str, conversation_id: str | None, state: DialogueState, *,
                  record: bool) -> Answer:
         body = message_body(message.strip())
+        if (offer := taken_up(state, body)) is not None:
+            # a short reply that names a quick answer or another problem mentioned before: as if its button was pressed
+            body = offer[1]
+            state = replace(state, pending=tuple(p for p in state.pending if p != offer))
         reading = read_message(body[:MATCH_CHARS])
         reading = against_last(state, reading)
         if reading.act is Act.HELP and state.topic is not None:
@@ -271,12 +309,21 @@ class Assistant:
             evidence = self.matcher.match(topic.text[-TOPIC_CHARS:])
             d = self._keep_topic(route(evidence, self.model, self.thresholds), evidence, topic, alone)
         decision = decide(state, reading, d, self.model, self.thresholds)
+        if decision.reason == "track":  # the answer comes from the article on following a case, whatever was matched
+            decision = replace(decision, articles=self._tracking_articles())
         entity = decision.entity or (decision.articles[0] if decision.action is Action.SELF_HELP and decision.articles
                                      else None)
         state = routed(state, entity.id if entity else None, entity.kind if entity else None,
                        asked=decision.action is Action.CLARIFY, action=decision.action.value)
         return self._finish(message, conversation_id, state, decision, evidence, record=record,
                             first_turn=len(topic.messages) == 1, others=others)
+
+    def _tracking_articles(self) -> tuple[Candidate, ...]:
+        matcher = self.matcher
+        if getattr(self, "_tracking", (None,))[0] is not matcher:
+            docs = tuple(c for c in matcher.match(TRACK_A_CASE).documents if c.kind == "article")[:1]
+            self._tracking = (matcher, docs)
+        return self._tracking[1]
 
     def _keep_topic(self, d: Decision, evidence: Evidence, topic: Topic,
                     alone: tuple[Evidence, Decision] | None) -> Decision:
@@ -308,8 +355,8 @@ class Assistant:
                         f"A follow-up about {topic.id}, the conversation's current topic.")
 
     def _problems(self, parts: list[str]) -> list[tuple[str, Evidence, Decision]]:
-        """The separate problems of a message's parts (_parts), each routed on its own: empty unless there are two
-        or more."""
+        """The separate problems of a message's parts (_parts), each routed on its own, the most urgent first (a
+        central service failing comes before one participant's problem): empty unless there are two or more."""
         if len(parts) < 2:  # one problem (most messages): no more matching
             return []
         found: dict[str, tuple[str, Evidence, Decision]] = {}
@@ -319,7 +366,9 @@ class Assistant:
             e = d.entity
             if e is not None and e.id not in found and not self._alone(evidence, d).weak:
                 found[e.id] = (part, evidence, d)
-        return list(found.values()) if len(found) >= 2 else []
+        if len(found) < 2:
+            return []
+        return sorted(found.values(), key=lambda p: p[2].entity is None or p[2].entity.kind != "incident")
 
     def _finish(self, message: str, conversation_id: str | None, state: DialogueState, decision: Decision,
                 evidence: Evidence | None, *, record: bool, first_turn: bool,
@@ -334,6 +383,11 @@ class Assistant:
         entity = decision.entity
         scenario = scenario_json(entity.kind, entity.id, self.model) if entity else None
         articles = tuple(self._article_json(matcher.repo, d, reply.quote) for d in decision.articles)
+        state = replace(state, choices=tuple((c.label, c.message) for c in decision.choices),
+                        pending=tuple(dict.fromkeys((*((o.label, o.message) for o in others),
+                                                     *state.pending)))[:MAX_PROBLEMS])
+        if others:  # one problem at a time (conversation.md): say the others are not forgotten
+            reply = replace(reply, if_not_solved=" ".join(x for x in (reply.if_not_solved, OTHERS_NEXT) if x))
         answer = Answer(conversation_id or "", decision, reply, scenario, articles, evidence, state, others)
         if record:
             view = {k: v for k, v in answer.as_json().items() if k != "conversation_id"}

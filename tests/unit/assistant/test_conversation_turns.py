@@ -1,0 +1,91 @@
+"""How the assistant holds a conversation over several turns (docs/conversation.md): a case already raised is
+tracked, two problems in one sentence are taken one at a time, questions about the case on offer are answered
+from it, one-word answers are read against the question asked, and an earlier problem can be taken up again."""
+from __future__ import annotations
+
+import pytest
+
+from app.assistant.reading import read_message
+
+
+@pytest.mark.parametrize("text", [
+    "I logged a case yesterday, when will someone look at it",
+    "we put in a ticket on monday and nobody has picked it up",
+    "any news on our open enquiry?",
+    "the query we raised last week still hasn't had a reply",
+])
+def test_a_case_already_raised_is_read_without_its_reference(text):
+    assert read_message(text).existing_case
+
+
+@pytest.mark.parametrize("text", [
+    "how do I raise a case", "can you raise a case for me", "what do I put in our case description",
+    "how do we amend a change request we submitted", "our webhook has stopped",
+])
+def test_raising_or_describing_a_case_is_not_an_existing_one(text):
+    assert not read_message(text).existing_case
+
+
+def test_a_case_already_raised_gets_where_to_track_it_and_the_targets_not_a_new_case(assistant):
+    answer = assistant.answer("I logged a ticket yesterday, when will someone look at it")
+    assert answer.action == "self_help" and answer.decision.case_draft is None
+    assert answer.articles and answer.articles[0]["slug"] == "raise-and-track-a-case"
+    assert "open your cases" in answer.reply.lead
+    assert "priority 3 within 5 business days" in answer.reply.lead  # the service definition's targets (6.5)
+
+
+def test_a_case_already_raised_mid_conversation_is_a_new_topic(assistant):
+    first = assistant.answer("messages keep bouncing back from the DIP")
+    answer = assistant.answer("we raised a ticket about another thing last week, any news?", first.conversation_id)
+    assert answer.decision.reason == "track" and answer.decision.case_draft is None
+
+
+def test_escalating_the_case_being_tracked_is_the_escalation_request(assistant):
+    first = assistant.answer("i logged a ticket last week and nobody has picked it up yet")
+    assert first.decision.reason == "track"  # waiting alone is not a request to escalate
+    answer = assistant.answer("can you escalate it please, CS0001234", first.conversation_id)
+    assert answer.action == "raise_case" and answer.decision.entity.title == "Issue Escalation"
+    assert answer.as_json()["case_draft"]["priority"] == "P4"
+
+
+def test_two_problems_joined_by_and_are_answered_one_at_a_time(assistant):
+    answer = assistant.answer("we never received our dip invoice for march and our bank details need changing")
+    assert answer.decision.entity.id == "DIP-FUND-01"  # the first problem, on its own words
+    assert [o.message for o in answer.others] == ["our bank details need changing"]
+    assert "bank" not in answer.case_fields()["description"]
+    assert "I'll come to it" in answer.reply.text
+
+
+@pytest.mark.parametrize("text", [
+    "the DIP is down for everyone and nothing is flowing",  # the second clause says how bad, not what else
+    "our keys are not working and we cannot decrypt messages from the dip",  # one problem told twice
+])
+def test_and_within_one_problem_does_not_split_it(assistant, text):
+    assert assistant.answer(text).others == ()
+
+
+def test_the_other_problem_is_taken_up_in_a_few_words_of_its_own(assistant):
+    first = assistant.answer("our webhook has stopped receiving anything and a colleague left so her dip login "
+                             "needs removing")
+    assert first.decision.entity.id == "DIP-RECV-03"
+    answer = assistant.answer("ok now the login removal pls", first.conversation_id)
+    assert answer.decision.entity.id == "SR-14" and answer.action == "raise_case"
+    assert answer.case_fields()["subject"].startswith("a colleague left")  # the other problem, not the webhook
+    assert answer.state.pending == ()
+
+
+def test_the_other_one_takes_up_the_problem_left_waiting(assistant):
+    first = assistant.answer("we never received our dip invoice for march and our bank details need changing")
+    answer = assistant.answer("thanks, and the other one?", first.conversation_id)
+    assert answer.decision.entity.id == "DIP-FUND-03"
+
+
+def test_a_one_word_answer_to_what_kind_of_problem_is_its_quick_answer(assistant):
+    first = assistant.answer("dip problem")
+    assert first.action == "clarify"
+    by_word = assistant.answer("receiving", first.conversation_id)
+    second = assistant.answer("dip problem")
+    choice = next(c for c in second.decision.choices if c.label.lower().startswith("receiving"))
+    by_button = assistant.answer(choice.message, second.conversation_id)
+    assert (by_word.action, by_word.articles) == (by_button.action, by_button.articles)
+    assert by_word.action != "raise_case"
