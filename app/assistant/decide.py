@@ -96,6 +96,7 @@ class Decision:
     choices: tuple[Choice, ...] = ()  # quick answers, for clarify
     question: str = ""  # the clarifying question asked
     reason: str = ""  # what led here, for the reply: "tried", "requested", "domestic", "greeting", ...
+    asked_about: Candidate | None = None  # the route a clarifying question is asked about: the topic stays on it
 
     @property
     def vague(self) -> bool:
@@ -136,9 +137,10 @@ def _incident(d: Decision, entity: Candidate, facts: Facts, model: ServiceModel)
                        f"from impact {impact.level} ({impact.reason}) and urgency {urgency.level} ({urgency.reason}).")
 
 
-def _clarify(d: Decision, question: str, choices: tuple[Choice, ...], why: str) -> Decision:
+def _clarify(d: Decision, question: str, choices: tuple[Choice, ...], why: str,
+             about: Candidate | None = None) -> Decision:
     return replace(d, action=Action.CLARIFY, entity=None, case_draft=None, choices=choices, question=question,
-                   why=why, reason="clarify")
+                   why=why, reason="clarify", asked_about=about)
 
 
 def _escalation(model: ServiceModel) -> Candidate | None:
@@ -151,9 +153,10 @@ def decide(state: DialogueState, reading: Reading, d: Decision, model: ServiceMo
     """The next action for the current topic, from its route ``d`` and what the user said about it."""
     decision = _next_action(state, reading, d, model, t)
     topic = state.topic
-    if (reading.asks_priority and topic is not None and len(topic.messages) > 1 and decision.case_draft is not None
+    if (reading.asks_priority and topic is not None and topic.id is not None and decision.case_draft is not None
             and decision.action in (Action.SELF_HELP, Action.RAISE_CASE)):
-        # "how long will it take?" about the case on offer: its priority and target answer it
+        # "how long will it take?", "who handles it?" about the case on offer (a routed topic): its priority, target
+        # and handler answer it
         return replace(decision, reason="priority",
                        why=f"{decision.why} The user asks how soon it would be fixed: the case's priority answers it.")
     return decision
@@ -191,7 +194,8 @@ def _next_action(state: DialogueState, reading: Reading, d: Decision, model: Ser
     if entity is not None and entity.kind == "incident":
         if reading.availability_question and facts.affected is None and not topic.asked and not facts.breach:
             return _clarify(d, "Is it only your organisation, or are other participants affected too?", SCOPES,
-                            f"{d.why} Who is affected decides whether this is an incident for many and its priority.")
+                            f"{d.why} Who is affected decides whether this is an incident for many and its priority.",
+                            about=entity)
         if topic.question and not facts.breach:
             return replace(d, action=Action.SELF_HELP, entity=None, case_draft=None, reason="question")
         return _incident(d, entity, facts, model)

@@ -16,6 +16,8 @@ from app.assistant.text import terms_of
 
 #: earlier topics remembered per conversation (their ids only)
 EARLIER_KEPT = 10
+#: earlier problems kept whole, to take up again ("back to the rejections: still failing")
+SHELVED_KEPT = 3
 
 
 class Move(StrEnum):
@@ -117,11 +119,12 @@ class DialogueState:
     last_action: str | None = None
     choices: tuple[Offer, ...] = ()  # the quick answers to the question just asked
     pending: tuple[Offer, ...] = ()  # other problems the user mentioned, not taken up yet
+    shelved: tuple[Topic, ...] = ()  # earlier problems set aside for another topic, most recent last
 
     def stored(self) -> dict[str, Any]:
         return {"topic": self.topic.stored() if self.topic else None, "earlier": list(self.earlier),
                 "last_action": self.last_action, "choices": [list(c) for c in self.choices],
-                "pending": [list(p) for p in self.pending]}
+                "pending": [list(p) for p in self.pending], "shelved": [t.stored() for t in self.shelved]}
 
     @classmethod
     def from_stored(cls, d: dict[str, Any] | None) -> DialogueState:
@@ -130,7 +133,8 @@ class DialogueState:
         topic = d.get("topic")
         return cls(Topic.from_stored(topic) if isinstance(topic, dict) else None,
                    tuple(str(e) for e in d.get("earlier") or ()), d.get("last_action"),
-                   _offers(d.get("choices")), _offers(d.get("pending")))
+                   _offers(d.get("choices")), _offers(d.get("pending")),
+                   tuple(Topic.from_stored(t) for t in d.get("shelved") or () if isinstance(t, dict)))
 
 
 def _offers(stored: Any) -> tuple[Offer, ...]:
@@ -177,10 +181,11 @@ class Alone:
 
 def follows_up(state: DialogueState, r: Reading) -> bool:
     """The message continues the current topic whatever it would match on its own: an answer to the question asked
-    about an unrouted topic, the guidance tried ("still failing"), or the case asked for ("raise it then")."""
+    about an unrouted topic, the guidance tried ("still failing"), the case asked for ("raise it then"), or the case
+    already raised pressed for ("please escalate it")."""
     topic = state.topic
     return (r.act is Act.MESSAGE and topic is not None and not (r.new_topic or _another_case(topic, r) or r.domestic)
-            and (topic.id is None or r.tried or r.asks_case))
+            and (topic.id is None or r.tried or r.asks_case or (topic.facts.existing_case and r.escalate)))
 
 
 def _another_case(topic: Topic, r: Reading) -> bool:
@@ -210,6 +215,8 @@ def classify(state: DialogueState, r: Reading, alone: Alone) -> Move:
         return Move.FOLLOW_UP  # tried it, facts only, an answer to the question asked, or more about the same thing
     if r.confirms and not alone.strong:
         return Move.FOLLOW_UP
+    if topic.asked and state.last_action == "clarify" and (r.affected or r.time or r.bare):
+        return Move.FOLLOW_UP  # answers the question just asked ("yes, every participant we know of")
     if r.back_reference and (r.affected or r.time or r.urgent or r.asks_priority):
         # who is affected, when, how urgent, how soon it is fixed: about the problem already raised
         return Move.FOLLOW_UP
@@ -231,10 +238,39 @@ def advance(state: DialogueState, r: Reading, move: Move, message: str, *, clock
         if state.topic is not None and state.topic.id:
             earlier = (*earlier, state.topic.id)[-EARLIER_KEPT:]
         facts = Facts().updated(r, follow_up=False, clock_out_of_hours=clock_out_of_hours)
-        return DialogueState(Topic(None, None, (message,), facts, question=question), earlier, state.last_action)
+        shelved = state.shelved
+        if state.topic is not None and state.topic.kind in ENTITY_KINDS and not state.topic.question:
+            shelved = (*(t for t in shelved if t.id != state.topic.id), state.topic)[-SHELVED_KEPT:]
+        return DialogueState(Topic(None, None, (message,), facts, question=question), earlier, state.last_action,
+                             state.choices, state.pending, shelved)
     topic = state.topic
     facts = topic.facts.updated(r, follow_up=True, clock_out_of_hours=clock_out_of_hours)
+    if _about_the_case_only(r):  # "how long would that take?": asked about the case, says nothing of the problem
+        return replace(state, topic=replace(topic, facts=facts))
     return replace(state, topic=replace(topic, messages=(*topic.messages, message), facts=facts))
+
+
+def _about_the_case_only(r: Reading) -> bool:
+    """Asks how soon, at what priority or by whom the case would be handled, and states no fact: the case's
+    description (the topic's messages) has nothing to gain from it."""
+    return r.asks_priority and not (r.tried or r.affected or r.time or r.urgency or r.urgent or r.breach
+                                    or r.confirms or r.asks_case or r.case_reference)
+
+
+def resumed(state: DialogueState, r: Reading, text: str) -> DialogueState | None:
+    """An earlier problem taken up again after a question on the side: the message follows up a problem ("still
+    failing", "log it", "that") while the current topic is a question, and names the earlier problem in a word of
+    its own that the question did not use. The earlier problem becomes the topic again; the question is dropped."""
+    topic = state.topic
+    if (topic is None or not state.shelved or r.act is not Act.MESSAGE or r.new_topic or r.existing_case
+            or (topic.kind in ENTITY_KINDS and not topic.question)
+            or not (r.tried or r.asks_case or r.back_reference)):
+        return None
+    said = set(terms_of(text)) - set(terms_of(topic.text))
+    for earlier in reversed(state.shelved):
+        if said & set(terms_of(earlier.text)):
+            return replace(state, topic=earlier, shelved=tuple(t for t in state.shelved if t is not earlier))
+    return None
 
 
 def routed(state: DialogueState, entity_id: str | None, kind: str | None, *, asked: bool,

@@ -56,7 +56,8 @@ CONFIRM = _rx(r"yes(?: please)?", r"yeah", r"yep", r"please do", r"go ahead", r"
 #: ... unless the message asks something of its own: "ok, and how do I get one?" is a question
 _ASKS = re.compile(r"\?|\b(?:how|what|why|where|when|which|who)\b")
 #: asks for the case itself ("please raise a case then", "log it for us"), naming nothing new
-ASKS_CASE = _rx(r"(?:raise|log|open|submit) (?:it|that|this|one|an? (?:case|ticket))(?: for (?:me|us))?(?: then)?")
+ASKS_CASE = _rx(r"(?<!if i )(?<!if we )(?<!when i )(?<!when we )(?<!once i )(?<!once we )"
+                r"(?:raise|log|open|submit) (?:it|that|this|one|an? (?:case|ticket))(?: for (?:me|us))?(?: then)?")
 #: a whole message that only says yes or no ("yep", "not really"): it answers whatever was said last
 _BARE_YES = re.compile(r"^\W*(?:yes|yeah|yep|yup|ok|okay|sure|great|perfect|cool|got it|brilliant)"
                        r"(?:\W+(?:thanks|thank you|cheers|that'?s (?:great|it|all)))?\W*$", re.I)
@@ -64,7 +65,7 @@ _BARE_NO = re.compile(r"^\W*(?:no|nope|nah|not really|not quite|no it (?:doesn'?
 #: words that point back to what was said before
 BACK_REFERENCE = _rx(r"still", r"same", r"again", r"also", r"too", r"as well", r"as described", r"the article",
                      r"your (?:steps|advice|suggestion|answer)", r"those steps", r"these steps", r"that", r"this",
-                     r"it", r"they", r"them", r"turns out", r"actually", r"forgot to (?:mention|say)", r"update")
+                     r"it", r"its", r"they", r"them", r"turns out", r"actually", r"forgot to (?:mention|say)", r"update")
 #: a message that says it is about something else
 NEW_TOPIC = _rx(r"separately", r"another (?:question|thing|issue|problem|matter)",
                 r"different (?:question|issue|problem|"
@@ -87,6 +88,7 @@ AFFECTED_SEVERAL = _rx(r"several", r"multiple", r"many (?:users|participants|sup
                        r"others (?:too|as well|also)", r"(?:a few|a couple of) (?:other )?\w+", r"we all",
                        r"(?:most|some|lots) of (?:us|the market)", r"same (?:problem|issue) as us")
 AFFECTED_SELF = _rx(r"(?<!not )only (?:us|me|our \w+|my \w+)", r"(?<!not )just (?:us|me|our \w+|my \w+)",
+                    r"(?<!not )(?:just|only) (?:the )?one (?:user|account|person|login|of us)\w*",
                     r"single user",
                     r"(?:other|the other) (?:\w+ )?(?:participants|suppliers|ldsos|agents|companies) (?:are|seem|look) "
                     r"(?:fine|ok|okay|unaffected|getting|receiving|working)",
@@ -113,7 +115,10 @@ BREACH = _rx(r"(?:data|security) breach", r"breach(?:ed)?", r"unauthori[sz]ed (?
              r"(?:someone|somebody|an? (?:outsider|attacker|third party)) (?:has |have )?(?:got|gained|broken) "
              r"(?:in|into|access)", r"(?:downloaded|accessed|copied) data (?:they|he|she|it) (?:shouldn'?t|should not)",
              r"(?:accessed|logged (?:in|into)|used|got into) [\w ]{0,40}without (?:our |my |any )?(?:permission|"
-             r"authori[sz]ation|consent)", r"suspicious (?:log ?ins?|sign ?ins?|access)")
+             r"authori[sz]ation|consent)", r"suspicious (?:log ?ins?|sign ?ins?|access)",
+             r"(?:log(?:ging|ged|s)? ?(?:in|on)(?:to)?|sign(?:ing|ed|s)? ?in(?:to)?|access(?:ing|ed)?|got into|getting into|"
+             r"into (?:our|my|the) \w+)[\w' ]{0,40}\b(?:who|that) (?:shouldn'?t|should not|isn'?t (?:allowed|supposed)|"
+             r"is not (?:allowed|supposed)|wasn'?t (?:allowed|supposed)|has no right)")
 #: a home energy customer's question: a bill, a home smart meter, gas (MHHS settles electricity market data)
 DOMESTIC = _rx(r"my (?:home|house|flat|own) ", r"my (?:energy|electricity|gas|power) (?:bill|supplier|tariff|meter|"
                r"account|supply)", r"my (?:smart )?meter", r"my bill", r"(?:energy|electricity|gas) bill",
@@ -139,6 +144,11 @@ ESCALATION_ASKED = _rx(r"escalat\w+", r"chas(?:e|ing)", r"complain\w*", r"(?:spe
 #: asks for an existing case to be escalated or chased
 ESCALATE = _rx(r"escalat\w*", r"chas(?:e|ing)", r"no (?:update|response|reply|news)", r"not (?:heard|had) (?:back|"
                r"anything)", r"overdue", r"complain\w*", r"(?:been )?waiting", r"no one has", r"nobody has")
+#: who a case would go to: "who handles it?", "and who deals with that", "where would it go?"
+HANDLER_QUESTION = _rx(r"who (?:handles|deals with|would deal with|will deal with|looks at|looks after|works on|fixes|"
+                       r"sorts|is responsible for|picks (?:it|this|that) up|gets|would get|will get)",
+                       r"(?:who|where) (?:does|would|will) (?:it|this|that|the case) go(?: to)?",
+                       r"who (?:do|would|will) (?:i|we) (?:be )?deal(?:ing)? with")
 #: "is the DIP down?": availability asked about, not reported
 AVAILABILITY_QUESTION = _rx(r"is (?:the |there (?:an? )?)?(?:\w+ )?"
                             r"(?:down|outage|up|working|available|an issue|a problem)",
@@ -178,7 +188,7 @@ class Reading:
     act: Act
     tried: bool  # tried the guidance, or it did not help
     confirms: bool  # "yes please", "go ahead"
-    asks_priority: bool  # "what priority would that be?", "how long will it take?"
+    asks_priority: bool  # about the case itself: "what priority would that be?", "how long?", "who handles it?"
     asks_case: bool  # asks for the case, and says no problem of its own
     bare: str | None  # "yes" or "no" when that is all the message says
     back_reference: bool
@@ -272,7 +282,7 @@ def read_message(text: str) -> Reading:
            Act.HELP if _help_only(text) else Act.MESSAGE)
     return Reading(
         act=act, tried=bool(TRIED.search(low)), confirms=bool(CONFIRM.search(low)) and not _ASKS.search(low),
-        asks_priority=bool(PRIORITY_QUESTION.search(low)),
+        asks_priority=bool(PRIORITY_QUESTION.search(low) or HANDLER_QUESTION.search(low)),
         bare="yes" if _BARE_YES.match(text) else "no" if _BARE_NO.match(text) else None,
         asks_case=bool(ASKS_CASE.search(low)) and not PROBLEM.search(low) and not HOW_TO.search(low),
         back_reference=bool(BACK_REFERENCE.search(low)), new_topic=bool(NEW_TOPIC.search(low)),

@@ -27,6 +27,7 @@ from app.assistant.dialogue import (
     against_last,
     classify,
     follows_up,
+    resumed,
     routed,
     taken_up,
 )
@@ -85,10 +86,17 @@ def _states_one(part: str, words: int = PART_WORDS) -> bool:
     return len(part.split()) >= words and (sig.problem or sig.request or _NEEDS.search(part) is not None)
 
 
-def _own_clause(clause: str) -> bool:
-    """A clause joined by "and" states a problem of its own: not only how bad, who or when ("and nothing is
-    flowing" says more about the problem before it)."""
-    return _states_one(clause, CLAUSE_WORDS) and len(terms_of(without_facts(clause))) >= CLAUSE_TERMS
+#: a clause with a subject of its own opens with a pronoun or a determiner; "... and need to correct it" shares the
+#: subject before it, so it goes on with the same sentence
+_SUBJECT = re.compile(r"^(?:i|we|you|they|he|she|it|it'?s|our|my|your|their|his|her|the|a|an|this|that|these|those|"
+                      r"some|no|nothing|nobody|none|every\w*|all|one|another)\b", re.I)
+
+
+def _own_clause(clause: str, first: bool) -> bool:
+    """A clause joined by "and" states a problem of its own: with a subject of its own, and not only how bad, who or
+    when ("and nothing is flowing" says more about the problem before it)."""
+    return (_states_one(clause, CLAUSE_WORDS) and (first or _SUBJECT.match(clause) is not None)
+            and len(terms_of(without_facts(clause))) >= CLAUSE_TERMS)
 
 
 def _parts(body: str) -> list[str]:
@@ -97,7 +105,7 @@ def _parts(body: str) -> list[str]:
     parts: list[str] = []
     for p in (p.strip() for p in _SEGMENT.split(body) if p):
         clauses = [c.strip() for c in _AND.split(p)]
-        if len(clauses) > 1 and all(_own_clause(c) for c in clauses):
+        if len(clauses) > 1 and all(_own_clause(c, i == 0) for i, c in enumerate(clauses)):
             parts.extend(clauses)
         elif _states_one(p):
             parts.append(p)
@@ -253,6 +261,7 @@ class Assistant:
             body = offer[1]
             state = replace(state, pending=tuple(p for p in state.pending if p != offer))
         reading = read_message(body[:MATCH_CHARS])
+        state = resumed(state, reading, body[:MATCH_CHARS]) or state
         reading = against_last(state, reading)
         if reading.act is Act.HELP and state.topic is not None:
             reading = replace(reading, act=Act.MESSAGE)  # "help" about the current topic: a follow-up, not small talk
@@ -311,12 +320,12 @@ class Assistant:
         decision = decide(state, reading, d, self.model, self.thresholds)
         if decision.reason == "track":  # the answer comes from the article on following a case, whatever was matched
             decision = replace(decision, articles=self._tracking_articles())
-        entity = decision.entity or (decision.articles[0] if decision.action is Action.SELF_HELP and decision.articles
-                                     else None)
+        entity = decision.entity or decision.asked_about or (
+            decision.articles[0] if decision.action is Action.SELF_HELP and decision.articles else None)
         state = routed(state, entity.id if entity else None, entity.kind if entity else None,
                        asked=decision.action is Action.CLARIFY, action=decision.action.value)
         return self._finish(message, conversation_id, state, decision, evidence, record=record,
-                            first_turn=len(topic.messages) == 1, others=others)
+                            first_turn=routed_as is not None, others=others)
 
     def _tracking_articles(self) -> tuple[Candidate, ...]:
         matcher = self.matcher

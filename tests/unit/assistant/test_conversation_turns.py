@@ -89,3 +89,80 @@ def test_a_one_word_answer_to_what_kind_of_problem_is_its_quick_answer(assistant
     by_button = assistant.answer(choice.message, second.conversation_id)
     assert (by_word.action, by_word.articles) == (by_button.action, by_button.articles)
     assert by_word.action != "raise_case"
+
+
+def test_a_clause_sharing_the_subject_before_it_is_the_same_request(assistant):
+    answer = assistant.answer("we sent meter readings with the wrong values and need to correct what we submitted")
+    assert answer.others == ()
+
+
+def test_the_case_being_tracked_can_be_escalated_without_its_reference_again(assistant):
+    first = assistant.answer("what's the status of CS0001234?")
+    answer = assistant.answer("it's been weeks with nothing, please escalate it", first.conversation_id)
+    assert answer.action == "raise_case" and answer.decision.entity.title == "Issue Escalation"
+
+
+@pytest.mark.parametrize("question", ["who handles it?", "and who deals with it", "where would that go?"])
+def test_who_would_handle_the_case_on_offer_is_answered_from_it(assistant, question):
+    first = assistant.answer("our webhook stopped getting deliveries from the DIP")
+    answer = assistant.answer(question, first.conversation_id)
+    assert answer.decision.entity.id == first.decision.entity.id
+    assert "handled by the DIP service provider" in answer.reply.lead
+    assert not answer.reply.steps
+
+
+def test_questions_about_the_case_stay_out_of_its_description(assistant):
+    first = assistant.answer("how do i get a dip account set up for a new starter in our team")
+    assistant.answer("how long does that usually take", first.conversation_id)
+    assistant.answer("who would deal with it?", first.conversation_id)
+    answer = assistant.answer("ok go ahead", first.conversation_id)
+    assert answer.action == "raise_case"
+    description = answer.case_fields()["description"]
+    assert "how long" not in description and "who would" not in description
+    assert "new starter" in description
+
+
+def test_if_i_log_it_is_not_asking_for_the_case():
+    assert not read_message("how long would a fix take if i log it?").asks_case
+    assert read_message("ok, log it then").asks_case
+
+
+def test_an_answer_to_who_is_affected_keeps_the_outage_asked_about(assistant):
+    first = assistant.answer("is the dip down")
+    assert first.action == "clarify" and first.as_json()["scenario"] is None
+    answer = assistant.answer("yes every participant we work with, nothing is flowing", first.conversation_id)
+    assert answer.action == "raise_case" and answer.decision.entity.kind == "incident"
+    assert answer.as_json()["case_draft"]["priority"] == "P1"
+
+
+@pytest.mark.parametrize("text", [
+    "think someone has been logging into our dip account who shouldnt be",
+    "someone is accessing our data who isn't allowed to",
+])
+def test_access_by_someone_who_should_not_have_it_is_a_suspected_breach(text):
+    assert read_message(text).breach
+
+
+def test_one_account_affected_is_a_fact_about_the_breach_not_a_new_request(assistant):
+    first = assistant.answer("think someone has been logging into our dip account who shouldnt be")
+    assert first.decision.entity.kind == "incident" and first.as_json()["case_draft"]["priority"] == "P1"
+    answer = assistant.answer("its just the one user account as far as we can tell", first.conversation_id)
+    assert answer.decision.entity.id == first.decision.entity.id
+    assert answer.as_json()["case_draft"]["priority"] == "P1"  # a suspected breach is priority 1 (6.4)
+
+
+def test_an_earlier_problem_is_taken_up_again_after_a_side_question(assistant):
+    first = assistant.answer("our messages are getting an L2 rejection from the DIP, schema validation")
+    side = assistant.answer("quick q, what hours is the service desk open", first.conversation_id)
+    assert side.decision.entity is None
+    answer = assistant.answer("back to the rejections, tried everything and they still fail", first.conversation_id)
+    assert answer.action == "raise_case" and answer.decision.entity.id == first.decision.entity.id
+    description = answer.case_fields()["description"]
+    assert "L2 rejection" in description and "service desk open" not in description
+
+
+def test_not_helped_by_a_side_answer_does_not_reopen_an_unrelated_problem(assistant):
+    first = assistant.answer("our webhook stopped getting deliveries from the DIP")
+    side = assistant.answer("what is the resolution target for a P3 incident", first.conversation_id)
+    answer = assistant.answer("that didn't answer it", side.conversation_id)
+    assert answer.decision.entity is None or answer.decision.entity.id != first.decision.entity.id
