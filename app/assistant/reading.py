@@ -65,7 +65,8 @@ _BARE_NO = re.compile(r"^\W*(?:no|nope|nah|not really|not quite|no it (?:doesn'?
 #: words that point back to what was said before
 BACK_REFERENCE = _rx(r"still", r"same", r"again", r"also", r"too", r"as well", r"as described", r"the article",
                      r"your (?:steps|advice|suggestion|answer)", r"those steps", r"these steps", r"that", r"this",
-                     r"it", r"its", r"they", r"them", r"turns out", r"actually", r"forgot to (?:mention|say)", r"update")
+                     r"it", r"its", r"they", r"them", r"turns out", r"actually", r"forgot to (?:mention|say)",
+                     r"update")
 #: a message that says it is about something else
 NEW_TOPIC = _rx(r"separately", r"another (?:question|thing|issue|problem|matter)",
                 r"different (?:question|issue|problem|"
@@ -116,9 +117,9 @@ BREACH = _rx(r"(?:data|security) breach", r"breach(?:ed)?", r"unauthori[sz]ed (?
              r"(?:in|into|access)", r"(?:downloaded|accessed|copied) data (?:they|he|she|it) (?:shouldn'?t|should not)",
              r"(?:accessed|logged (?:in|into)|used|got into) [\w ]{0,40}without (?:our |my |any )?(?:permission|"
              r"authori[sz]ation|consent)", r"suspicious (?:log ?ins?|sign ?ins?|access)",
-             r"(?:log(?:ging|ged|s)? ?(?:in|on)(?:to)?|sign(?:ing|ed|s)? ?in(?:to)?|access(?:ing|ed)?|got into|getting into|"
-             r"into (?:our|my|the) \w+)[\w' ]{0,40}\b(?:who|that) (?:shouldn'?t|should not|isn'?t (?:allowed|supposed)|"
-             r"is not (?:allowed|supposed)|wasn'?t (?:allowed|supposed)|has no right)")
+             r"(?:log(?:ging|ged|s)? ?(?:in|on)(?:to)?|sign(?:ing|ed|s)? ?in(?:to)?|access(?:ing|ed)?|got into|"
+             r"getting into|into (?:our|my|the) \w+)[\w' ]{0,40}\b(?:who|that) (?:shouldn'?t|should not|"
+             r"isn'?t (?:allowed|supposed)|is not (?:allowed|supposed)|wasn'?t (?:allowed|supposed)|has no right)")
 #: a home energy customer's question: a bill, a home smart meter, gas (MHHS settles electricity market data)
 DOMESTIC = _rx(r"my (?:home|house|flat|own) ", r"my (?:energy|electricity|gas|power) (?:bill|supplier|tariff|meter|"
                r"account|supply)", r"my (?:smart )?meter", r"my bill", r"(?:energy|electricity|gas) bill",

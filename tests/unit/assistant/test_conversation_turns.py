@@ -166,3 +166,10 @@ def test_not_helped_by_a_side_answer_does_not_reopen_an_unrelated_problem(assist
     side = assistant.answer("what is the resolution target for a P3 incident", first.conversation_id)
     answer = assistant.answer("that didn't answer it", side.conversation_id)
     assert answer.decision.entity is None or answer.decision.entity.id != first.decision.entity.id
+
+
+@pytest.mark.parametrize("text", ["how do I make a complaint about the service desk",
+                                  "I want to complain about how the service desk handled our issue"])
+def test_a_complaint_about_the_service_is_feedback_not_a_feature_request(assistant, text):
+    answer = assistant.answer(text)
+    assert answer.decision.entity is not None and answer.decision.entity.title == "Feedback Submission"
