@@ -159,6 +159,13 @@ def decide(state: DialogueState, reading: Reading, d: Decision, model: ServiceMo
         # and handler answer it
         return replace(decision, reason="priority",
                        why=f"{decision.why} The user asks how soon it would be fixed: the case's priority answers it.")
+    if (topic is not None and topic.id is not None and decision.action is Action.SELF_HELP
+            and decision.entity is not None and decision.entity.id == topic.id
+            and (reading.affected or reading.time or reading.urgency)
+            and not (reading.tried or reading.confirms or reading.asks_case or reading.asks_priority)):
+        # who, when or how badly, on a row whose route and priority they do not change: said so, not the steps again
+        return replace(decision, reason="noted",
+                       why=f"{decision.why} The user adds facts that do not change the route or its priority.")
     return decision
 
 

@@ -30,7 +30,8 @@ GREETING_WORDS = frozenset("hi hello hey hiya morning afternoon evening yo greet
 #: answers "who is affected?")
 ADDRESSEES = frozenset("good there team all folks everyone".split())
 THANKS = _rx(r"thanks?(?: you)?(?: (?:very|so) much)?", r"thank you", r"cheers", r"ta", r"much appreciated",
-             r"(?:that|it)(?:'s| has| is)? (?:fixed|solved|sorted|worked|resolved)(?: it)?", r"all sorted", r"perfect")
+             r"(?:that|it)(?:'s| has| is)? (?:fixed|solved|sorted|worked|resolved)(?: it)?", r"all sorted", r"perfect",
+             r"(?:good)?bye(?: for now)?", r"see you", r"cheerio", r"that'?s (?:all|everything)(?: for now)?")
 #: what the user will do next ("I'll try the steps", "will let you know")
 _PLAN = _rx(r"(?:i|we)(?:'ll| will| shall) (?:try|give|have|check|test|look|let|come|get back|follow|read|do)",
             r"will do", r"let you know", r"get back to you")

@@ -241,8 +241,8 @@ class ReplyBuilder:
         steps = self.steps(doc.id) if doc is not None and doc.kind == "article" else ()
         # a question that reports no problem, answered by a document: the answer, or its steps when it asks how
         asked = d.reason == "question" or (d.entity is None and asks)
-        wants_steps = a is Action.SELF_HELP and d.reason not in ("track", "priority", "guidance_only") and not (
-            asked and not query_asks_how(query))
+        answered = ("track", "priority", "guidance_only", "noted")  # the steps were given already, or never apply
+        wants_steps = a is Action.SELF_HELP and d.reason not in answered and not (asked and not query_asks_how(query))
         # an article that asks the question itself answers it with its own answer, not with its nearest list
         faq = self._faq(doc, query) if a is Action.SELF_HELP and d.entity is None and doc is not None else None
         chosen = best_steps(steps, query, self.protected, score_text) if wants_steps and faq is None else None
@@ -283,6 +283,9 @@ class ReplyBuilder:
             return (f"You can follow case {facts.case_reference} from the link in its confirmation email, and reply "
                     "there to add information. Lost the email? Ask for a new link on the Track a case page. If it "
                     "needs escalating, tell me and I'll prepare the escalation request.")
+        if d.reason == "noted" and facts is not None:
+            return (f"Thanks, noted: {_facts_words(facts)}. That doesn't change the advice, so the steps I gave still "
+                    "apply.")
         if d.reason == "track":
             targets = ", ".join(f"{_priority_words(p)} within {t.text}" for p, t in sorted(self.model.targets.items()))
             return ("Sign in and open your cases to see where it is up to: each case shows its status and history, and "
@@ -357,6 +360,22 @@ class ReplyBuilder:
         who = re.search(r"\(([^)]+)\)", sc.category)
         contact = f"your {who.group(1)}" if who else "the party responsible"
         return f"This one is for {contact} to sort out, not Elexon: please contact them directly."
+
+
+def _facts_words(facts: Facts) -> str:
+    """What the user told us about the problem, in plain words: "it affects only your organisation, it started at
+    2am"."""
+    said = [f"it affects {AFFECTED_PLAIN[facts.affected]}"] if facts.affected else []
+    if facts.started_at:
+        words = re.sub(r"^(?:since|from)\s+", "", facts.started_at, flags=re.I)
+        said.append(f"it started {words}" if _CLOCK_WORDS.match(words) is None else f"it started at {words}")
+    if facts.urgency_words:
+        said.append(f"“{facts.urgency_words[-1]}”")
+    return ", ".join(said) or "what you said"
+
+
+#: a stated time that is a bare clock time ("2am", "09:30"), said as "at 2am"
+_CLOCK_WORDS = re.compile(r"^\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm)?$", re.I)
 
 
 def _supports(d: Decision, doc: Candidate) -> bool:

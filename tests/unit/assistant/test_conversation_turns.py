@@ -173,3 +173,21 @@ def test_not_helped_by_a_side_answer_does_not_reopen_an_unrelated_problem(assist
 def test_a_complaint_about_the_service_is_feedback_not_a_feature_request(assistant, text):
     answer = assistant.answer(text)
     assert answer.decision.entity is not None and answer.decision.entity.title == "Feedback Submission"
+
+
+@pytest.mark.parametrize(("fact", "said"), [("no, it's only us actually", "it affects only your organisation"),
+                                             ("it started at 2am", "it started at 2am")])
+def test_a_fact_that_changes_nothing_is_acknowledged_not_answered_with_the_steps_again(assistant, fact, said):
+    first = assistant.answer("messages bouncing back from the dip")
+    assert first.reply.steps
+    answer = assistant.answer(fact, first.conversation_id)
+    assert answer.decision.entity.id == first.decision.entity.id and answer.action == "self_help"
+    assert said in answer.reply.lead and not answer.reply.steps
+    assert answer.as_json()["case_draft"]["priority"] == "P3"  # a row's fixed priority
+
+
+@pytest.mark.parametrize("text", ["thanks bye", "cheers thats all, bye", "goodbye"])
+def test_goodbye_is_small_talk_not_a_follow_up(assistant, text):
+    first = assistant.answer("our vetting call from globalsign never happened")
+    answer = assistant.answer(text, first.conversation_id)
+    assert answer.action == "out_of_scope" and answer.decision.entity is None
