@@ -247,7 +247,10 @@ def advance(state: DialogueState, r: Reading, move: Move, message: str, *, clock
     facts = topic.facts.updated(r, follow_up=True, clock_out_of_hours=clock_out_of_hours)
     if _about_the_case_only(r):  # "how long would that take?": asked about the case, says nothing of the problem
         return replace(state, topic=replace(topic, facts=facts))
-    return replace(state, topic=replace(topic, messages=(*topic.messages, message), facts=facts))
+    # a question answered with a fault's reach and nothing working ("is it down?" - "yes, for everyone") is a report
+    reported = topic.question and bool(r.affected) and r.urgency == "High"
+    return replace(state, topic=replace(topic, messages=(*topic.messages, message), facts=facts,
+                                        question=topic.question and not reported))
 
 
 def _about_the_case_only(r: Reading) -> bool:

@@ -55,6 +55,8 @@ TOPIC_CHARS = 3000
 #: a message split into at most this many problems
 MAX_PROBLEMS = 3
 SUBJECT_CHARS = 80
+#: the platform whose failure is an incident on it (route.platform_incident)
+_PLATFORM = re.compile(r"\bDIP\b", re.I)
 #: said after the answer to the first of several problems in one message
 OTHERS_NEXT = "You mentioned something else too: I'll come to it once this one is sorted."
 #: the portal's own words for following a case (service definition, section 16.2): what finds the article on it
@@ -337,9 +339,17 @@ class Assistant:
     def _keep_topic(self, d: Decision, evidence: Evidence, topic: Topic,
                     alone: tuple[Evidence, Decision] | None) -> Decision:
         """A follow-up stays on its topic's route, unless the topic was unrouted or now reaches many participants."""
+        facts = topic.facts
+        if (topic.kind not in ENTITY_KINDS and facts.affected in ("several", "everyone") and facts.urgency == "High"
+                and (d.entity is None or d.entity.kind != "incident") and _PLATFORM.search(topic.text)):
+            # a question about the platform ("is anyone else having trouble with the DIP?") answered with its reach and
+            # nothing working: an outage on it, whatever a row for one participant's words matched
+            incident = platform_incident(evidence, self.model)
+            if incident is not None:
+                return route_to(incident, evidence, self.model, d.confidence, d.sure,
+                                f"{incident.id}: the platform asked about is not working for {facts.affected}.")
         if topic.id is None or topic.kind not in ENTITY_KINDS:
             return d
-        facts = topic.facts
         if topic.kind in ("dip", "incident") and (facts.affected in ("several", "everyone") or facts.breach):
             # The same problem reaches many participants: an incident on the system the topic is about.
             if topic.kind == "incident":

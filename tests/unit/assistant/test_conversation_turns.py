@@ -191,3 +191,10 @@ def test_goodbye_is_small_talk_not_a_follow_up(assistant, text):
     first = assistant.answer("our vetting call from globalsign never happened")
     answer = assistant.answer(text, first.conversation_id)
     assert answer.action == "out_of_scope" and answer.decision.entity is None
+
+
+def test_a_question_about_the_platform_answered_with_its_reach_is_an_outage(assistant):
+    first = assistant.answer("is anyone else having trouble with the dip atm?")
+    answer = assistant.answer("yes every participant ive spoken to, nothing is flowing", first.conversation_id)
+    assert answer.action == "raise_case" and answer.decision.entity.kind == "incident"
+    assert answer.as_json()["case_draft"]["priority"] == "P1"
