@@ -96,7 +96,6 @@ class Decision:
     choices: tuple[Choice, ...] = ()  # quick answers, for clarify
     question: str = ""  # the clarifying question asked
     reason: str = ""  # what led here, for the reply: "tried", "requested", "domestic", "greeting", ...
-    asked_about: Candidate | None = None  # the route a clarifying question is asked about: the topic stays on it
 
     @property
     def vague(self) -> bool:
@@ -137,10 +136,9 @@ def _incident(d: Decision, entity: Candidate, facts: Facts, model: ServiceModel)
                        f"from impact {impact.level} ({impact.reason}) and urgency {urgency.level} ({urgency.reason}).")
 
 
-def _clarify(d: Decision, question: str, choices: tuple[Choice, ...], why: str,
-             about: Candidate | None = None) -> Decision:
+def _clarify(d: Decision, question: str, choices: tuple[Choice, ...], why: str) -> Decision:
     return replace(d, action=Action.CLARIFY, entity=None, case_draft=None, choices=choices, question=question,
-                   why=why, reason="clarify", asked_about=about)
+                   why=why, reason="clarify")
 
 
 def _escalation(model: ServiceModel) -> Candidate | None:
@@ -201,8 +199,7 @@ def _next_action(state: DialogueState, reading: Reading, d: Decision, model: Ser
     if entity is not None and entity.kind == "incident":
         if reading.availability_question and facts.affected is None and not topic.asked and not facts.breach:
             return _clarify(d, "Is it only your organisation, or are other participants affected too?", SCOPES,
-                            f"{d.why} Who is affected decides whether this is an incident for many and its priority.",
-                            about=entity)
+                            f"{d.why} Who is affected decides whether this is an incident for many and its priority.")
         if topic.question and not facts.breach:
             return replace(d, action=Action.SELF_HELP, entity=None, case_draft=None, reason="question")
         return _incident(d, entity, facts, model)

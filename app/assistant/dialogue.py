@@ -215,8 +215,6 @@ def classify(state: DialogueState, r: Reading, alone: Alone) -> Move:
         return Move.FOLLOW_UP  # tried it, facts only, an answer to the question asked, or more about the same thing
     if r.confirms and not alone.strong:
         return Move.FOLLOW_UP
-    if topic.asked and state.last_action == "clarify" and (r.affected or r.time or r.bare):
-        return Move.FOLLOW_UP  # answers the question just asked ("yes, every participant we know of")
     if r.back_reference and (r.affected or r.time or r.urgent or r.asks_priority):
         # who is affected, when, how urgent, how soon it is fixed: about the problem already raised
         return Move.FOLLOW_UP

@@ -322,8 +322,8 @@ class Assistant:
         decision = decide(state, reading, d, self.model, self.thresholds)
         if decision.reason == "track":  # the answer comes from the article on following a case, whatever was matched
             decision = replace(decision, articles=self._tracking_articles())
-        entity = decision.entity or decision.asked_about or (
-            decision.articles[0] if decision.action is Action.SELF_HELP and decision.articles else None)
+        entity = decision.entity or (decision.articles[0] if decision.action is Action.SELF_HELP and decision.articles
+                                     else None)
         state = routed(state, entity.id if entity else None, entity.kind if entity else None,
                        asked=decision.action is Action.CLARIFY, action=decision.action.value)
         return self._finish(message, conversation_id, state, decision, evidence, record=record,

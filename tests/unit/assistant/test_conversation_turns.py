@@ -76,6 +76,7 @@ def test_the_other_problem_is_taken_up_in_a_few_words_of_its_own(assistant):
 
 def test_the_other_one_takes_up_the_problem_left_waiting(assistant):
     first = assistant.answer("we never received our dip invoice for march and our bank details need changing")
+    assert first.decision.entity.id == "DIP-FUND-01"
     answer = assistant.answer("thanks, and the other one?", first.conversation_id)
     assert answer.decision.entity.id == "DIP-FUND-03"
 
