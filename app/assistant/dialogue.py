@@ -12,6 +12,7 @@ from typing import Any
 
 from app.assistant.evidence import ENTITY_KINDS
 from app.assistant.reading import Act, Reading, read_message
+from app.assistant.signals import read_signals
 from app.assistant.text import terms_of
 
 #: earlier topics remembered per conversation (their ids only)
@@ -243,12 +244,19 @@ def advance(state: DialogueState, r: Reading, move: Move, message: str, *, clock
                              state.choices, state.pending, shelved)
     topic = state.topic
     facts = topic.facts.updated(r, follow_up=True, clock_out_of_hours=clock_out_of_hours)
-    if _about_the_case_only(r):  # "how long would that take?": asked about the case, says nothing of the problem
+    if _about_the_case_only(r) or (topic.id is not None and _facts_only(r, message)):
+        # "how long would that take?", "it's only us", "since 9am": the facts are kept, and the case carries them as
+        # answers, not as the transcript (conversation.md); an unrouted topic keeps every word to be routed by
         return replace(state, topic=replace(topic, facts=facts))
     # a question answered with a fault's reach and nothing working ("is it down?" - "yes, for everyone") is a report
     reported = topic.question and bool(r.affected) and r.urgency == "High"
     return replace(state, topic=replace(topic, messages=(*topic.messages, message), facts=facts,
                                         question=topic.question and not reported))
+
+
+def _facts_only(r: Reading, message: str) -> bool:
+    """Says who is affected, when or how urgent, and reports nothing of its own ("only us as far as I know")."""
+    return bool(r.affected or r.time or r.urgency) and not (read_signals(message).problem or r.tried or r.asks_case)
 
 
 def _about_the_case_only(r: Reading) -> bool:

@@ -75,6 +75,10 @@ NEW_TOPIC = _rx(r"separately", r"another (?:question|thing|issue|problem|matter)
                 r"on another (?:note|matter)", r"something else",
                 r"also,? (?:can|could|how|what|why|where|when|is|are|do|"
                 r"does|we|i|our)\b", r"while i(?:'m| am| have) (?:got )?you", r"a second (?:question|issue|problem)")
+#: an aside ("btw, what does DCP stand for?"): another topic, unless it only adds a fact ("it's 11pm by the way")
+ASIDE = _rx(r"btw", r"by the way", r"quick q(?:uestion|n)?", r"side (?:question|note)")
+_LEADING_ASIDE = re.compile(r"^\W*(?:btw|by the way|quick (?:q|qn|question|one)|side (?:question|note))\b[\s,:;.!-]*",
+                            re.I)
 #: the urgency a user expresses, without saying what works or not ("really urgent", "go live on Monday")
 URGENT = _rx(r"(?:really |very |extremely |quite )?urgent(?:ly)?", r"asap", r"as soon as possible", r"critical",
              r"emergency", r"go(?:ing)? live", r"deadline", r"top priority", r"immediately", r"right now")
@@ -118,6 +122,9 @@ BREACH = _rx(r"(?:data|security) breach", r"breach(?:ed)?", r"unauthori[sz]ed (?
              r"(?:in|into|access)", r"(?:downloaded|accessed|copied) data (?:they|he|she|it) (?:shouldn'?t|should not)",
              r"(?:accessed|logged (?:in|into)|used|got into) [\w ]{0,40}without (?:our |my |any )?(?:permission|"
              r"authori[sz]ation|consent)", r"suspicious (?:log ?ins?|sign ?ins?|access)",
+             r"(?:log ?ins?|sign ?ins?|logons?|access|activity|sessions?) [\w ]{0,40}(?:we|i) "
+             r"(?:do ?n[o']?t|did ?n[o']?t) recogni[sz]e",
+             r"unrecogni[sz]ed (?:log ?ins?|sign ?ins?|logons?|access|ip|devices?|activity|sessions?|users?)",
              r"(?:log(?:ging|ged|s)? ?(?:in|on)(?:to)?|sign(?:ing|ed|s)? ?in(?:to)?|access(?:ing|ed)?|got into|"
              r"getting into|into (?:our|my|the) \w+)[\w' ]{0,40}\b(?:who|that) (?:shouldn'?t|should not|"
              r"isn'?t (?:allowed|supposed)|is not (?:allowed|supposed)|wasn'?t (?:allowed|supposed)|has no right)")
@@ -136,8 +143,11 @@ EXISTING_CASE = _rx(rf"(?:i|we)(?:'ve| have)? (?:raised|logged|opened|submitted|
                     rf"(?:a|an|the|our|my|this|that|one)(?: \w+)? {_CASE_WORD}",
                     rf"{_CASE_WORD} (?:that )?(?:i|we)(?:'ve| have)? (?:raised|logged|opened|submitted|reported|filed)",
                     rf"(?:my|our) (?:existing|open|outstanding|previous|earlier|current|last) {_CASE_WORD}")
-#: ... or named as the user's own with a question about its progress: "any update on my case?"
-OWN_CASE = _rx(rf"(?:my|our) (?:\w+ )?{_CASE_WORD}")
+#: ... or named as the user's own, or as a request already sent, with a question about its progress: "any update on
+#: my case?", "we submitted a request for API credentials, what's the status?"
+OWN_CASE = _rx(rf"(?:my|our) (?:\w+ )?{_CASE_WORD}",
+               r"(?:i|we)(?:'ve| have)? (?:raised|logged|submitted|sent|put in|made) (?:a|an|the|our|my)(?: \w+){0,3} "
+               r"requests?")
 CASE_PROGRESS = _rx(r"updates?", r"progress", r"status", r"news", r"heard", r"picked up", r"look(?:ed)? at",
                     r"respon\w+", r"repl(?:y|ied)", r"when will", r"how long", r"waiting", r"where is",
                     r"what'?s happening", r"no one", r"nobody", r"closed", r"resolved", r"chas\w+", r"escalat\w+")
@@ -147,8 +157,8 @@ ESCALATION_ASKED = _rx(r"escalat\w+", r"chas(?:e|ing)", r"complain\w*", r"(?:spe
 ESCALATE = _rx(r"escalat\w*", r"chas(?:e|ing)", r"no (?:update|response|reply|news)", r"not (?:heard|had) (?:back|"
                r"anything)", r"overdue", r"complain\w*", r"(?:been )?waiting", r"no one has", r"nobody has")
 #: who a case would go to: "who handles it?", "and who deals with that", "where would it go?"
-HANDLER_QUESTION = _rx(r"who (?:handles|deals with|would deal with|will deal with|looks at|looks after|works on|fixes|"
-                       r"sorts|is responsible for|picks (?:it|this|that) up|gets|would get|will get)",
+HANDLER_QUESTION = _rx(r"who(?: would| will|'?ll|'?d)? (?:handles?|deals? with|looks? at|looks? after|works? on|"
+                       r"fix(?:es)?|sorts?|is responsible for|picks? (?:it|this|that) up|gets?|would get|will get)",
                        r"(?:who|where) (?:does|would|will) (?:it|this|that|the case) go(?: to)?",
                        r"who (?:do|would|will) (?:i|we) (?:be )?deal(?:ing)? with")
 #: "is the DIP down?": availability asked about, not reported
@@ -287,7 +297,8 @@ def read_message(text: str) -> Reading:
         asks_priority=bool(PRIORITY_QUESTION.search(low) or HANDLER_QUESTION.search(low)),
         bare="yes" if _BARE_YES.match(text) else "no" if _BARE_NO.match(text) else None,
         asks_case=bool(ASKS_CASE.search(low)) and not PROBLEM.search(low) and not HOW_TO.search(low),
-        back_reference=bool(BACK_REFERENCE.search(low)), new_topic=bool(NEW_TOPIC.search(low)),
+        back_reference=bool(BACK_REFERENCE.search(low)),
+        new_topic=bool(NEW_TOPIC.search(low) or (ASIDE.search(low) and not (affected or urgency or read_time(text)))),
         affected=affected, urgency=urgency,
         urgency_words=tuple(w for w in (words, urgent) if w), urgent=bool(urgent), time=read_time(text),
         breach=bool(BREACH.search(low)), domestic=bool(DOMESTIC.search(low)),
@@ -307,6 +318,11 @@ def without_facts(text: str) -> str:
     for rx in _FACT_PHRASES:
         text = rx.sub(" ", text)
     return text
+
+
+def without_aside(text: str) -> str:
+    """The message without the aside it opens with ("btw, ...", "quick q - ..."): the question itself."""
+    return _LEADING_ASIDE.sub("", text, count=1) or text
 
 
 def message_body(text: str) -> str:

@@ -374,6 +374,22 @@ def _facts_words(facts: Facts) -> str:
     return ", ".join(said) or "what you said"
 
 
+def facts_lines(facts: Facts) -> tuple[str, ...]:
+    """The answers a case carries from the conversation, one line each, in the user's terms."""
+    lines = []
+    if facts.affected:
+        lines.append(f"Who is affected: {CASE_AFFECTED[facts.affected]}.")
+    if facts.started_at:
+        lines.append(f"When it started: {facts.started_at}.")
+    if facts.urgency_words:
+        lines.append(f"How urgent: {', '.join(facts.urgency_words)}.")
+    if facts.tried_self_help:
+        lines.append("The suggested self-help steps were tried and did not solve it.")
+    return tuple(lines)
+
+
+#: who is affected, as the participant raising the case says it
+CASE_AFFECTED = {"everyone": "every participant", "several": "several participants", "self": "only our organisation"}
 #: a stated time that is a bare clock time ("2am", "09:30"), said as "at 2am"
 _CLOCK_WORDS = re.compile(r"^\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm)?$", re.I)
 

@@ -33,8 +33,16 @@ from app.assistant.dialogue import (
 )
 from app.assistant.evidence import ENTITY_KINDS, Candidate, Evidence
 from app.assistant.matcher import Matcher
-from app.assistant.reading import Act, Reading, message_body, out_of_hours_at, read_message, without_facts
-from app.assistant.reply import Quote, Reply, ReplyBuilder
+from app.assistant.reading import (
+    Act,
+    Reading,
+    message_body,
+    out_of_hours_at,
+    read_message,
+    without_aside,
+    without_facts,
+)
+from app.assistant.reply import Quote, Reply, ReplyBuilder, facts_lines
 from app.assistant.route import platform_incident, route, route_to
 from app.assistant.routing import scenario_json
 from app.assistant.signals import read_signals
@@ -138,11 +146,13 @@ class Answer:
         return self.state.topic
 
     def case_fields(self) -> dict[str, str]:
-        """The case's subject and description: the current topic's first message and its turns, nothing earlier."""
+        """The case's subject and description: the current topic's messages, then the answers the user gave about it
+        (who is affected, since when, tried the steps), nothing of an earlier topic."""
         topic = self.state.topic
         if topic is None or not topic.messages:
             return {"subject": "", "description": ""}
-        return {"subject": shorten(topic.messages[0]), "description": "\n\n".join(topic.messages)}
+        return {"subject": shorten(topic.messages[0]),
+                "description": "\n\n".join((*topic.messages, *facts_lines(topic.facts)))}
 
     def as_json(self) -> dict[str, Any]:
         draft = self.decision.case_draft
@@ -272,7 +282,7 @@ class Assistant:
                          reason=reading.act.value)
             return self._finish(message, conversation_id, replace(state, last_action=d.action.value), d, None,
                                 record=record, first_turn=True)
-        text = body[:MATCH_CHARS]
+        text = without_aside(body)[:MATCH_CHARS]  # "btw, what does DCP stand for?" asks what DCP stands for
         topic = state.topic
         if topic is not None and topic.kind not in ENTITY_KINDS and follows_up(state, reading):
             # it cannot start a new topic, and a topic on an article, a glossary term or nothing yet is matched

@@ -199,3 +199,49 @@ def test_a_question_about_the_platform_answered_with_its_reach_is_an_outage(assi
     answer = assistant.answer("yes every participant ive spoken to, nothing is flowing", first.conversation_id)
     assert answer.action == "raise_case" and answer.decision.entity.kind == "incident"
     assert answer.as_json()["case_draft"]["priority"] == "P1"
+
+
+def test_a_request_already_sent_asked_after_is_tracked():
+    assert read_message("we submitted a request for api credentials 2 weeks ago, whats the status?").existing_case
+    assert not read_message("we need to submit a request for api credentials").existing_case
+
+
+def test_the_case_carries_the_answers_not_the_transcript(assistant):
+    first = assistant.answer("replaying messages from last night keeps failing")
+    assistant.answer("only us as far as i know", first.conversation_id)
+    answer = assistant.answer("tried all that, same error", first.conversation_id)
+    assert answer.action == "raise_case"
+    description = answer.case_fields()["description"]
+    assert "only us as far as i know" not in description  # a fact, said as one
+    assert "Who is affected: only our organisation." in description
+    assert "self-help steps were tried" in description
+    assert description.startswith("replaying messages from last night keeps failing")
+
+
+def test_who_would_pick_it_up_is_a_question_about_the_case():
+    assert read_message("who would pick that up if it doesnt work").asks_priority
+
+
+@pytest.mark.parametrize(("text", "new"), [("btw what does DCP stand for", True),
+                                           ("quick q, what hours is the service desk open", True),
+                                           ("it's 11pm by the way", False)])
+def test_an_aside_is_another_topic_unless_it_only_adds_a_fact(text, new):
+    assert read_message(text).new_topic is new
+
+
+def test_an_aside_mid_case_is_answered_and_the_case_taken_up_again(assistant):
+    first = assistant.answer("our invitation link to the dip never arrived and its well past the sla")
+    side = assistant.answer("btw what does DCP stand for", first.conversation_id)
+    assert side.action == "self_help" and side.decision.entity is None
+    answer = assistant.answer("ok back to the invitation, yes please raise that", first.conversation_id)
+    assert answer.action == "raise_case" and answer.decision.entity.id == first.decision.entity.id
+    assert "DCP" not in answer.case_fields()["description"]
+
+
+def test_logins_nobody_recognises_are_a_suspected_breach():
+    assert read_message("there are logins on our dip account from an ip we dont recognise").breach
+
+
+def test_an_aside_is_matched_as_the_question_it_opens(assistant):
+    answer = assistant.answer("quick q, what hours is the service desk open")
+    assert answer.action == "self_help" and not answer.reply.steps  # answered, not treated as a fault
