@@ -11,8 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.assistant.evidence import ENTITY_KINDS
-from app.assistant.reading import Act, Reading, read_message
-from app.assistant.signals import read_signals
+from app.assistant.reading import Act, Reading, read_message, without_replies
 from app.assistant.text import terms_of
 
 #: earlier topics remembered per conversation (their ids only)
@@ -91,22 +90,25 @@ class Topic:
     facts: Facts = Facts()
     asked: bool = False  # a clarifying question was asked about it (at most one per topic)
     question: bool = False  # it began as a question about how things work, not a fault or a request
+    turns: int = 1  # the user's messages on it, those kept in ``messages`` or not (a bare "no luck" is not)
 
     @property
     def text(self) -> str:
         return " ".join(self.messages)
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "turns": len(self.messages), "facts": self.facts.as_json()}
+        return {"id": self.id, "turns": self.turns, "facts": self.facts.as_json()}
 
     def stored(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "messages": list(self.messages), "facts": self.facts.stored(),
-                "asked": self.asked, "question": self.question}
+                "asked": self.asked, "question": self.question, "turns": self.turns}
 
     @classmethod
     def from_stored(cls, d: dict[str, Any]) -> Topic:
-        return cls(d.get("id"), d.get("kind"), tuple(str(m) for m in d.get("messages") or ()),
-                   Facts.from_stored(d.get("facts") or {}), bool(d.get("asked")), bool(d.get("question")))
+        messages = tuple(str(m) for m in d.get("messages") or ())
+        turns = d.get("turns")
+        return cls(d.get("id"), d.get("kind"), messages, Facts.from_stored(d.get("facts") or {}), bool(d.get("asked")),
+                   bool(d.get("question")), turns if isinstance(turns, int) else len(messages))
 
 
 #: an offer the user can take up in words: (the button's label, the message it sends)
@@ -200,8 +202,10 @@ def against_last(state: DialogueState, r: Reading) -> Reading:
     says it did not answer the question: the case is the next step. Elsewhere they keep their reading ("yes"
     confirms a case on offer)."""
     topic = state.topic
-    if r.bare is None or topic is None or topic.kind in ENTITY_KINDS or state.last_action != "self_help":
+    if r.bare is None or topic is None or state.last_action != "self_help":
         return r
+    if topic.kind in ENTITY_KINDS:  # after a row's steps ("Still not working? Tell me"), "no" says they did not help
+        return replace(r, tried=True) if r.bare == "no" else r
     return replace(r, act=Act.THANKS) if r.bare == "yes" else replace(r, tried=True)
 
 
@@ -244,19 +248,24 @@ def advance(state: DialogueState, r: Reading, move: Move, message: str, *, clock
                              state.choices, state.pending, shelved)
     topic = state.topic
     facts = topic.facts.updated(r, follow_up=True, clock_out_of_hours=clock_out_of_hours)
-    if _about_the_case_only(r) or (topic.id is not None and _facts_only(r, message)):
-        # "how long would that take?", "it's only us", "since 9am": the facts are kept, and the case carries them as
-        # answers, not as the transcript (conversation.md); an unrouted topic keeps every word to be routed by
-        return replace(state, topic=replace(topic, facts=facts))
     # a question answered with a fault's reach and nothing working ("is it down?" - "yes, for everyone") is a report
     reported = topic.question and bool(r.affected) and r.urgency == "High"
-    return replace(state, topic=replace(topic, messages=(*topic.messages, message), facts=facts,
-                                        question=topic.question and not reported))
+    topic = replace(topic, facts=facts, question=topic.question and not reported, turns=topic.turns + 1)
+    if _about_the_case_only(r) or (topic.id is not None and _adds_nothing(r, message)):
+        # "how long would that take?", "no luck", "it's only us since 9am": the facts are kept, and the case carries
+        # them as answers, not as the transcript (conversation.md); an unrouted topic keeps every word to route by
+        return replace(state, topic=topic)
+    return replace(state, topic=replace(topic, messages=(*topic.messages, message)))
 
 
-def _facts_only(r: Reading, message: str) -> bool:
-    """Says who is affected, when or how urgent, and reports nothing of its own ("only us as far as I know")."""
-    return bool(r.affected or r.time or r.urgency) and not (read_signals(message).problem or r.tried or r.asks_case)
+#: a follow-up says something new about the problem in at least this many terms of its own
+NEW_DETAIL_TERMS = 3
+
+
+def _adds_nothing(r: Reading, message: str) -> bool:
+    """A reply or a fact and nothing more: "no luck", "yes please, log it", "only us as far as I know"."""
+    replies = r.affected or r.time or r.urgency or r.urgent or r.tried or r.confirms or r.asks_case or r.bare
+    return bool(replies) and len(terms_of(without_replies(message))) < NEW_DETAIL_TERMS
 
 
 def _about_the_case_only(r: Reading) -> bool:

@@ -31,7 +31,11 @@ GREETING_WORDS = frozenset("hi hello hey hiya morning afternoon evening yo greet
 ADDRESSEES = frozenset("good there team all folks everyone".split())
 THANKS = _rx(r"thanks?(?: you)?(?: (?:very|so) much)?", r"thank you", r"cheers", r"ta", r"much appreciated",
              r"(?:that|it)(?:'s| has| is)? (?:fixed|solved|sorted|worked|resolved)(?: it)?", r"all sorted", r"perfect",
-             r"(?:good)?bye(?: for now)?", r"see you", r"cheerio", r"that'?s (?:all|everything)(?: for now)?")
+             r"(?:good)?bye(?: for now)?", r"see you", r"cheerio", r"that'?s (?:all|everything)(?: for now)?",
+             r"never ?mind", r"(?:it'?s|its|it is|they'?re|they are|all|everything'?s?|everything is) (?:working|fine|"
+             r"ok|okay|sorted|back(?: up)?|going through|coming through|flowing)(?: (?:now|again|fine))*",
+             r"(?:it|they|that) (?:went|got|came|come|go) through(?: now| in the end)?", r"(?:no longer|not) needed",
+             r"ignore (?:that|me|this|my last)")
 #: what the user will do next ("I'll try the steps", "will let you know")
 _PLAN = _rx(r"(?:i|we)(?:'ll| will| shall) (?:try|give|have|check|test|look|let|come|get back|follow|read|do)",
             r"will do", r"let you know", r"get back to you")
@@ -268,7 +272,7 @@ def _help_only(text: str) -> bool:
 def _thanks_only(text: str) -> bool:
     rest = THANKS.sub(" ", text.lower())
     rest = re.sub(r"\b(?:that|it|this|for|the|help|your|you|so|much|great|brilliant|lovely|all|now|ok|okay|yes|yeah|"
-                  r"works?|worked|fine)\b", " ", rest)
+                  r"works?|worked|fine|actually|oh|ah|wait|sorry|no|again)\b", " ", rest)
     if not THANKS.search(text):
         return False
     low = text.lower()
@@ -316,6 +320,15 @@ def without_facts(text: str) -> str:
     """The text without the words that only say who is affected, how badly or when ("nothing is flowing for
     anyone since 9am" leaves "for"): what is left names the problem itself, if anything does."""
     for rx in _FACT_PHRASES:
+        text = rx.sub(" ", text)
+    return text
+
+
+def without_replies(text: str) -> str:
+    """The text without its facts and its replies to the conversation ("no luck", "yes please, log it", "it's only
+    us since 9am"): what is left says something new about the problem, if anything does."""
+    text = without_facts(text)
+    for rx in (TRIED, CONFIRM, ASKS_CASE, THANKS, BACK_REFERENCE, _BARE_NO):
         text = rx.sub(" ", text)
     return text
 

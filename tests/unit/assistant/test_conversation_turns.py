@@ -245,3 +245,26 @@ def test_logins_nobody_recognises_are_a_suspected_breach():
 def test_an_aside_is_matched_as_the_question_it_opens(assistant):
     answer = assistant.answer("quick q, what hours is the service desk open")
     assert answer.action == "self_help" and not answer.reply.steps  # answered, not treated as a fault
+
+
+def test_no_after_a_row_s_steps_says_they_did_not_help(assistant):
+    first = assistant.answer("messages bouncing back from the dip")
+    answer = assistant.answer("no", first.conversation_id)
+    assert answer.action == "raise_case" and answer.decision.entity.id == first.decision.entity.id
+
+
+@pytest.mark.parametrize("text", ["actually never mind, its working now", "they are coming through again",
+                                  "everything is ok now thanks"])
+def test_the_problem_gone_away_closes_politely(assistant, text):
+    first = assistant.answer("messages bouncing back from the dip")
+    answer = assistant.answer(text, first.conversation_id)
+    assert answer.action == "out_of_scope" and answer.reply.lead.startswith("You're welcome")
+
+
+def test_replies_count_as_turns_but_stay_out_of_the_case_description(assistant):
+    first = assistant.answer("messages bouncing back from the dip")
+    assistant.answer("no", first.conversation_id)
+    answer = assistant.answer("yes please", first.conversation_id)
+    assert answer.action == "raise_case" and answer.as_json()["topic"]["turns"] == 3
+    assert answer.case_fields()["description"].split("\n\n") == [
+        "messages bouncing back from the dip", "The suggested self-help steps were tried and did not solve it."]
