@@ -157,6 +157,10 @@ def decide(state: DialogueState, reading: Reading, d: Decision, model: ServiceMo
         # and handler answer it
         return replace(decision, reason="priority",
                        why=f"{decision.why} The user asks how soon it would be fixed: the case's priority answers it.")
+    if reading.asks_details and topic is not None and topic.id is not None and decision.case_draft is not None:
+        # "what info do you need from us?" about the case on offer: its article says what to include
+        return replace(decision, reason="details",
+                       why=f"{decision.why} The user asks what the case needs: its article says what to include.")
     if (topic is not None and topic.id is not None and decision.action is Action.SELF_HELP
             and decision.entity is not None and decision.entity.id == topic.id
             and (reading.affected or reading.time or reading.urgency)

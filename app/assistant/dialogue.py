@@ -220,6 +220,8 @@ def classify(state: DialogueState, r: Reading, alone: Alone) -> Move:
         return Move.FOLLOW_UP  # tried it, facts only, an answer to the question asked, or more about the same thing
     if r.confirms and not alone.strong:
         return Move.FOLLOW_UP
+    if r.asks_details and topic.kind in ENTITY_KINDS:
+        return Move.FOLLOW_UP  # what the case on offer needs from the user
     if r.back_reference and (r.affected or r.time or r.urgent or r.asks_priority):
         # who is affected, when, how urgent, how soon it is fixed: about the problem already raised
         return Move.FOLLOW_UP
@@ -271,8 +273,9 @@ def _adds_nothing(r: Reading, message: str) -> bool:
 def _about_the_case_only(r: Reading) -> bool:
     """Asks how soon, at what priority or by whom the case would be handled, and states no fact: the case's
     description (the topic's messages) has nothing to gain from it."""
-    return r.asks_priority and not (r.tried or r.affected or r.time or r.urgency or r.urgent or r.breach
-                                    or r.confirms or r.asks_case or r.case_reference)
+    return (r.asks_priority or r.asks_details) and not (
+        r.tried or r.affected or r.time or r.urgency or r.urgent or r.breach or r.confirms or r.asks_case
+        or r.case_reference)
 
 
 def resumed(state: DialogueState, r: Reading, text: str) -> DialogueState | None:

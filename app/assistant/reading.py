@@ -161,10 +161,16 @@ ESCALATION_ASKED = _rx(r"escalat\w+", r"chas(?:e|ing)", r"complain\w*", r"(?:spe
 ESCALATE = _rx(r"escalat\w*", r"chas(?:e|ing)", r"no (?:update|response|reply|news)", r"not (?:heard|had) (?:back|"
                r"anything)", r"overdue", r"complain\w*", r"(?:been )?waiting", r"no one has", r"nobody has")
 #: who a case would go to: "who handles it?", "and who deals with that", "where would it go?"
-HANDLER_QUESTION = _rx(r"who(?: would| will|'?ll|'?d)? (?:handles?|deals? with|looks? at|looks? after|works? on|"
+HANDLER_QUESTION = _rx(r"who (?:do|should|shall) (?:i|we) (?:send|give|pass|report) (?:it|this|that)(?: to)?",
+                       r"who(?: would| will|'?ll|'?d)? (?:handles?|deals? with|looks? at|looks? after|works? on|"
                        r"fix(?:es)?|sorts?|is responsible for|picks? (?:it|this|that) up|gets?|would get|will get)",
                        r"(?:who|where) (?:does|would|will) (?:it|this|that|the case) go(?: to)?",
                        r"who (?:do|would|will) (?:i|we) (?:be )?deal(?:ing)? with")
+#: what a case needs from the user: "what info do you need from us?", "what should we include?"
+DETAILS_QUESTION = _rx(r"what (?:info|information|details?|data|evidence) (?:do|does|will|would|should) "
+                       r"(?:you|the desk|they|i|we) (?:need|want|require|include|send|provide|give)",
+                       r"what (?:do|should|shall) (?:i|we) (?:include|put in|send|provide|give|attach)",
+                       r"what (?:do|does|will|would) (?:you|the desk|they) need (?:from|to know)")
 #: "is the DIP down?": availability asked about, not reported
 AVAILABILITY_QUESTION = _rx(r"is (?:the |there (?:an? )?)?(?:\w+ )?"
                             r"(?:down|outage|up|working|available|an issue|a problem)",
@@ -220,6 +226,7 @@ class Reading:
     escalate: bool  # asks for something to be escalated or chased
     availability_question: bool
     existing_case: bool = False  # about a case the user has already raised (with or without its reference)
+    asks_details: bool = False  # what the case needs from the user: "what info do you need from us?"
     escalation_asked: bool = False  # "escalate it", "chase it": asked in so many words
 
 
@@ -299,6 +306,7 @@ def read_message(text: str) -> Reading:
     return Reading(
         act=act, tried=bool(TRIED.search(low)), confirms=bool(CONFIRM.search(low)) and not _ASKS.search(low),
         asks_priority=bool(PRIORITY_QUESTION.search(low) or HANDLER_QUESTION.search(low)),
+        asks_details=bool(DETAILS_QUESTION.search(low)),
         bare="yes" if _BARE_YES.match(text) else "no" if _BARE_NO.match(text) else None,
         asks_case=bool(ASKS_CASE.search(low)) and not PROBLEM.search(low) and not HOW_TO.search(low),
         back_reference=bool(BACK_REFERENCE.search(low)),

@@ -268,3 +268,23 @@ def test_replies_count_as_turns_but_stay_out_of_the_case_description(assistant):
     assert answer.action == "raise_case" and answer.as_json()["topic"]["turns"] == 3
     assert answer.case_fields()["description"].split("\n\n") == [
         "messages bouncing back from the dip", "The suggested self-help steps were tried and did not solve it."]
+
+
+def test_what_the_case_needs_is_answered_from_the_request_s_own_list(assistant):
+    first = assistant.answer("how do I add a new user to the dip")
+    answer = assistant.answer("what details do you need from us?", first.conversation_id)
+    assert answer.decision.entity.id == first.decision.entity.id and answer.action == "raise_case"
+    assert answer.reply.lead == "For the case, include:"
+    assert any("work email" in step for step in answer.reply.steps)
+    assert "what details" not in answer.case_fields()["description"]
+
+
+def test_what_the_case_needs_without_a_list_is_said_in_general(assistant):
+    first = assistant.answer("our invoice for the dip never came")
+    answer = assistant.answer("what info do you need from us?", first.conversation_id)
+    assert answer.decision.entity.id == first.decision.entity.id
+    assert "who is affected" in answer.reply.lead and not answer.reply.steps
+
+
+def test_who_to_send_it_to_is_a_question_about_the_case():
+    assert read_message("who do we send it to?").asks_priority
