@@ -92,6 +92,7 @@ _NEEDS = re.compile(r"\b(?:needs?|needed|expired|lapsed)\b", re.I)
 
 
 def _states_one(part: str, words: int = PART_WORDS) -> bool:
+    """The part states a problem, a request or a need in at least ``words`` words."""
     sig = read_signals(part)
     return len(part.split()) >= words and (sig.problem or sig.request or _NEEDS.search(part) is not None)
 
@@ -192,6 +193,7 @@ class Assistant:
         self._replies: ReplyBuilder | None = None
         self._lock = threading.Lock()
         self._warming: threading.Thread | None = None
+        self._tracking: tuple[Matcher | None, tuple[Candidate, ...]] = (None, ())
 
     @property
     def repo(self) -> ContentRepository:
@@ -340,8 +342,9 @@ class Assistant:
                             first_turn=routed_as is not None, others=others)
 
     def _tracking_articles(self) -> tuple[Candidate, ...]:
+        """The article on following a case, found by the portal's own words for it (once per content version)."""
         matcher = self.matcher
-        if getattr(self, "_tracking", (None,))[0] is not matcher:
+        if self._tracking[0] is not matcher:
             docs = tuple(c for c in matcher.match(TRACK_A_CASE).documents if c.kind == "article")[:1]
             self._tracking = (matcher, docs)
         return self._tracking[1]
