@@ -29,7 +29,8 @@ GREETING_WORDS = frozenset("hi hello hey hiya morning afternoon evening yo greet
 #: who a greeting is addressed to: greeting words with these are still a greeting, these alone are not ("everyone"
 #: answers "who is affected?")
 ADDRESSEES = frozenset("good there team all folks everyone".split())
-THANKS = _rx(r"thanks?(?: you)?(?: (?:very|so) much)?", r"thank you", r"cheers", r"ta", r"much appreciated",
+THANKS = _rx(r"thanks?(?: you)?(?: (?:very|so) much| a lot| lots)?", r"thank (?:you|u)", r"thx", r"ty", r"tyvm",
+             r"cheers", r"ta", r"much appreciated",
              r"(?:that|it)(?:'s| has| is)? (?:fixed|solved|sorted|worked|resolved)(?: it)?", r"all sorted", r"perfect",
              r"(?:good)?bye(?: for now)?", r"see you", r"cheerio", r"that'?s (?:all|everything)(?: for now)?",
              r"never ?mind", r"(?:it'?s|its|it is|they'?re|they are|all|everything'?s?|everything is) (?:working|fine|"
@@ -133,8 +134,9 @@ BREACH = _rx(r"(?:data|security) breach", r"breach(?:ed)?", r"unauthori[sz]ed (?
              r"getting into|into (?:our|my|the) \w+)[\w' ]{0,40}\b(?:who|that) (?:shouldn'?t|should not|"
              r"isn'?t (?:allowed|supposed)|is not (?:allowed|supposed)|wasn'?t (?:allowed|supposed)|has no right)")
 #: a home energy customer's question: a bill, a home smart meter, gas (MHHS settles electricity market data)
-DOMESTIC = _rx(r"my (?:home|house|flat|own) ", r"my (?:energy|electricity|gas|power) (?:bill|supplier|tariff|meter|"
-               r"account|supply)", r"my (?:smart )?meter", r"my bill", r"(?:energy|electricity|gas) bill",
+DOMESTIC = _rx(r"(?:my|our) (?:home|house|flat)(?=\s)",
+               r"my (?:energy|electricity|gas|power) (?:bill|supplier|tariff|meter|account|supply)",
+               r"my (?:smart )?meter", r"my bill", r"(?:energy|electricity|gas) bill",
                r"gas (?:meter|bill|supply|leak|boiler|safety)", r"boiler", r"fit (?:my|our|a) smart meter",
                r"(?:engineer|installer) (?:never|didn'?t|did not) (?:turn|show|come)", r"direct debit",
                r"my tariff", r"price cap", r"(?:switch|change) (?:my )?(?:energy )?supplier", r"prepayment meter",

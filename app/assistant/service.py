@@ -328,6 +328,10 @@ class Assistant:
         elif alone is not None and topic.kind in ENTITY_KINDS and self._alone(*alone).weak:
             # facts only ("no luck", "it's 3am"): the topic's route stands, nothing to match again
             evidence, d = alone[0], self._keep_topic(alone[1], alone[0], topic, alone)
+        elif alone is not None and topic.kind not in ENTITY_KINDS and topic.id is not None and \
+                self._alone(*alone).entity_id == topic.id:
+            # another question on the same document ("and for a P4?"): its own words choose the passage
+            evidence, d = alone
         else:
             evidence = self.matcher.match(topic.text[-TOPIC_CHARS:])
             d = self._keep_topic(route(evidence, self.model, self.thresholds), evidence, topic, alone)
