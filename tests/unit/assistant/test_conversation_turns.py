@@ -288,3 +288,19 @@ def test_what_the_case_needs_without_a_list_is_said_in_general(assistant):
 
 def test_who_to_send_it_to_is_a_question_about_the_case():
     assert read_message("who do we send it to?").asks_priority
+
+
+@pytest.mark.parametrize("text", ["my home smart meter isnt working", "our house has had no power since lunch"])
+def test_a_home_is_a_domestic_customer_s(text):
+    assert read_message(text).domestic
+
+
+@pytest.mark.parametrize("text", ["thx", "ty", "thanks a lot"])
+def test_short_thanks_are_thanks(text):
+    assert read_message(text).act.value == "thanks"
+
+
+def test_another_question_on_the_same_document_is_answered_by_its_own_words(assistant):
+    first = assistant.answer("whats the resolution target for a P2")
+    answer = assistant.answer("and for a P4?", first.conversation_id)
+    assert answer.reply.lead.startswith("P4") and "P2 (" not in answer.reply.lead
