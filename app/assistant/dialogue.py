@@ -216,6 +216,9 @@ def classify(state: DialogueState, r: Reading, alone: Alone) -> Move:
     topic = state.topic
     if topic is None or r.new_topic or _another_case(topic, r) or r.domestic:
         return Move.NEW_TOPIC
+    if (r.only_still and alone.strong and alone.entity_kind in ENTITY_KINDS and alone.entity_id != topic.id
+            and topic.id is not None):
+        return Move.NEW_TOPIC  # "our DCP is still pending": "still" tells this problem, it tried nothing of the last
     if follows_up(state, r) or alone.weak or alone.entity_id == topic.id:
         return Move.FOLLOW_UP  # tried it, facts only, an answer to the question asked, or more about the same thing
     if r.confirms and not alone.strong:

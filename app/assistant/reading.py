@@ -229,6 +229,7 @@ class Reading:
     availability_question: bool
     existing_case: bool = False  # about a case the user has already raised (with or without its reference)
     asks_details: bool = False  # what the case needs from the user: "what info do you need from us?"
+    only_still: bool = False  # "still" is all that points back, and may tell a new problem ("is still pending")
     escalation_asked: bool = False  # "escalate it", "chase it": asked in so many words
 
 
@@ -291,6 +292,13 @@ def _thanks_only(text: str) -> bool:
         rx.search(plain) for rx in (PROBLEM, REQUEST, TRIED, _ASKS)))
 
 
+def _only_still(low: str) -> bool:
+    """"Still" is the only word that says the guidance was tried or points back to what was said: nothing else ("it",
+    "them", "that didn't work") ties the message to the last problem."""
+    said = [m.group(0) for rx in (TRIED, BACK_REFERENCE) for m in rx.finditer(low)]
+    return bool(said) and all(w.startswith("still") for w in said) and not ASKS_CASE.search(low)
+
+
 def read_message(text: str) -> Reading:
     low = text.lower()
     affected = ("everyone" if AFFECTED_EVERYONE.search(low) and not AFFECTED_SELF.search(low) else
@@ -309,6 +317,7 @@ def read_message(text: str) -> Reading:
         act=act, tried=bool(TRIED.search(low)), confirms=bool(CONFIRM.search(low)) and not _ASKS.search(low),
         asks_priority=bool(PRIORITY_QUESTION.search(low) or HANDLER_QUESTION.search(low)),
         asks_details=bool(DETAILS_QUESTION.search(low)),
+        only_still=_only_still(low),
         bare="yes" if _BARE_YES.match(text) else "no" if _BARE_NO.match(text) else None,
         asks_case=bool(ASKS_CASE.search(low)) and not PROBLEM.search(low) and not HOW_TO.search(low),
         back_reference=bool(BACK_REFERENCE.search(low)),

@@ -304,3 +304,25 @@ def test_another_question_on_the_same_document_is_answered_by_its_own_words(assi
     first = assistant.answer("whats the resolution target for a P2")
     answer = assistant.answer("and for a P4?", first.conversation_id)
     assert answer.reply.lead.startswith("P4") and "P2 (" not in answer.reply.lead
+
+
+def test_still_telling_another_problem_is_that_problem_not_the_last_one_tried(assistant):
+    first = assistant.answer("webhook stopped getting deliveries")
+    answer = assistant.answer("our dcp nomination is still pending", first.conversation_id)
+    assert answer.decision.entity.id != first.decision.entity.id
+    assert "webhook" not in answer.case_fields()["description"]
+
+
+@pytest.mark.parametrize("text", ["still nothing coming in", "still bouncing"])
+def test_still_alone_is_still_the_guidance_tried(assistant, text):
+    first = assistant.answer("messages bouncing back from the dip" if "bounc" in text else
+                             "webhook stopped getting deliveries")
+    answer = assistant.answer(text, first.conversation_id)
+    assert answer.action == "raise_case" and answer.decision.entity.id == first.decision.entity.id
+
+
+@pytest.mark.parametrize(("text", "only"), [("our dcp nomination is still pending", True),
+                                            ("we checked the response code and it is still happening", False),
+                                            ("still getting them, please log it", False)])
+def test_still_alone_may_tell_a_new_problem_but_not_with_words_pointing_back(text, only):
+    assert read_message(text).only_still is only
