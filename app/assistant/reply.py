@@ -370,6 +370,12 @@ class ReplyBuilder:
         return f"This one is for {contact} to sort out, not Elexon: please contact them directly."
 
 
+#: who is affected, as the participant raising the case says it
+CASE_AFFECTED = {"everyone": "every participant", "several": "several participants", "self": "only our organisation"}
+#: a stated time that is a bare clock time ("2am", "09:30"), said as "at 2am"
+_CLOCK_WORDS = re.compile(r"^\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm)?$", re.I)
+
+
 def _facts_words(facts: Facts) -> str:
     """What the user told us about the problem, in plain words: "it affects only your organisation, it started at
     2am"."""
@@ -394,12 +400,6 @@ def facts_lines(facts: Facts) -> tuple[str, ...]:
     if facts.tried_self_help:
         lines.append("The suggested self-help steps were tried and did not solve it.")
     return tuple(lines)
-
-
-#: who is affected, as the participant raising the case says it
-CASE_AFFECTED = {"everyone": "every participant", "several": "several participants", "self": "only our organisation"}
-#: a stated time that is a bare clock time ("2am", "09:30"), said as "at 2am"
-_CLOCK_WORDS = re.compile(r"^\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm)?$", re.I)
 
 
 def _supports(d: Decision, doc: Candidate) -> bool:
