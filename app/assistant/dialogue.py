@@ -256,9 +256,10 @@ def advance(state: DialogueState, r: Reading, move: Move, message: str, *, clock
     # a question answered with a fault's reach and nothing working ("is it down?" - "yes, for everyone") is a report
     reported = topic.question and bool(r.affected) and r.urgency == "High"
     topic = replace(topic, facts=facts, question=topic.question and not reported, turns=topic.turns + 1)
-    if _about_the_case_only(r) or (topic.id is not None and _adds_nothing(r, message)):
+    if _about_the_case_only(r) or (topic.kind in ENTITY_KINDS and _adds_nothing(r, message)):
         # "how long would that take?", "no luck", "it's only us since 9am": the facts are kept, and the case carries
-        # them as answers, not as the transcript (conversation.md); an unrouted topic keeps every word to route by
+        # them as answers, not as the transcript (conversation.md); a topic routed by its words again (unrouted, or
+        # on an article) keeps every word
         return replace(state, topic=topic)
     return replace(state, topic=replace(topic, messages=(*topic.messages, message)))
 

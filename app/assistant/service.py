@@ -152,8 +152,9 @@ class Answer:
         topic = self.state.topic
         if topic is None or not topic.messages:
             return {"subject": "", "description": ""}
-        return {"subject": shorten(topic.messages[0]),
-                "description": "\n\n".join((*topic.messages, *facts_lines(topic.facts)))}
+        # the answers given in turns of their own ("only us", "no luck"), which the messages do not hold
+        answers = facts_lines(topic.facts) if topic.turns > len(topic.messages) else ()
+        return {"subject": shorten(topic.messages[0]), "description": "\n\n".join((*topic.messages, *answers))}
 
     def as_json(self) -> dict[str, Any]:
         draft = self.decision.case_draft
