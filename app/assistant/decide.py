@@ -151,11 +151,23 @@ def decide(state: DialogueState, reading: Reading, d: Decision, model: ServiceMo
     """The next action for the current topic, from its route ``d`` and what the user said about it."""
     decision = _next_action(state, reading, d, model, t)
     topic = state.topic
-    if (reading.asks_priority and topic is not None and len(topic.messages) > 1 and decision.case_draft is not None
+    if (reading.asks_priority and topic is not None and topic.id is not None and decision.case_draft is not None
             and decision.action in (Action.SELF_HELP, Action.RAISE_CASE)):
-        # "how long will it take?" about the case on offer: its priority and target answer it
+        # "how long will it take?", "who handles it?" about the case on offer (a routed topic): its priority, target
+        # and handler answer it
         return replace(decision, reason="priority",
                        why=f"{decision.why} The user asks how soon it would be fixed: the case's priority answers it.")
+    if reading.asks_details and topic is not None and topic.id is not None and decision.case_draft is not None:
+        # "what info do you need from us?" about the case on offer: its article says what to include
+        return replace(decision, reason="details",
+                       why=f"{decision.why} The user asks what the case needs: its article says what to include.")
+    if (topic is not None and topic.id is not None and decision.action is Action.SELF_HELP
+            and decision.entity is not None and decision.entity.id == topic.id
+            and (reading.affected or reading.time or reading.urgency)
+            and not (reading.tried or reading.confirms or reading.asks_case or reading.asks_priority)):
+        # who, when or how badly, on a row whose route and priority they do not change: said so, not the steps again
+        return replace(decision, reason="noted",
+                       why=f"{decision.why} The user adds facts that do not change the route or its priority.")
     return decision
 
 
@@ -169,14 +181,16 @@ def _next_action(state: DialogueState, reading: Reading, d: Decision, model: Ser
         return replace(d, action=Action.OUT_OF_SCOPE, entity=None, articles=(), case_draft=None, reason="domestic",
                        why="A home energy customer's question (a bill, a home meter, gas): not a market participant's "
                            "DIP or MHHS question.")
-    if facts.case_reference:
-        if facts.escalate and (sr := _escalation(model)) is not None:
+    if facts.case_reference or facts.existing_case:
+        case = f"case {facts.case_reference}" if facts.case_reference else "a case the user already raised"
+        # with its reference, "no update for a fortnight" asks for escalation; without it, only "escalate it" does
+        escalate = facts.escalate if facts.case_reference else facts.escalation_asked
+        if escalate and (sr := _escalation(model)) is not None:
             return replace(d, action=Action.RAISE_CASE, entity=sr, case_draft=draft_for(sr.kind, sr.id, model),
                            sure=True, reason="case_reference",
-                           why=f"The message names case {facts.case_reference} and asks for it to be escalated: the "
-                               f"{sr.title} request.")
+                           why=f"The message is about {case} and asks for it to be escalated: the {sr.title} request.")
         return replace(d, action=Action.SELF_HELP, entity=None, case_draft=None, sure=True, reason="track",
-                       why=f"The message names case {facts.case_reference}: its tracking page answers it.")
+                       why=f"The message is about {case}: its tracking page and its priority's target answer it.")
     if facts.breach and (ic := security_category(model)) is not None:
         # a suspected or actual data breach is always the desk's: Priority 1, whatever else the words matched
         d = replace(d, action=Action.RAISE_CASE, entity=_entity("incident", ic.id, ic.subcategory, d.entity))

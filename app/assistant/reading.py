@@ -29,8 +29,14 @@ GREETING_WORDS = frozenset("hi hello hey hiya morning afternoon evening yo greet
 #: who a greeting is addressed to: greeting words with these are still a greeting, these alone are not ("everyone"
 #: answers "who is affected?")
 ADDRESSEES = frozenset("good there team all folks everyone".split())
-THANKS = _rx(r"thanks?(?: you)?(?: (?:very|so) much)?", r"thank you", r"cheers", r"ta", r"much appreciated",
-             r"(?:that|it)(?:'s| has| is)? (?:fixed|solved|sorted|worked|resolved)(?: it)?", r"all sorted", r"perfect")
+THANKS = _rx(r"thanks?(?: you)?(?: (?:very|so) much| a lot| lots)?", r"thank (?:you|u)", r"thx", r"ty", r"tyvm",
+             r"cheers", r"ta", r"much appreciated",
+             r"(?:that|it)(?:'s| has| is)? (?:fixed|solved|sorted|worked|resolved)(?: it)?", r"all sorted", r"perfect",
+             r"(?:good)?bye(?: for now)?", r"see you", r"cheerio", r"that'?s (?:all|everything)(?: for now)?",
+             r"never ?mind", r"(?:it'?s|its|it is|they'?re|they are|all|everything'?s?|everything is) (?:working|fine|"
+             r"ok|okay|sorted|back(?: up)?|going through|coming through|flowing)(?: (?:now|again|fine))*",
+             r"(?:it|they|that) (?:went|got|came|come|go) through(?: now| in the end)?", r"(?:no longer|not) needed",
+             r"ignore (?:that|me|this|my last)")
 #: what the user will do next ("I'll try the steps", "will let you know")
 _PLAN = _rx(r"(?:i|we)(?:'ll| will| shall) (?:try|give|have|check|test|look|let|come|get back|follow|read|do)",
             r"will do", r"let you know", r"get back to you")
@@ -56,7 +62,8 @@ CONFIRM = _rx(r"yes(?: please)?", r"yeah", r"yep", r"please do", r"go ahead", r"
 #: ... unless the message asks something of its own: "ok, and how do I get one?" is a question
 _ASKS = re.compile(r"\?|\b(?:how|what|why|where|when|which|who)\b")
 #: asks for the case itself ("please raise a case then", "log it for us"), naming nothing new
-ASKS_CASE = _rx(r"(?:raise|log|open|submit) (?:it|that|this|one|an? (?:case|ticket))(?: for (?:me|us))?(?: then)?")
+ASKS_CASE = _rx(r"(?<!if i )(?<!if we )(?<!when i )(?<!when we )(?<!once i )(?<!once we )"
+                r"(?:raise|log|open|submit) (?:it|that|this|one|an? (?:case|ticket))(?: for (?:me|us))?(?: then)?")
 #: a whole message that only says yes or no ("yep", "not really"): it answers whatever was said last
 _BARE_YES = re.compile(r"^\W*(?:yes|yeah|yep|yup|ok|okay|sure|great|perfect|cool|got it|brilliant)"
                        r"(?:\W+(?:thanks|thank you|cheers|that'?s (?:great|it|all)))?\W*$", re.I)
@@ -64,7 +71,8 @@ _BARE_NO = re.compile(r"^\W*(?:no|nope|nah|not really|not quite|no it (?:doesn'?
 #: words that point back to what was said before
 BACK_REFERENCE = _rx(r"still", r"same", r"again", r"also", r"too", r"as well", r"as described", r"the article",
                      r"your (?:steps|advice|suggestion|answer)", r"those steps", r"these steps", r"that", r"this",
-                     r"it", r"they", r"them", r"turns out", r"actually", r"forgot to (?:mention|say)", r"update")
+                     r"it", r"its", r"they", r"them", r"turns out", r"actually", r"forgot to (?:mention|say)",
+                     r"update")
 #: a message that says it is about something else
 NEW_TOPIC = _rx(r"separately", r"another (?:question|thing|issue|problem|matter)",
                 r"different (?:question|issue|problem|"
@@ -72,6 +80,10 @@ NEW_TOPIC = _rx(r"separately", r"another (?:question|thing|issue|problem|matter)
                 r"on another (?:note|matter)", r"something else",
                 r"also,? (?:can|could|how|what|why|where|when|is|are|do|"
                 r"does|we|i|our)\b", r"while i(?:'m| am| have) (?:got )?you", r"a second (?:question|issue|problem)")
+#: an aside ("btw, what does DCP stand for?"): another topic, unless it only adds a fact ("it's 11pm by the way")
+ASIDE = _rx(r"btw", r"by the way", r"quick q(?:uestion|n)?", r"side (?:question|note)")
+_LEADING_ASIDE = re.compile(r"^\W*(?:btw|by the way|quick (?:q|qn|question|one)|side (?:question|note))\b[\s,:;.!-]*",
+                            re.I)
 #: the urgency a user expresses, without saying what works or not ("really urgent", "go live on Monday")
 URGENT = _rx(r"(?:really |very |extremely |quite )?urgent(?:ly)?", r"asap", r"as soon as possible", r"critical",
              r"emergency", r"go(?:ing)? live", r"deadline", r"top priority", r"immediately", r"right now")
@@ -87,6 +99,7 @@ AFFECTED_SEVERAL = _rx(r"several", r"multiple", r"many (?:users|participants|sup
                        r"others (?:too|as well|also)", r"(?:a few|a couple of) (?:other )?\w+", r"we all",
                        r"(?:most|some|lots) of (?:us|the market)", r"same (?:problem|issue) as us")
 AFFECTED_SELF = _rx(r"(?<!not )only (?:us|me|our \w+|my \w+)", r"(?<!not )just (?:us|me|our \w+|my \w+)",
+                    r"(?<!not )(?:just|only) (?:the )?one (?:user|account|person|login|of us)\w*",
                     r"single user",
                     r"(?:other|the other) (?:\w+ )?(?:participants|suppliers|ldsos|agents|companies) (?:are|seem|look) "
                     r"(?:fine|ok|okay|unaffected|getting|receiving|working)",
@@ -113,18 +126,53 @@ BREACH = _rx(r"(?:data|security) breach", r"breach(?:ed)?", r"unauthori[sz]ed (?
              r"(?:someone|somebody|an? (?:outsider|attacker|third party)) (?:has |have )?(?:got|gained|broken) "
              r"(?:in|into|access)", r"(?:downloaded|accessed|copied) data (?:they|he|she|it) (?:shouldn'?t|should not)",
              r"(?:accessed|logged (?:in|into)|used|got into) [\w ]{0,40}without (?:our |my |any )?(?:permission|"
-             r"authori[sz]ation|consent)", r"suspicious (?:log ?ins?|sign ?ins?|access)")
+             r"authori[sz]ation|consent)", r"suspicious (?:log ?ins?|sign ?ins?|access)",
+             r"(?:log ?ins?|sign ?ins?|logons?|access|activity|sessions?) [\w ]{0,40}(?:we|i) "
+             r"(?:do ?n[o']?t|did ?n[o']?t) recogni[sz]e",
+             r"unrecogni[sz]ed (?:log ?ins?|sign ?ins?|logons?|access|ip|devices?|activity|sessions?|users?)",
+             r"(?:log(?:ging|ged|s)? ?(?:in|on)(?:to)?|sign(?:ing|ed|s)? ?in(?:to)?|access(?:ing|ed)?|got into|"
+             r"getting into|into (?:our|my|the) \w+)[\w' ]{0,40}\b(?:who|that) (?:shouldn'?t|should not|"
+             r"isn'?t (?:allowed|supposed)|is not (?:allowed|supposed)|wasn'?t (?:allowed|supposed)|has no right)")
 #: a home energy customer's question: a bill, a home smart meter, gas (MHHS settles electricity market data)
-DOMESTIC = _rx(r"my (?:home|house|flat|own) ", r"my (?:energy|electricity|gas|power) (?:bill|supplier|tariff|meter|"
-               r"account|supply)", r"my (?:smart )?meter", r"my bill", r"(?:energy|electricity|gas) bill",
+DOMESTIC = _rx(r"(?:my|our) (?:home|house|flat)(?=\s)",
+               r"my (?:energy|electricity|gas|power) (?:bill|supplier|tariff|meter|account|supply)",
+               r"my (?:smart )?meter", r"my bill", r"(?:energy|electricity|gas) bill",
                r"gas (?:meter|bill|supply|leak|boiler|safety)", r"boiler", r"fit (?:my|our|a) smart meter",
                r"(?:engineer|installer) (?:never|didn'?t|did not) (?:turn|show|come)", r"direct debit",
                r"my tariff", r"price cap", r"(?:switch|change) (?:my )?(?:energy )?supplier", r"prepayment meter",
                r"top[- ]up (?:my )?meter", r"power cut")
 CASE_REFERENCE = re.compile(r"\bCS[\s-]?0*\d{1,10}\b", re.I)
+_CASE_WORD = r"(?:case|ticket|enquiry|inquiry|query|incident)s?(?! (?:form|description|subject|category|field)s?\b)"
+#: a case the user has already raised, without its reference: "I logged a ticket yesterday", "the case we opened",
+#: "our open case" (section 16.2: a registered user can "track an existing case")
+EXISTING_CASE = _rx(rf"(?:i|we)(?:'ve| have)? (?:raised|logged|opened|submitted|reported|put in|sent in|filed) "
+                    rf"(?:a|an|the|our|my|this|that|one)(?: \w+)? {_CASE_WORD}",
+                    rf"{_CASE_WORD} (?:that )?(?:i|we)(?:'ve| have)? (?:raised|logged|opened|submitted|reported|filed)",
+                    rf"(?:my|our) (?:existing|open|outstanding|previous|earlier|current|last) {_CASE_WORD}")
+#: ... or named as the user's own, or as a request already sent, with a question about its progress: "any update on
+#: my case?", "we submitted a request for API credentials, what's the status?"
+OWN_CASE = _rx(rf"(?:my|our) (?:\w+ )?{_CASE_WORD}",
+               r"(?:i|we)(?:'ve| have)? (?:raised|logged|submitted|sent|put in|made) (?:a|an|the|our|my)(?: \w+){0,3} "
+               r"requests?")
+CASE_PROGRESS = _rx(r"updates?", r"progress", r"status", r"news", r"heard", r"picked up", r"look(?:ed)? at",
+                    r"respon\w+", r"repl(?:y|ied)", r"when will", r"how long", r"waiting", r"where is",
+                    r"what'?s happening", r"no one", r"nobody", r"closed", r"resolved", r"chas\w+", r"escalat\w+")
+#: asks for it to be escalated or chased in so many words (not only "still waiting")
+ESCALATION_ASKED = _rx(r"escalat\w+", r"chas(?:e|ing)", r"complain\w*", r"(?:speak|talk) to (?:a|your|the) manager")
 #: asks for an existing case to be escalated or chased
 ESCALATE = _rx(r"escalat\w*", r"chas(?:e|ing)", r"no (?:update|response|reply|news)", r"not (?:heard|had) (?:back|"
                r"anything)", r"overdue", r"complain\w*", r"(?:been )?waiting", r"no one has", r"nobody has")
+#: who a case would go to: "who handles it?", "and who deals with that", "where would it go?"
+HANDLER_QUESTION = _rx(r"who (?:do|should|shall) (?:i|we) (?:send|give|pass|report) (?:it|this|that)(?: to)?",
+                       r"who(?: would| will|'?ll|'?d)? (?:handles?|deals? with|looks? at|looks? after|works? on|"
+                       r"fix(?:es)?|sorts?|is responsible for|picks? (?:it|this|that) up|gets?|would get|will get)",
+                       r"(?:who|where) (?:does|would|will) (?:it|this|that|the case) go(?: to)?",
+                       r"who (?:do|would|will) (?:i|we) (?:be )?deal(?:ing)? with")
+#: what a case needs from the user: "what info do you need from us?", "what should we include?"
+DETAILS_QUESTION = _rx(r"what (?:info|information|details?|data|evidence) (?:do|does|will|would|should) "
+                       r"(?:you|the desk|they|i|we) (?:need|want|require|include|send|provide|give)",
+                       r"what (?:do|should|shall) (?:i|we) (?:include|put in|send|provide|give|attach)",
+                       r"what (?:do|does|will|would) (?:you|the desk|they) need (?:from|to know)")
 #: "is the DIP down?": availability asked about, not reported
 AVAILABILITY_QUESTION = _rx(r"is (?:the |there (?:an? )?)?(?:\w+ )?"
                             r"(?:down|outage|up|working|available|an issue|a problem)",
@@ -164,7 +212,7 @@ class Reading:
     act: Act
     tried: bool  # tried the guidance, or it did not help
     confirms: bool  # "yes please", "go ahead"
-    asks_priority: bool  # "what priority would that be?", "how long will it take?"
+    asks_priority: bool  # about the case itself: "what priority would that be?", "how long?", "who handles it?"
     asks_case: bool  # asks for the case, and says no problem of its own
     bare: str | None  # "yes" or "no" when that is all the message says
     back_reference: bool
@@ -179,6 +227,10 @@ class Reading:
     case_reference: str | None
     escalate: bool  # asks for something to be escalated or chased
     availability_question: bool
+    existing_case: bool = False  # about a case the user has already raised (with or without its reference)
+    asks_details: bool = False  # what the case needs from the user: "what info do you need from us?"
+    only_still: bool = False  # "still" is all that points back, and may tell a new problem ("is still pending")
+    escalation_asked: bool = False  # "escalate it", "chase it": asked in so many words
 
 
 def _found(rx: re.Pattern[str], text: str) -> str | None:
@@ -230,7 +282,7 @@ def _help_only(text: str) -> bool:
 def _thanks_only(text: str) -> bool:
     rest = THANKS.sub(" ", text.lower())
     rest = re.sub(r"\b(?:that|it|this|for|the|help|your|you|so|much|great|brilliant|lovely|all|now|ok|okay|yes|yeah|"
-                  r"works?|worked|fine)\b", " ", rest)
+                  r"works?|worked|fine|actually|oh|ah|wait|sorry|no|again)\b", " ", rest)
     if not THANKS.search(text):
         return False
     low = text.lower()
@@ -238,6 +290,13 @@ def _thanks_only(text: str) -> bool:
     plain = _PLAN.sub(" ", low)
     return not re.search(r"[a-z]{3,}", rest) or (plain != low and not any(
         rx.search(plain) for rx in (PROBLEM, REQUEST, TRIED, _ASKS)))
+
+
+def _only_still(low: str) -> bool:
+    """"Still" is the only word that says the guidance was tried or points back to what was said: nothing else ("it",
+    "them", "that didn't work") ties the message to the last problem."""
+    said = [m.group(0) for rx in (TRIED, BACK_REFERENCE) for m in rx.finditer(low)]
+    return bool(said) and all(w.startswith("still") for w in said) and not ASKS_CASE.search(low)
 
 
 def read_message(text: str) -> Reading:
@@ -256,15 +315,46 @@ def read_message(text: str) -> Reading:
            Act.HELP if _help_only(text) else Act.MESSAGE)
     return Reading(
         act=act, tried=bool(TRIED.search(low)), confirms=bool(CONFIRM.search(low)) and not _ASKS.search(low),
-        asks_priority=bool(PRIORITY_QUESTION.search(low)),
+        asks_priority=bool(PRIORITY_QUESTION.search(low) or HANDLER_QUESTION.search(low)),
+        asks_details=bool(DETAILS_QUESTION.search(low)),
+        only_still=_only_still(low),
         bare="yes" if _BARE_YES.match(text) else "no" if _BARE_NO.match(text) else None,
         asks_case=bool(ASKS_CASE.search(low)) and not PROBLEM.search(low) and not HOW_TO.search(low),
-        back_reference=bool(BACK_REFERENCE.search(low)), new_topic=bool(NEW_TOPIC.search(low)),
+        back_reference=bool(BACK_REFERENCE.search(low)),
+        new_topic=bool(NEW_TOPIC.search(low) or (ASIDE.search(low) and not (affected or urgency or read_time(text)))),
         affected=affected, urgency=urgency,
         urgency_words=tuple(w for w in (words, urgent) if w), urgent=bool(urgent), time=read_time(text),
         breach=bool(BREACH.search(low)), domestic=bool(DOMESTIC.search(low)),
         case_reference=re.sub(r"[\s-]", "", ref.group(0)).upper() if ref else None,
-        escalate=bool(ESCALATE.search(low)), availability_question=bool(AVAILABILITY_QUESTION.search(low)))
+        escalate=bool(ESCALATE.search(low)), availability_question=bool(AVAILABILITY_QUESTION.search(low)),
+        existing_case=bool(ref or EXISTING_CASE.search(low) or (OWN_CASE.search(low) and CASE_PROGRESS.search(low)))
+        and not ASKS_CASE.search(low), escalation_asked=bool(ESCALATION_ASKED.search(low)))
+
+
+_FACT_PHRASES = (AFFECTED_EVERYONE, AFFECTED_SEVERAL, AFFECTED_SELF, URGENCY_HIGH, URGENCY_MEDIUM, URGENCY_LOW, URGENT,
+                 _CLOCK, _OUT_OF_HOURS_WORDS, _IN_HOURS_WORDS)
+
+
+def without_facts(text: str) -> str:
+    """The text without the words that only say who is affected, how badly or when ("nothing is flowing for
+    anyone since 9am" leaves "for"): what is left names the problem itself, if anything does."""
+    for rx in _FACT_PHRASES:
+        text = rx.sub(" ", text)
+    return text
+
+
+def without_replies(text: str) -> str:
+    """The text without its facts and its replies to the conversation ("no luck", "yes please, log it", "it's only
+    us since 9am"): what is left says something new about the problem, if anything does."""
+    text = without_facts(text)
+    for rx in (TRIED, CONFIRM, ASKS_CASE, THANKS, BACK_REFERENCE, _BARE_NO):
+        text = rx.sub(" ", text)
+    return text
+
+
+def without_aside(text: str) -> str:
+    """The message without the aside it opens with ("btw, ...", "quick q - ..."): the question itself."""
+    return _LEADING_ASIDE.sub("", text, count=1) or text
 
 
 def message_body(text: str) -> str:

@@ -35,6 +35,8 @@ _ASKS_WHEN = re.compile(r"\b(?:(?:opening|support|working|office) hours|open|ope
                         r"what times?|when (?:is|are|can|do|does))\b", re.I)
 _TIME_OF_DAY = re.compile(r"\b\d{1,2}(?:[.:]\d\d)?\s*(?:am|pm)\b|\b24\s*[x/]\s*7|round the clock", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
+#: an article's list of what to put in a request ("How to request it", "What to include")
+_CASE_SECTION = re.compile(r"\b(?:request it|to include|what to (?:send|give|say))\b", re.I)
 #: who a case goes to, in the words a participant uses
 REPORT_TO_PLAIN = {"Service Provider": "the DIP service provider", "DIP Manager via Elexon Portal": "the DIP Manager",
                    "Elexon Service Portal": "the Elexon service desk"}
@@ -241,11 +243,13 @@ class ReplyBuilder:
         steps = self.steps(doc.id) if doc is not None and doc.kind == "article" else ()
         # a question that reports no problem, answered by a document: the answer, or its steps when it asks how
         asked = d.reason == "question" or (d.entity is None and asks)
-        wants_steps = a is Action.SELF_HELP and d.reason not in ("track", "priority", "guidance_only") and not (
-            asked and not query_asks_how(query))
+        answered = ("track", "priority", "guidance_only", "noted", "details")  # steps given already, or not asked
+        wants_steps = a is Action.SELF_HELP and d.reason not in answered and not (asked and not query_asks_how(query))
         # an article that asks the question itself answers it with its own answer, not with its nearest list
         faq = self._faq(doc, query) if a is Action.SELF_HELP and d.entity is None and doc is not None else None
         chosen = best_steps(steps, query, self.protected, score_text) if wants_steps and faq is None else None
+        if d.reason == "details" and doc is not None:  # what the case needs: the article's own list for it
+            chosen = next((s for s in steps if _CASE_SECTION.search(s.heading)), None)
         quote = faq or (self._steps_quote(doc, chosen) if chosen and doc is not None else (
             self.best_quote(doc, query) if doc is not None and _supports(d, doc) else None))
         lead = self._lead(d, quote if not chosen else None, facts, bool(chosen), asked)
@@ -283,6 +287,18 @@ class ReplyBuilder:
             return (f"You can follow case {facts.case_reference} from the link in its confirmation email, and reply "
                     "there to add information. Lost the email? Ask for a new link on the Track a case page. If it "
                     "needs escalating, tell me and I'll prepare the escalation request.")
+        if d.reason == "details":
+            return ("For the case, include:" if has_steps else
+                    "Say in the case what is happening and since when, who is affected and how urgent it is, with any "
+                    "error text and message references. The case form holds what you've told me already.")
+        if d.reason == "noted" and facts is not None:
+            return (f"Thanks, noted: {_facts_words(facts)}. That doesn't change the advice, so the steps I gave still "
+                    "apply.")
+        if d.reason == "track":
+            targets = ", ".join(f"{_priority_words(p)} within {t.text}" for p, t in sorted(self.model.targets.items()))
+            return ("Sign in and open your cases to see where it is up to: each case shows its status and history, and "
+                    f"you get an email on every update. The desk's targets are {targets}. Past its target? Give me "
+                    "its reference and I'll prepare an escalation request.")
         if d.reason == "case_reference":
             return ("You'd like an existing case escalated: that is an escalation request, and I've filled it in "
                     "for you.")
@@ -323,9 +339,9 @@ class ReplyBuilder:
     def _next(self, d: Decision) -> str:
         """What happens if the steps do not work, or what the case does."""
         draft = d.case_draft
-        if d.reason == "guidance_only":  # the lead has said what is left
+        if d.reason in ("guidance_only", "track"):  # the lead has said what is left
             return ""
-        if d.reason == "priority" and draft is not None:  # the lead has said what the case would be
+        if d.reason in ("priority", "details") and draft is not None:  # the lead has answered about the case
             return ("The case is filled in for you to check and send." if d.action is Action.RAISE_CASE
                     else "Still not working? Tell me and I'll raise it.")
         if d.action is Action.SELF_HELP and draft is not None:
@@ -352,6 +368,38 @@ class ReplyBuilder:
         who = re.search(r"\(([^)]+)\)", sc.category)
         contact = f"your {who.group(1)}" if who else "the party responsible"
         return f"This one is for {contact} to sort out, not Elexon: please contact them directly."
+
+
+#: who is affected, as the participant raising the case says it
+CASE_AFFECTED = {"everyone": "every participant", "several": "several participants", "self": "only our organisation"}
+#: a stated time that is a bare clock time ("2am", "09:30"), said as "at 2am"
+_CLOCK_WORDS = re.compile(r"^\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm)?$", re.I)
+
+
+def _facts_words(facts: Facts) -> str:
+    """What the user told us about the problem, in plain words: "it affects only your organisation, it started at
+    2am"."""
+    said = [f"it affects {AFFECTED_PLAIN[facts.affected]}"] if facts.affected else []
+    if facts.started_at:
+        words = re.sub(r"^(?:since|from)\s+", "", facts.started_at, flags=re.I)
+        said.append(f"it started {words}" if _CLOCK_WORDS.match(words) is None else f"it started at {words}")
+    if facts.urgency_words:
+        said.append(f"“{facts.urgency_words[-1]}”")
+    return ", ".join(said) or "what you said"
+
+
+def facts_lines(facts: Facts) -> tuple[str, ...]:
+    """The answers a case carries from the conversation, one line each, in the user's terms."""
+    lines = []
+    if facts.affected:
+        lines.append(f"Who is affected: {CASE_AFFECTED[facts.affected]}.")
+    if facts.started_at:
+        lines.append(f"When it started: {facts.started_at}.")
+    if facts.urgency_words:
+        lines.append(f"How urgent: {', '.join(facts.urgency_words)}.")
+    if facts.tried_self_help:
+        lines.append("The suggested self-help steps were tried and did not solve it.")
+    return tuple(lines)
 
 
 def _supports(d: Decision, doc: Candidate) -> bool:

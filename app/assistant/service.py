@@ -27,15 +27,26 @@ from app.assistant.dialogue import (
     against_last,
     classify,
     follows_up,
+    resumed,
     routed,
+    taken_up,
 )
 from app.assistant.evidence import ENTITY_KINDS, Candidate, Evidence
 from app.assistant.matcher import Matcher
-from app.assistant.reading import Act, Reading, message_body, out_of_hours_at, read_message
-from app.assistant.reply import Quote, Reply, ReplyBuilder
+from app.assistant.reading import (
+    Act,
+    Reading,
+    message_body,
+    out_of_hours_at,
+    read_message,
+    without_aside,
+    without_facts,
+)
+from app.assistant.reply import Quote, Reply, ReplyBuilder, facts_lines
 from app.assistant.route import platform_incident, route, route_to
 from app.assistant.routing import scenario_json
 from app.assistant.signals import read_signals
+from app.assistant.text import terms_of
 from app.cases.sla import LONDON, is_business_day
 from app.content.repository import ContentRepository
 from app.search.process import PLAIN, ProcessPolicy
@@ -52,6 +63,12 @@ TOPIC_CHARS = 3000
 #: a message split into at most this many problems
 MAX_PROBLEMS = 3
 SUBJECT_CHARS = 80
+#: the platform whose failure is an incident on it (route.platform_incident)
+_PLATFORM = re.compile(r"\bDIP\b", re.I)
+#: said after the answer to the first of several problems in one message
+OTHERS_NEXT = "You mentioned something else too: I'll come to it once this one is sorted."
+#: the portal's own words for following a case (service definition, section 16.2): what finds the article on it
+TRACK_A_CASE = "Track an existing case: view all your enquiries and track their individual progress"
 _SEGMENT = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?:also|and also|separately|another thing)[,:]?\s+", re.I)
 
 
@@ -64,10 +81,46 @@ def shorten(text: str, limit: int = SUBJECT_CHARS) -> str:
     return (cut or text[:limit]) + "…"
 
 
+#: "X and Y" in one sentence: two problems when each side states one of its own
+_AND = re.compile(r",?\s+and\s+", re.I)
+#: a sentence of its own says at least this many words, a clause joined by "and" at least this many
+PART_WORDS, CLAUSE_WORDS = 4, 3
+#: ... and names the thing it is about in at least this many terms besides who, how badly and when
+CLAUSE_TERMS = 1
+#: beyond the fault and request cues: a need or a lapse stated plainly ("her login needs removing", "it expired")
+_NEEDS = re.compile(r"\b(?:needs?|needed|expired|lapsed)\b", re.I)
+
+
+def _states_one(part: str, words: int = PART_WORDS) -> bool:
+    """The part states a problem, a request or a need in at least ``words`` words."""
+    sig = read_signals(part)
+    return len(part.split()) >= words and (sig.problem or sig.request or _NEEDS.search(part) is not None)
+
+
+#: a clause with a subject of its own opens with a pronoun or a determiner; "... and need to correct it" shares the
+#: subject before it, so it goes on with the same sentence
+_SUBJECT = re.compile(r"^(?:i|we|you|they|he|she|it|it'?s|our|my|your|their|his|her|the|a|an|this|that|these|those|"
+                      r"some|no|nothing|nobody|none|every\w*|all|one|another)\b", re.I)
+
+
+def _own_clause(clause: str, first: bool) -> bool:
+    """A clause joined by "and" states a problem of its own: with a subject of its own, and not only how bad, who or
+    when ("and nothing is flowing" says more about the problem before it)."""
+    return (_states_one(clause, CLAUSE_WORDS) and (first or _SUBJECT.match(clause) is not None)
+            and len(terms_of(without_facts(clause))) >= CLAUSE_TERMS)
+
+
 def _parts(body: str) -> list[str]:
-    """The parts of a message that each state a problem or a request."""
-    parts = [p.strip() for p in _SEGMENT.split(body) if p and len(p.split()) >= 4]
-    return [p for p in parts if (sig := read_signals(p)).problem or sig.request]
+    """The parts of a message that each state a problem or a request: its sentences, and within a sentence the
+    clauses joined by "and" when each of them states one ("our certificate expired and we can't see any messages")."""
+    parts: list[str] = []
+    for p in (p.strip() for p in _SEGMENT.split(body) if p):
+        clauses = [c.strip() for c in _AND.split(p)]
+        if len(clauses) > 1 and all(_own_clause(c, i == 0) for i, c in enumerate(clauses)):
+            parts.extend(clauses)
+        elif _states_one(p):
+            parts.append(p)
+    return parts
 
 
 @dataclass(frozen=True)
@@ -94,11 +147,14 @@ class Answer:
         return self.state.topic
 
     def case_fields(self) -> dict[str, str]:
-        """The case's subject and description: the current topic's first message and its turns, nothing earlier."""
+        """The case's subject and description: the current topic's messages, then the answers the user gave about it
+        (who is affected, since when, tried the steps), nothing of an earlier topic."""
         topic = self.state.topic
         if topic is None or not topic.messages:
             return {"subject": "", "description": ""}
-        return {"subject": shorten(topic.messages[0]), "description": "\n\n".join(topic.messages)}
+        # the answers given in turns of their own ("only us", "no luck"), which the messages do not hold
+        answers = facts_lines(topic.facts) if topic.turns > len(topic.messages) else ()
+        return {"subject": shorten(topic.messages[0]), "description": "\n\n".join((*topic.messages, *answers))}
 
     def as_json(self) -> dict[str, Any]:
         draft = self.decision.case_draft
@@ -138,6 +194,7 @@ class Assistant:
         self._replies: ReplyBuilder | None = None
         self._lock = threading.Lock()
         self._warming: threading.Thread | None = None
+        self._tracking: tuple[Matcher | None, tuple[Candidate, ...]] = (None, ())
 
     @property
     def repo(self) -> ContentRepository:
@@ -214,7 +271,12 @@ class Assistant:
     def _respond(self, message: str, conversation_id: str | None, state: DialogueState, *,
                  record: bool) -> Answer:
         body = message_body(message.strip())
+        if (offer := taken_up(state, body)) is not None:
+            # a short reply that names a quick answer or another problem mentioned before: as if its button was pressed
+            body = offer[1]
+            state = replace(state, pending=tuple(p for p in state.pending if p != offer))
         reading = read_message(body[:MATCH_CHARS])
+        state = resumed(state, reading, body[:MATCH_CHARS]) or state
         reading = against_last(state, reading)
         if reading.act is Act.HELP and state.topic is not None:
             reading = replace(reading, act=Act.MESSAGE)  # "help" about the current topic: a follow-up, not small talk
@@ -223,7 +285,7 @@ class Assistant:
                          reason=reading.act.value)
             return self._finish(message, conversation_id, replace(state, last_action=d.action.value), d, None,
                                 record=record, first_turn=True)
-        text = body[:MATCH_CHARS]
+        text = without_aside(body)[:MATCH_CHARS]  # "btw, what does DCP stand for?" asks what DCP stands for
         topic = state.topic
         if topic is not None and topic.kind not in ENTITY_KINDS and follows_up(state, reading):
             # it cannot start a new topic, and a topic on an article, a glossary term or nothing yet is matched
@@ -267,23 +329,45 @@ class Assistant:
         elif alone is not None and topic.kind in ENTITY_KINDS and self._alone(*alone).weak:
             # facts only ("no luck", "it's 3am"): the topic's route stands, nothing to match again
             evidence, d = alone[0], self._keep_topic(alone[1], alone[0], topic, alone)
+        elif alone is not None and topic.kind not in ENTITY_KINDS and topic.id is not None and \
+                self._alone(*alone).entity_id == topic.id:
+            # another question on the same document ("and for a P4?"): its own words choose the passage
+            evidence, d = alone
         else:
             evidence = self.matcher.match(topic.text[-TOPIC_CHARS:])
             d = self._keep_topic(route(evidence, self.model, self.thresholds), evidence, topic, alone)
         decision = decide(state, reading, d, self.model, self.thresholds)
+        if decision.reason == "track":  # the answer comes from the article on following a case, whatever was matched
+            decision = replace(decision, articles=self._tracking_articles())
         entity = decision.entity or (decision.articles[0] if decision.action is Action.SELF_HELP and decision.articles
                                      else None)
         state = routed(state, entity.id if entity else None, entity.kind if entity else None,
                        asked=decision.action is Action.CLARIFY, action=decision.action.value)
         return self._finish(message, conversation_id, state, decision, evidence, record=record,
-                            first_turn=len(topic.messages) == 1, others=others)
+                            first_turn=routed_as is not None, others=others)
+
+    def _tracking_articles(self) -> tuple[Candidate, ...]:
+        """The article on following a case, found by the portal's own words for it (once per content version)."""
+        matcher = self.matcher
+        if self._tracking[0] is not matcher:
+            docs = tuple(c for c in matcher.match(TRACK_A_CASE).documents if c.kind == "article")[:1]
+            self._tracking = (matcher, docs)
+        return self._tracking[1]
 
     def _keep_topic(self, d: Decision, evidence: Evidence, topic: Topic,
                     alone: tuple[Evidence, Decision] | None) -> Decision:
         """A follow-up stays on its topic's route, unless the topic was unrouted or now reaches many participants."""
+        facts = topic.facts
+        if (topic.kind not in ENTITY_KINDS and facts.affected in ("several", "everyone") and facts.urgency == "High"
+                and (d.entity is None or d.entity.kind != "incident") and _PLATFORM.search(topic.text)):
+            # a question about the platform ("is anyone else having trouble with the DIP?") answered with its reach and
+            # nothing working: an outage on it, whatever a row for one participant's words matched
+            incident = platform_incident(evidence, self.model)
+            if incident is not None:
+                return route_to(incident, evidence, self.model, d.confidence, d.sure,
+                                f"{incident.id}: the platform asked about is not working for {facts.affected}.")
         if topic.id is None or topic.kind not in ENTITY_KINDS:
             return d
-        facts = topic.facts
         if topic.kind in ("dip", "incident") and (facts.affected in ("several", "everyone") or facts.breach):
             # The same problem reaches many participants: an incident on the system the topic is about.
             if topic.kind == "incident":
@@ -308,8 +392,8 @@ class Assistant:
                         f"A follow-up about {topic.id}, the conversation's current topic.")
 
     def _problems(self, parts: list[str]) -> list[tuple[str, Evidence, Decision]]:
-        """The separate problems of a message's parts (_parts), each routed on its own: empty unless there are two
-        or more."""
+        """The separate problems of a message's parts (_parts), each routed on its own, the most urgent first (a
+        central service failing comes before one participant's problem): empty unless there are two or more."""
         if len(parts) < 2:  # one problem (most messages): no more matching
             return []
         found: dict[str, tuple[str, Evidence, Decision]] = {}
@@ -319,7 +403,9 @@ class Assistant:
             e = d.entity
             if e is not None and e.id not in found and not self._alone(evidence, d).weak:
                 found[e.id] = (part, evidence, d)
-        return list(found.values()) if len(found) >= 2 else []
+        if len(found) < 2:
+            return []
+        return sorted(found.values(), key=lambda p: p[2].entity is None or p[2].entity.kind != "incident")
 
     def _finish(self, message: str, conversation_id: str | None, state: DialogueState, decision: Decision,
                 evidence: Evidence | None, *, record: bool, first_turn: bool,
@@ -334,6 +420,11 @@ class Assistant:
         entity = decision.entity
         scenario = scenario_json(entity.kind, entity.id, self.model) if entity else None
         articles = tuple(self._article_json(matcher.repo, d, reply.quote) for d in decision.articles)
+        state = replace(state, choices=tuple((c.label, c.message) for c in decision.choices),
+                        pending=tuple(dict.fromkeys((*((o.label, o.message) for o in others),
+                                                     *state.pending)))[:MAX_PROBLEMS])
+        if others:  # one problem at a time (conversation.md): say the others are not forgotten
+            reply = replace(reply, if_not_solved=" ".join(x for x in (reply.if_not_solved, OTHERS_NEXT) if x))
         answer = Answer(conversation_id or "", decision, reply, scenario, articles, evidence, state, others)
         if record:
             view = {k: v for k, v in answer.as_json().items() if k != "conversation_id"}
