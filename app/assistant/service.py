@@ -328,14 +328,14 @@ class Assistant:
             evidence, d = routed_as
         elif alone is not None and topic.kind in ENTITY_KINDS and self._alone(*alone).weak:
             # facts only ("no luck", "it's 3am"): the topic's route stands, nothing to match again
-            evidence, d = alone[0], self._keep_topic(alone[1], alone[0], topic, alone)
+            evidence, d = alone[0], self._keep_topic(alone[1], alone[0], topic)
         elif alone is not None and topic.kind not in ENTITY_KINDS and topic.id is not None and \
                 self._alone(*alone).entity_id == topic.id:
             # another question on the same document ("and for a P4?"): its own words choose the passage
             evidence, d = alone
         else:
             evidence = self.matcher.match(topic.text[-TOPIC_CHARS:])
-            d = self._keep_topic(route(evidence, self.model, self.thresholds), evidence, topic, alone)
+            d = self._keep_topic(route(evidence, self.model, self.thresholds), evidence, topic)
         decision = decide(state, reading, d, self.model, self.thresholds)
         if decision.reason == "track":  # the answer comes from the article on following a case, whatever was matched
             decision = replace(decision, articles=self._tracking_articles())
@@ -354,8 +354,7 @@ class Assistant:
             self._tracking = (matcher, docs)
         return self._tracking[1]
 
-    def _keep_topic(self, d: Decision, evidence: Evidence, topic: Topic,
-                    alone: tuple[Evidence, Decision] | None) -> Decision:
+    def _keep_topic(self, d: Decision, evidence: Evidence, topic: Topic) -> Decision:
         """A follow-up stays on its topic's route, unless the topic was unrouted or now reaches many participants."""
         facts = topic.facts
         if (topic.kind not in ENTITY_KINDS and facts.affected in ("several", "everyone") and facts.urgency == "High"
