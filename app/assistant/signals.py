@@ -25,6 +25,10 @@ DEFINITION = _rx(r"what(?:'?s| is| are| does| do)\b(?! (?:i|we|you) )", r"whats"
                  r"is (?:there|it) (?:a|an|any) (?:limit|charge|fee|deadline)", r"are weekends",
                  r"where (?:do|can|should|would|will) (?:i|we) (?:find|see|look|read|get hold of)",
                  r"where (?:is|are) (?:the|a|an|your|our)")
+#: something valid for a time (a certificate, a password, credentials) no longer is: "has run out", "ran out last
+#: week", "lapsed", "out of date" ("run out of disk space" is something used up)
+EXPIRED = re.compile(r"\b(?:expired|(?:run|runs|ran|running)\s+out\b(?!\s+of\b)|laps(?:ed|es|ing)\b|"
+                     r"out[ -]of[ -]date\b)", re.I)
 HOW_TO = _rx(r"how (?:do|can|should|would) (?:i|we)", r"can (?:i|we)", r"is it possible", r"is that allowed",
              r"are we allowed", r"do (?:i|we) need", r"(?:is|are) there (?:a|an|any|some)")
 #: a sentence put as a question: it opens with a question word or an auxiliary verb, or ends with a question mark
@@ -35,7 +39,7 @@ PROBLEM = _rx(r"errors?", r"erro\w*", r"fail\w*", r"reject\w*", r"not working", 
               r"haven'?t", r"didn'?t", r"doesn'?t", r"never", r"missing", r"wrong", r"broken", r"down",
               r"bounc\w*", r"delay\w*", r"still", r"problem", r"issue", r"no longer", r"nothing", r"keeps?",
               r"came back", r"stopped", r"outage", r"backing up", r"blank", r"disagree", r"not (?:been |yet )?\w+ed",
-              r"(?:is|are|was|were|keeps?) not \w+ing")
+              r"(?:is|are|was|were|keeps?) not \w+ing", EXPIRED.pattern)
 REQUEST = _rx(r"can you", r"could you", r"would you", r"please", r"we'?d like", r"i'?d like", r"we need",
               r"i need", r"we want", r"i want", r"want to", r"request\w*", r"who do (?:i|we) (?:ask|contact)",
               r"how do (?:i|we) (?:get|request|arrange|subscribe|sign up|make)", r"let .{1,40} know")

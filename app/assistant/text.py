@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from app.assistant.signals import IMPACT_HIGH, IMPACT_LOW, IMPACT_MEDIUM
+from app.assistant.signals import EXPIRED, IMPACT_HIGH, IMPACT_LOW, IMPACT_MEDIUM
 from app.search.analysis import STOP, normalise_terms
 from app.search.fuzzy import Speller
 from app.search.synonyms import Synonyms
@@ -38,6 +38,10 @@ _FRAMING = re.compile(r"^\W*(?:(?:hi|hello|hey|morning)\b\W*)?(?:(?:i have|i've 
 #: who is affected ("everyone", "only us"): they weigh for an outage, yet alone never make a message about this service
 _REACH = re.compile("|".join([rx.pattern for rx in (IMPACT_HIGH, IMPACT_MEDIUM, IMPACT_LOW)]
                               + [r"\b(?:affected|affecting|impacted|impacting)\b"]), re.I)
+#: auxiliaries, determiners and time adverbs between a phrase's words: "the certificate has now expired" says
+#: "certificate expired" (negation is kept: "not working" is not "working")
+_JOINING = re.compile(r"(?<=\w)\s+(?:(?:has|have|had|is|are|was|were|been|be|being|now|just|already|the|a|an|our|my|"
+                      r"their|its|your)\s+)+(?=\w)", re.I)
 _HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|org|net|uk|io|eu|co|gov|info|biz)\b", re.I)
 #: General English function words and fillers, beyond the search tokenizer's stop list; they say nothing about a topic.
 FILLER = frozenset("""
@@ -83,7 +87,7 @@ _LOGIN = re.compile(r"\b(?:log(?:s|ged|ging)?[ -]?(?:in|on)|sign(?:s|ed|ing)?[ -
 
 def _phrasal(text: str) -> str:
     """Two-word verbs whose first word means something else alone, as one word."""
-    return _LOGIN.sub("login", text)
+    return EXPIRED.sub("expired", _LOGIN.sub("login", text))  # "run" alone is a settlement run
 
 
 def terms_of(text: str, protected: frozenset[str] = frozenset()) -> list[str]:
@@ -289,8 +293,9 @@ class Analyzer:
                                          term in reach)
             words.append((raw, m.start(), m.end()))
         expansions: dict[str, list[str]] = {}
+        joined = _JOINING.sub(" ", fixed_text)
         for source in (self.synonyms, self.extra):
-            for phrase, others in source.expand(fixed_text).items():
+            for phrase, others in (source.expand(fixed_text) | source.expand(joined)).items():
                 expansions.setdefault(phrase, [])
                 expansions[phrase] += [o for o in others if o not in expansions[phrase]]
         for phrase in list(expansions):
