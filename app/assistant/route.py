@@ -131,8 +131,9 @@ def _incident_fits(incident: Candidate, evidence: Evidence) -> bool:
     return s.problem and bool(set(incident.matched) - others)
 
 
-#: a row's own words for a fault, beyond the PROBLEM cues a message is read by ("I don't see mine in the list")
-_NOT_SEEN = re.compile(r"\b(?:don'?t|do not|cannot|can'?t) see\b", re.I)
+#: a row's own words for a fault, beyond the PROBLEM cues a message is read by ("I don't see mine in the list",
+#: "Incorrect Digital Keys")
+_NOT_SEEN = re.compile(r"\b(?:(?:don'?t|do not|cannot|can'?t) see|incorrect|invalid)\b", re.I)
 
 
 @lru_cache(maxsize=512)
@@ -141,9 +142,12 @@ def _states_fault(text: str) -> bool:
 
 
 def _fault_row(c: Candidate, model: ServiceModel) -> bool:
-    """A DIP row whose own words report a fault ("I have not received a vetting call", "User Error")."""
+    """A DIP row whose own words report a fault ("I have not received a vetting call", "User Error"), to be raised
+    with the desk or redirected. A row the service definition answers with a knowledge article alone ("Self Serve",
+    "not a support issue") is a question however it is worded: its article answers a question about it."""
     row = model.scenarios.get(c.id) if c.kind == "dip" else None
-    return row is not None and _states_fault(row.description)
+    return row is not None and not (row.self_help_only and not row.not_elexon_responsibility) \
+        and _states_fault(row.description)
 
 
 def _without_faults(evidence: Evidence, model: ServiceModel, t: Thresholds) -> Evidence:
@@ -212,6 +216,9 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
     if s.asks and not reach:
         evidence = _without_faults(evidence, model, t)
         entity, doc = evidence.best_entity(), evidence.best_document
+        if s.to_desk and s.hypothetical and doc is not None:
+            # whom to contact should something happen: nothing is reported yet, so the knowledge base answers
+            return _answer(doc, entity, evidence, model, t)
     if s.problem and not s.informational and not reach and not evidence.specific_anchors \
             and evidence.information < t.vague_information and not _clear_lead(entity, evidence, t):
         # A fault reported in words that name no topic ("something is wrong with the hub"): do not guess.

@@ -49,7 +49,12 @@ TO_DESK = _rx(r"(?:e-?mail|phone|call|ring|contact|reach|speak (?:to|with)|talk 
               r"the desk|some(?:one|body)|any(?:one|body)|a (?:person|human))\b",
               r"(?:are|is) (?:you|any(?:one|body)|some(?:one|body)) (?:\w+ )?(?:open|there|around|available|working|"
               r"staffed|about|in|at|on)", r"(?:do|will|can|does) (?:you|it) (?:\w+ )?(?:work|open|close|operate)",
-              r"(?:what time|when) (?:do|are|will|does) you", r"(?:opening|closing|office) (?:hours|times?)")
+              r"(?:what time|when) (?:do|are|will|does) you", r"(?:opening|closing|office) (?:hours|times?)",
+              r"who (?:(?:do|should|can|could|would|must|shall) (?:i|we) |to )(?:call|ring|phone|e-?mail|contact|"
+              r"speak to|talk to|get in touch with|get hold of)")
+#: a condition that has not happened ("if the DIP stops working", "in case our certificate expires")
+HYPOTHETICAL = _rx(r"if", r"in case", r"in the event (?:of|that)", r"whenever", r"should (?:the|our|my|a|an) \w+ "
+                   r"(?:stop|fail|go|break|expire)")
 #: the user's own record at the desk: "my case", "our tickets", "the enquiry we raised"
 OWN_CASE = _rx(r"(?:my|our) (?:\w+ )?(?:case|ticket|enquiry|inquiry|query|request)s?",
                r"(?:case|ticket|enquiry|inquiry|query|request)s? (?:i|we) (?:raised|logged|opened|submitted|sent)")
@@ -136,6 +141,7 @@ class Signals:
     question: bool = False  # put as a question, whatever it asks
     own_case: bool = False  # about the user's own case at the desk
     to_desk: bool = False  # asks about the desk itself: when it is there, how to reach a person
+    hypothetical: bool = False  # about a condition that has not happened ("if the DIP stops working")
 
     @property
     def many_users(self) -> bool:
@@ -191,4 +197,5 @@ def read_signals(text: str) -> Signals:
         question=bool(QUESTION.search(text)),
         own_case=bool(OWN_CASE.search(text)),
         to_desk=bool(TO_DESK.search(text)),
+        hypothetical=bool(HYPOTHETICAL.search(text)),
     )

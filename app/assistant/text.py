@@ -38,6 +38,10 @@ _FRAMING = re.compile(r"^\W*(?:(?:hi|hello|hey|morning)\b\W*)?(?:(?:i have|i've 
 #: who is affected ("everyone", "only us"): they weigh for an outage, yet alone never make a message about this service
 _REACH = re.compile("|".join([rx.pattern for rx in (IMPACT_HIGH, IMPACT_MEDIUM, IMPACT_LOW)]
                               + [r"\b(?:affected|affecting|impacted|impacting)\b"]), re.I)
+#: "who do I call / ring / email": whom to contact, not a call a system makes ("API call") or a call expected ("vetting
+#: call"); the word our texts use for reaching the desk
+_WHO_TO_CONTACT = re.compile(r"\b(who (?:(?:do|should|can|could|would|must|shall) (?:i|we) |to ))(?:call|ring|phone|"
+                             r"e-?mail|speak to|talk to|get in touch with|get hold of)\b", re.I)
 #: auxiliaries, determiners and time adverbs between a phrase's words: "the certificate has now expired" says
 #: "certificate expired" (negation is kept: "not working" is not "working")
 _JOINING = re.compile(r"(?<=\w)\s+(?:(?:has|have|had|is|are|was|were|been|be|being|now|just|already|the|a|an|our|my|"
@@ -249,6 +253,7 @@ class Analyzer:
         text = (_EVENT_TIME if when else _WHEN).sub(" ", text)
         text = _WORKAROUND.sub(" ", text)
         text = _FRAMING.sub(" ", text)
+        text = _WHO_TO_CONTACT.sub(r"\1contact", text)
         return _HOST.sub(" domain ", text)
 
     def analyse(self, text: str, when: bool = False) -> Query:

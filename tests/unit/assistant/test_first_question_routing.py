@@ -27,3 +27,36 @@ def test_an_expired_certificate_is_the_certificate_renewal_row(shipped, text):
     answer = shipped.assistant.answer(text)
     assert answer.decision.entity is not None and answer.decision.entity.id == "DIP-ANNUAL-01", answer.decision.why
     assert answer.action == "self_help" and answer.decision.case_draft is not None
+
+
+def test_whom_to_call_is_about_reaching_the_desk_not_a_call_a_system_makes(shipped):
+    analysed = shipped.assistant.matcher.query_terms("who do I call if the DIP stops working")
+    assert "call" not in {c.word for c in analysed.concepts}
+    s = read_signals("who do I call if the DIP stops working")
+    assert s.to_desk and s.hypothetical and s.asks
+
+
+@pytest.mark.parametrize("text", ["who do I call if the DIP stops working",
+                                  "who should we contact if messages stop flowing"])
+def test_whom_to_contact_should_something_happen_is_answered_without_a_case(shipped, text):
+    answer = shipped.assistant.answer(text)
+    assert answer.action == "self_help", answer.decision.why
+    assert answer.decision.entity is None and answer.decision.case_draft is None
+
+
+def test_a_call_that_never_came_is_still_its_fault_when_asked_whom_to_call(shipped):
+    answer = shipped.assistant.answer("who do I call about the GlobalSign vetting call that never happened")
+    assert answer.action == "raise_case" and answer.decision.entity.id == "DIP-CERT-01"
+
+
+def test_how_to_get_something_is_not_a_fault_row_sharing_its_name(shipped):
+    """"how do I get a DIP ID": not DIP-DCP-01 (Incorrect Digital Keys, a fault), but the self-serve row whose
+    article explains how DIP IDs are set up (DIP-REG-02, answered by a knowledge article alone)."""
+    answer = shipped.assistant.answer("how do I get a DIP ID")
+    assert answer.action == "self_help" and answer.decision.case_draft is None, answer.decision.why
+    assert answer.decision.entity is not None and answer.decision.entity.id == "DIP-REG-02"
+
+
+def test_the_fault_row_still_answers_the_fault(shipped):
+    answer = shipped.assistant.answer("our DCP has the wrong keys for our DIP ID")
+    assert answer.decision.entity is not None and answer.decision.entity.id == "DIP-DCP-01"
