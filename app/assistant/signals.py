@@ -43,13 +43,16 @@ PROBLEM = _rx(r"errors?", r"erro\w*", r"fail\w*", r"reject\w*", r"not working", 
 REQUEST = _rx(r"can you", r"could you", r"would you", r"please", r"we'?d like", r"i'?d like", r"we need",
               r"i need", r"we want", r"i want", r"want to", r"request\w*", r"who do (?:i|we) (?:ask|contact)",
               r"how do (?:i|we) (?:get|request|arrange|subscribe|sign up|make)", r"let .{1,40} know")
-#: asks about the desk itself: whether it is there, addressed as "you" ("are you open", "do you work weekends") or
-#: as anyone being around, its hours, or how to reach a person ("can I email you", "speak to someone")
+#: asks whether the desk is there, addressed as "you" ("are you open", "do you work weekends") or as anyone being
+#: around, or its hours
+DESK_HOURS = _rx(r"(?:are|is) (?:you|any(?:one|body)|some(?:one|body)) (?:\w+ )?(?:open|there|around|available|working|"
+                 r"staffed|about|in|at|on)", r"(?:do|will|can|does) (?:you|it) (?:\w+ )?(?:work|open|close|operate)",
+                 r"(?:what time|when) (?:do|are|will|does) you", r"(?:opening|closing|office) (?:hours|times?)",
+                 r"your (?:opening |working |office )?hours")
+#: asks about the desk itself: whether it is there (DESK_HOURS), or how to reach a person ("can I email you", "speak
+#: to someone", "who do I call")
 TO_DESK = _rx(r"(?:e-?mail|phone|call|ring|contact|reach|speak (?:to|with)|talk (?:to|with)|write to) (?:you|your \w+|"
-              r"the desk|some(?:one|body)|any(?:one|body)|a (?:person|human))\b",
-              r"(?:are|is) (?:you|any(?:one|body)|some(?:one|body)) (?:\w+ )?(?:open|there|around|available|working|"
-              r"staffed|about|in|at|on)", r"(?:do|will|can|does) (?:you|it) (?:\w+ )?(?:work|open|close|operate)",
-              r"(?:what time|when) (?:do|are|will|does) you", r"(?:opening|closing|office) (?:hours|times?)",
+              r"the desk|some(?:one|body)|any(?:one|body)|a (?:person|human))\b", DESK_HOURS.pattern,
               r"who (?:(?:do|should|can|could|would|must|shall) (?:i|we) |to )(?:call|ring|phone|e-?mail|contact|"
               r"speak to|talk to|get in touch with|get hold of)")
 #: a condition that has not happened ("if the DIP stops working", "in case our certificate expires")

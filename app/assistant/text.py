@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from app.assistant.signals import EXPIRED, IMPACT_HIGH, IMPACT_LOW, IMPACT_MEDIUM
+from app.assistant.signals import DESK_HOURS, EXPIRED, IMPACT_HIGH, IMPACT_LOW, IMPACT_MEDIUM
 from app.search.analysis import STOP, normalise_terms
 from app.search.fuzzy import Speller
 from app.search.synonyms import Synonyms
@@ -254,6 +254,8 @@ class Analyzer:
         text = _WORKAROUND.sub(" ", text)
         text = _FRAMING.sub(" ", text)
         text = _WHO_TO_CONTACT.sub(r"\1contact", text)
+        # "is anyone around", "are you open": the desk's hours, in our texts' words where the user's are others
+        text = DESK_HOURS.sub(lambda m: m.group(0) if "hour" in m.group(0).lower() else " support hours ", text)
         return _HOST.sub(" domain ", text)
 
     def analyse(self, text: str, when: bool = False) -> Query:

@@ -60,3 +60,15 @@ def test_how_to_get_something_is_not_a_fault_row_sharing_its_name(shipped):
 def test_the_fault_row_still_answers_the_fault(shipped):
     answer = shipped.assistant.answer("our DCP has the wrong keys for our DIP ID")
     assert answer.decision.entity is not None and answer.decision.entity.id == "DIP-DCP-01"
+
+
+@pytest.mark.parametrize("text", ["is anyone around next week", "what are your hours", "are you open tomorrow"])
+def test_whether_the_desk_is_there_is_answered_by_its_support_hours(shipped, text):
+    answer = shipped.assistant.answer(text)
+    assert answer.action == "self_help" and answer.decision.entity is None, answer.decision.why
+    assert answer.decision.articles[0].id == "support-hours"
+
+
+def test_asking_for_help_with_a_topic_keeps_the_topic(shipped):
+    answer = shipped.assistant.answer("is anyone around to help with our invoice query")
+    assert answer.decision.entity is not None and answer.decision.entity.id.startswith("DIP-FUND")
