@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.assistant.reply import _request_words
 from app.assistant.signals import read_signals
 from app.assistant.text import terms_of
 
@@ -72,3 +73,15 @@ def test_whether_the_desk_is_there_is_answered_by_its_support_hours(shipped, tex
 def test_asking_for_help_with_a_topic_keeps_the_topic(shipped):
     answer = shipped.assistant.answer("is anyone around to help with our invoice query")
     assert answer.decision.entity is not None and answer.decision.entity.id.startswith("DIP-FUND")
+
+
+def test_a_request_is_named_without_an_action_the_user_did_not_ask_for():
+    assert _request_words("New User Access Request", frozenset()) == "a user access request"
+    assert _request_words("New User Access Request", frozenset({"create"})) == "a new user access request"
+    assert _request_words("API Access Request") == "an API access request"
+
+
+def test_a_locked_account_is_not_called_a_new_user(shipped):
+    answer = shipped.assistant.answer("my account is locked")
+    assert answer.decision.entity is not None and answer.decision.entity.id == "SR-12"
+    assert "a user access request" in answer.reply.lead and "new user" not in answer.reply.lead.lower()
