@@ -153,8 +153,12 @@ class Signals:
 
     @property
     def informational(self) -> bool:
-        """Asks what something is or how things work, without reporting a fault or asking for a service."""
-        return (self.priority_question or (self.definition and not self.problem)) and not self.request
+        """Asks what something is or how things work, without reporting a fault or asking for a service. A fault
+        supposed ("what happens if the DIP goes down?", "how do we report it if the DIP is down at night") is asked
+        about, not reported."""
+        supposed = self.hypothetical and (self.definition or self.how_to)
+        return (self.priority_question or ((self.definition or supposed) and (not self.problem or supposed))) \
+            and not self.request
 
     @property
     def asks(self) -> bool:

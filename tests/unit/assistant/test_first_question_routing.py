@@ -85,3 +85,17 @@ def test_a_locked_account_is_not_called_a_new_user(shipped):
     answer = shipped.assistant.answer("my account is locked")
     assert answer.decision.entity is not None and answer.decision.entity.id == "SR-12"
     assert "a user access request" in answer.reply.lead and "new user" not in answer.reply.lead.lower()
+
+
+@pytest.mark.parametrize("text", ["what happens if the DIP goes down?",
+                                  "how do we report it if the DIP is down out of hours"])
+def test_an_outage_supposed_in_a_question_is_answered_not_raised(shipped, text):
+    assert read_signals(text).informational
+    answer = shipped.assistant.answer(text)
+    assert answer.action == "self_help" and answer.decision.case_draft is None, answer.decision.why
+
+
+def test_an_outage_reported_is_still_raised(shipped):
+    assert not read_signals("the DIP is down, what happens now?").informational
+    answer = shipped.assistant.answer("the DIP is down for everyone")
+    assert answer.action == "raise_case" and answer.decision.entity.id == "IC-01"
