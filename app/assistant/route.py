@@ -13,7 +13,8 @@ from functools import lru_cache
 from app.assistant.decide import DEFAULT_THRESHOLDS, MAX_ARTICLES, Action, Decision, Thresholds
 from app.assistant.evidence import Candidate, Evidence
 from app.assistant.routing import CaseDraft, draft_for, levels_for_outage
-from app.assistant.signals import PROBLEM
+from app.assistant.signals import OUTAGE, PROBLEM
+from app.assistant.text import terms_of
 from app.servicemodel import PriorityDerivation, ServiceModel
 
 
@@ -67,7 +68,7 @@ def out_of_scope(evidence: Evidence, best_cov: float, t: Thresholds) -> bool:
     # ... and so is a question after the user's own case in the service's words ("how's our ticket getting on?"), or
     # about the desk itself
     own_words = evidence.known_share >= 1.0 and evidence.domain_share >= 1.0
-    own_fault = s.problem and not s.informational and own_words
+    own_fault = (s.problem or s.outage) and not s.informational and own_words
     own_question = s.asks and (s.own_case and own_words or s.to_desk)
     return (evidence.information < t.min_information and not (own_fault or own_question)) or best_cov <= needed
 
@@ -116,6 +117,14 @@ def platform_incident(evidence: Evidence, model: ServiceModel, platform: str = "
         return found
     ic = model.incident_categories[ids[0]]
     return Candidate("incident", ic.id, ic.subcategory, 0.0)
+
+
+def _only_the_outage(entity: Candidate | None, evidence: Evidence) -> bool:
+    """The best row meets nothing of the message but its outage words and the platform's own name: "nothing in or
+    out of the DIP today" names no topic a row could have, only a central system failing."""
+    said = {t for m in OUTAGE.finditer(evidence.question) for t in terms_of(m.group(0))}
+    said |= {t for a in evidence.anchors if a not in evidence.specific_anchors for t in terms_of(a)}
+    return entity is not None and entity.kind != "incident" and bool(entity.matched) and set(entity.matched) <= said
 
 
 def _incident_fits(incident: Candidate, evidence: Evidence) -> bool:
@@ -230,12 +239,15 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
     likeliest = evidence.best_entity(("incident",))  # how well an incident at all explains the words
     # a system down for every participant (6.3: system wide) is that system's incident, whatever else the words met
     system_wide = s.outage and s.impact is not None and s.impact.level == "High"
-    incident = _named_system(evidence, model, anywhere=system_wide) or likeliest
+    unanchored = s.outage and _only_the_outage(entity, evidence)
+    named = _named_system(evidence, model, anywhere=system_wide or unanchored)
+    incident = named or likeliest
     fits = incident is not None and _incident_fits(incident, evidence)
     if entity is not None and entity.kind == "incident" and incident is not None:
         entity = incident  # the system the message names, among the likely categories
     if (entity is not None and incident is not None and incident is not entity and fits
             and ((likeliest is not None and likeliest.score >= t.incident_ratio * entity.score) or system_wide
+                 or (unanchored and named is not None)
                  or (s.security and entity.kind == "sr" and incident.coverage >= t.floor))):
         # An incident's words close behind, a system down for everyone, or a security incident, or a suspected one,
         # which is priority 1 to 3 (section 6.4), never a P4 service request.

@@ -58,6 +58,11 @@ TO_DESK = _rx(r"(?:e-?mail|phone|call|ring|contact|reach|speak (?:to|with)|talk 
 #: a condition that has not happened ("if the DIP stops working", "in case our certificate expires")
 HYPOTHETICAL = _rx(r"if", r"in case", r"in the event (?:of|that)", r"whenever", r"should (?:the|our|my|a|an) \w+ "
                    r"(?:stop|fail|go|break|expire)")
+#: a question about what to do should a condition arise, the condition governed by the question itself: "what happens
+#: if the DIP goes down?", "how do we report it if ...", "if we get hacked, who do we tell?"
+SUPPOSING = _rx(r"what happens (?:if|when|should|in case)", r"what (?:do|should|would|must) (?:i|we) do (?:if|when|should|"
+                r"in case)", r"how (?:do|should|would|can|are) (?:i|we) (?:\w+ ){1,4}(?:if|in case|in the event)",
+                r"^\W*if\b[^.?!]{3,80}\b(?:who|how|what) (?:do|should|can|would) (?:i|we)")
 #: the user's own record at the desk: "my case", "our tickets", "the enquiry we raised"
 OWN_CASE = _rx(r"(?:my|our) (?:\w+ )?(?:case|ticket|enquiry|inquiry|query|request)s?",
                r"(?:case|ticket|enquiry|inquiry|query|request)s? (?:i|we) (?:raised|logged|opened|submitted|sent)")
@@ -65,7 +70,7 @@ PRIORITY_QUESTION = _rx(r"what priority", r"which priority", r"priority would", 
                         r"resolution (?:time|target)", r"(?:what|which|how long)[^.?!]{0,30}\bsla\b",
                         r"\bsla (?:for|on) (?:a |an )?(?:p[1-4]|priority)")
 OUTAGE = _rx(r"down", r"outage", r"broken", r"not coming through", r"aren'?t coming through", r"backing up",
-             r"nothing (?:has )?(?:come|came|coming) through", r"at all", r"completely", r"no \w+ (?:for|since)",
+             r"nothing (?:has )?(?:come|came|coming|arrived|gone|going) (?:through|in|out)", r"nothing in or out", r"at all", r"completely", r"no \w+ (?:for|since)",
              r"hasn'?t (?:given|sent|received|had) (?:us )?any", r"(?:haven'?t|have not) had any",
              r"stopped", r"unavailable", r"(?:not|isn'?t|aren'?t|stopped) responding", r"unresponsive",
              r"isn'?t answering", r"no (?:\w+ )?responses",
@@ -145,6 +150,7 @@ class Signals:
     own_case: bool = False  # about the user's own case at the desk
     to_desk: bool = False  # asks about the desk itself: when it is there, how to reach a person
     hypothetical: bool = False  # about a condition that has not happened ("if the DIP stops working")
+    supposes: bool = False  # asks what to do should a condition arise ("what happens if the DIP goes down?")
 
     @property
     def many_users(self) -> bool:
@@ -156,8 +162,7 @@ class Signals:
         """Asks what something is or how things work, without reporting a fault or asking for a service. A fault
         supposed ("what happens if the DIP goes down?", "how do we report it if the DIP is down at night") is asked
         about, not reported."""
-        supposed = self.hypothetical and (self.definition or self.how_to)
-        return (self.priority_question or ((self.definition or supposed) and (not self.problem or supposed))) \
+        return (self.priority_question or self.supposes or (self.definition and not self.problem)) \
             and not self.request
 
     @property
@@ -205,4 +210,5 @@ def read_signals(text: str) -> Signals:
         own_case=bool(OWN_CASE.search(text)),
         to_desk=bool(TO_DESK.search(text)),
         hypothetical=bool(HYPOTHETICAL.search(text)),
+        supposes=bool(SUPPOSING.search(text)),
     )

@@ -29,6 +29,11 @@ _EVENT_TIME = re.compile(r"\b(?:last|this|earlier this)\s+(?:week|month|year|qua
                    r"|\b\d+\s+(?:minute|hour|day|week|month|year)s?\s+ago\b"
                    r"|\bnext\s+(?:week|month|year|quarter)\b"
                    r"|\bin\s+(?:a|one|two|three|a few|\d+)\s+(?:days?|weeks?|months?)(?:'? time)?\b", re.I)
+#: a span of time ("for the last 6 months", "over the past two weeks", "in the next few days") says when, whether a
+#: problem has lasted or data is asked for: never what a message is about
+_SPAN = re.compile(r"\b(?:(?:for|over|in|during|within|from)\s+)?(?:the\s+)?(?:last|past|previous|next|coming)\s+"
+                   r"(?:\d+|a few|few|a couple of|couple of|several|two|three|four|five|six|seven|eight|nine|ten|twelve)"
+                   r"\s+(?:hours?|days?|weeks?|months?|years?|quarters?)\b", re.I)
 #: the priority matrix's words about a workaround say how urgent a problem is, never what it is about
 _WORKAROUND = re.compile(r"\b(?:(?:there is |there's |we have |we've got )?(?:no|a|any|without (?:a|any))\s+)?"
                          r"work[- ]?arounds?\b", re.I)
@@ -250,7 +255,7 @@ class Analyzer:
         """Addresses the user typed say what kind of thing they are, not which one: the words our texts use."""
         text = _EMAIL.sub(" email address ", text)
         text = _URL.sub(" link ", text)
-        text = (_EVENT_TIME if when else _WHEN).sub(" ", text)
+        text = (_EVENT_TIME if when else _WHEN).sub(" ", _SPAN.sub(" ", text))
         text = _WORKAROUND.sub(" ", text)
         text = _FRAMING.sub(" ", text)
         text = _WHO_TO_CONTACT.sub(r"\1contact", text)

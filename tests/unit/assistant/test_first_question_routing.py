@@ -99,3 +99,28 @@ def test_an_outage_reported_is_still_raised(shipped):
     assert not read_signals("the DIP is down, what happens now?").informational
     answer = shipped.assistant.answer("the DIP is down for everyone")
     assert answer.action == "raise_case" and answer.decision.entity.id == "IC-01"
+
+
+def test_a_fault_reported_with_an_if_is_still_reported():
+    assert not read_signals("our webhook is down, can you check if it's on your side?").informational
+    assert not read_signals("can we resend if the DIP rejected our flows this morning").informational
+
+
+@pytest.mark.parametrize("text", ["no messages at all today", "nothing in or out of the DIP today",
+                                  "nothing has come in from the DIP since 10am"])
+def test_an_outage_told_in_few_words_is_the_platforms_incident(shipped, text):
+    """Only outage words and the platform's name: a central system failing, not out of scope, and not a row
+    ("Data not forwarded / Received") that shares the word "nothing"."""
+    answer = shipped.assistant.answer(text)
+    assert answer.action == "raise_case" and answer.decision.entity is not None, answer.decision.why
+    assert answer.decision.entity.id == "IC-01"
+
+
+def test_an_outage_of_a_named_topic_keeps_its_row(shipped):
+    answer = shipped.assistant.answer("the DIP webhook is down")
+    assert answer.decision.entity is not None and answer.decision.entity.id == "DIP-RECV-03"
+
+
+def test_a_span_of_time_is_not_a_topic_word(shipped):
+    query = shipped.assistant.matcher.query_terms("invoices please for the last 6 months")
+    assert {c.word for c in query.concepts} == {"invoic"}
