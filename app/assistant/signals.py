@@ -24,7 +24,8 @@ DEFINITION = _rx(r"what(?:'?s| is| are| does| do)\b(?! (?:i|we|you) )", r"whats"
                  r"what (?:will|would|do|does|should) (?:i|we) need", r"what (?:information|details) (?:do|does|will)",
                  r"is (?:there|it) (?:a|an|any) (?:limit|charge|fee|deadline)", r"are weekends",
                  r"where (?:do|can|should|would|will) (?:i|we) (?:find|see|look|read|get hold of)",
-                 r"where (?:is|are) (?:the|a|an|your|our)")
+                 r"where (?:is|are) (?:the|a|an|your|our)", r"when (?:is|are|will|does|do) (?:the |a |an )?(?:next|first)\b",
+                 r"when (?:is|are|will) (?:the |a |an )?\w+(?: \w+)? (?:be )?(?:due|published|released|scheduled|planned)")
 #: something valid for a time (a certificate, a password, credentials) no longer is: "has run out", "ran out last
 #: week", "lapsed", "out of date" ("run out of disk space" is something used up)
 EXPIRED = re.compile(r"\b(?:expired|(?:run|runs|ran|running)\s+out\b(?!\s+of\b)|laps(?:ed|es|ing)\b|"
