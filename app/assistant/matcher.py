@@ -21,7 +21,7 @@ import numpy as np
 from app.assistant.coverage import PLACES, FieldPostings, contenders, word_coverage
 from app.assistant.evidence import DOCUMENT_KINDS, ENTITY_KINDS, Candidate, Evidence
 from app.assistant.semantic import EvidenceVectors, find_encoder, find_stored
-from app.assistant.signals import Signals, actions_in, read_signals
+from app.assistant.signals import Signals, read_signals
 from app.assistant.targets import (
     IN_HOURS_TERM,
     OUT_OF_HOURS_TERM,
@@ -163,20 +163,16 @@ class Matcher:
         keys = []
         for ti, t in enumerate(self.targets):
             name, described = own.get((t.kind, t.id), ([], []))
-            # a verb of the name says what is done, never which thing ("Close" of "Close CR")
-            name = [w for w in name if not actions_in(w)] + [w for w in name if actions_in(w)]
-            things = [w for w in name if not actions_in(w)]
-            rarest = min((df[w] for w in things), default=0)
-            key = frozenset(w for w in things if df[w] <= KEY_RATIO * rarest) | (frozenset(described) - set(name))
+            rarest = min((df[w] for w in name), default=0)
+            key = frozenset(w for w in name if df[w] <= KEY_RATIO * rarest) | (frozenset(described) - set(name))
             if key:
                 keys.append((ti, key, frozenset(name) - key))
         return keys
 
-    def _missed_keys(self, query: Query, actions: frozenset[str] = frozenset()) -> np.ndarray:
+    def _missed_keys(self, query: Query) -> np.ndarray:
         """Per target: the question meets some of its name's other terms but none of its key terms, by any of its
         words' alternatives ("update our contact details" against "Update Bank Details"). A term is met by the same
-        term or one a letter or two longer or shorter ("id" / "ids"); a verb of the name by any verb of the same action
-        (``actions``: "cancel a case" meets the "Close" of "Close CR", not its "CR")."""
+        term or one a letter or two longer or shorter ("id" / "ids")."""
         said = {term for c in query.concepts for alt in c.alternatives for term in alt.terms}
         near = said | {s[:n] for s in said for n in (len(s) - 2, len(s) - 1) if n >= 2}
 
@@ -184,9 +180,8 @@ class Matcher:
             return any(w in near or any(w[:n] in said for n in (len(w) - 2, len(w) - 1) if n >= 2) for w in terms)
 
         missed = np.zeros(len(self.targets), dtype=bool)
-        acting = dict(self._acting)
         for ti, key, other in self._keys:
-            missed[ti] = (meets(other) or bool(actions & acting.get(ti, frozenset()))) and not meets(key)
+            missed[ti] = meets(other) and not meets(key)
         if len(self._answering):  # an article that answers only such entities is about what they are about
             missed[self._answering] = np.minimum.reduceat(missed[self._answered], self._answer_starts)
         return missed
@@ -333,7 +328,7 @@ class Matcher:
         named = {g.slug for a in anchors if (g := self.repo.find_term(a))}
         quoted = [f" {' '.join(ts)} " for m in _QUOTED.finditer(query.fixed or question)
                   if len(ts := terms_of(m.group("q"), self.protected)) >= 2]
-        missed = self._missed_keys(query, signals.actions)
+        missed = self._missed_keys(query)
         base, bonus = coverage.scores, self._bonuses(ranks, signals, named, quoted, query, missed)
         cos = np.zeros(len(self.targets)) if cosines is None else cosines
         sem = SEMANTIC_WEIGHT * np.maximum(cos - SEMANTIC_FLOOR, 0.0)
@@ -384,7 +379,8 @@ class Matcher:
         return self._query(question, signals)
 
     def _query(self, question: str, signals: Signals | None = None) -> Query:
-        """The question analysed: its days and times are topic words unless it reports a fault or an outage
-        ("is anyone around at the weekend?" asks about hours; "down since the weekend" says when)."""
+        """The question analysed: its days and times are topic words when it asks something and reports no fault or
+        outage ("is anyone around at the weekend?" asks about hours; "down since the weekend" and "she leaves on
+        Friday, please remove her access" say when)."""
         s = signals or read_signals(question)
-        return self._analyse(question, not (s.problem or s.outage))
+        return self._analyse(question, not (s.problem or s.outage) and (s.question or s.how_to or s.definition))

@@ -255,7 +255,9 @@ class Analyzer:
         """Addresses the user typed say what kind of thing they are, not which one: the words our texts use."""
         text = _EMAIL.sub(" email address ", text)
         text = _URL.sub(" link ", text)
-        text = (_EVENT_TIME if when else _WHEN).sub(" ", _SPAN.sub(" ", text))
+        text = _EVENT_TIME.sub(" ", _SPAN.sub(" ", text))
+        if not when:
+            text = _WHEN.sub(" ", text)
         text = _WORKAROUND.sub(" ", text)
         text = _FRAMING.sub(" ", text)
         text = _WHO_TO_CONTACT.sub(r"\1contact", text)
