@@ -379,8 +379,7 @@ class Matcher:
         return self._query(question, signals)
 
     def _query(self, question: str, signals: Signals | None = None) -> Query:
-        """The question analysed: its days and times are topic words when it asks something and reports no fault or
-        outage ("is anyone around at the weekend?" asks about hours; "down since the weekend" and "she leaves on
-        Friday, please remove her access" say when)."""
+        """The question analysed: its days and times are topic words unless it reports a fault or an outage
+        ("is anyone around at the weekend?" asks about hours; "down since the weekend" says when)."""
         s = signals or read_signals(question)
-        return self._analyse(question, not (s.problem or s.outage) and (s.question or s.how_to or s.definition))
+        return self._analyse(question, not (s.problem or s.outage))

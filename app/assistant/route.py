@@ -127,17 +127,22 @@ def _only_the_outage(entity: Candidate | None, evidence: Evidence) -> bool:
     return entity is not None and entity.kind != "incident" and bool(entity.matched) and set(entity.matched) <= said
 
 
-def _incident_fits(incident: Candidate, evidence: Evidence) -> bool:
-    """Outage or many-users words, or a fault named in terms only a central service's incidents use."""
+def _incident_fits(incident: Candidate, evidence: Evidence, t: Thresholds) -> bool:
+    """Outage or many-users words, or a fault named in terms only a central service's incidents use, or that a
+    central service's incident explains far better than any scenario or request ("we're not getting PUB responses
+    from the registration service")."""
     s = evidence.signals
     if s.informational:
         return False
     if s.outage or s.many_users or s.security:
         return True
     others: set[str] = set()
-    for c in [c for c in evidence.entities if c.kind != "incident"][:5]:
+    rows = [c for c in evidence.entities if c.kind != "incident"]
+    for c in rows[:5]:
         others.update(c.matched)
-    return s.problem and bool(set(incident.matched) - others)
+    far_ahead = incident.score >= t.confident and incident.score - max((c.score for c in rows), default=0.0) \
+        >= t.clear_lead
+    return s.problem and (bool(set(incident.matched) - others) or far_ahead)
 
 
 #: a row's own words for a fault, beyond the PROBLEM cues a message is read by ("I don't see mine in the list",
@@ -242,7 +247,7 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
     unanchored = s.outage and _only_the_outage(entity, evidence)
     named = _named_system(evidence, model, anywhere=system_wide or unanchored)
     incident = named or likeliest
-    fits = incident is not None and _incident_fits(incident, evidence)
+    fits = incident is not None and _incident_fits(incident, evidence, t)
     if entity is not None and entity.kind == "incident" and incident is not None:
         entity = incident  # the system the message names, among the likely categories
     if (entity is not None and incident is not None and incident is not entity and fits

@@ -24,7 +24,13 @@ DEFINITION = _rx(r"what(?:'?s| is| are| does| do)\b(?! (?:i|we|you) )", r"whats"
                  r"what (?:will|would|do|does|should) (?:i|we) need", r"what (?:information|details) (?:do|does|will)",
                  r"is (?:there|it) (?:a|an|any) (?:limit|charge|fee|deadline)", r"are weekends",
                  r"where (?:do|can|should|would|will) (?:i|we) (?:find|see|look|read|get hold of)",
-                 r"where (?:is|are) (?:the|a|an|your|our)", r"when (?:is|are|will|does|do) (?:the |a |an )?(?:next|first)\b",
+                 r"where (?:is|are) (?:the|a|an|your|our)",
+                 # a yes/no question, or a "what ... does it have", about a thing, not about the user or their own
+                 r"^\W*(?:does|do|is|are) (?:the |a |an )?(?!(?:i|we|you|it|this|that|there|my|our|your|me|us)\b)"
+                 r"\w+(?: \w+)? (?!down\b|up\b|working\b|broken\b)\w+",
+                 r"what \w+(?: \w+)? (?:does|do) (?:the |a |an )?(?!(?:i|we|you|my|our)\b)\w+ (?:have|use|hold|store|keep|"
+                 r"support|offer|need)",
+                 r"when (?:is|are|will|does|do) (?:the |a |an )?(?:next|first)\b",
                  r"when (?:is|are|will) (?:the |a |an )?\w+(?: \w+)? (?:be )?(?:due|published|released|scheduled|planned)")
 #: something valid for a time (a certificate, a password, credentials) no longer is: "has run out", "ran out last
 #: week", "lapsed", "out of date" ("run out of disk space" is something used up)
@@ -40,7 +46,7 @@ PROBLEM = _rx(r"errors?", r"erro\w*", r"fail\w*", r"reject\w*", r"not working", 
               r"haven'?t", r"didn'?t", r"doesn'?t", r"never", r"missing", r"wrong", r"broken", r"down",
               r"bounc\w*", r"delay\w*", r"still", r"problem", r"issue", r"no longer", r"nothing", r"keeps?",
               r"came back", r"stopped", r"outage", r"backing up", r"blank", r"disagree", r"not (?:been |yet )?\w+ed",
-              r"(?:is|are|was|were|keeps?) not \w+ing", EXPIRED.pattern)
+              r"(?:is|are|was|were|keeps?) not \w+ing", r"\w+'(?:re|s|m) not \w+ing", EXPIRED.pattern)
 REQUEST = _rx(r"can you", r"could you", r"would you", r"please", r"we'?d like", r"i'?d like", r"we need",
               r"i need", r"we want", r"i want", r"want to", r"request\w*", r"who do (?:i|we) (?:ask|contact)",
               r"how do (?:i|we) (?:get|request|arrange|subscribe|sign up|make)", r"let .{1,40} know")

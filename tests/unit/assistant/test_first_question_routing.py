@@ -132,11 +132,32 @@ def test_when_the_next_one_is_due_is_asked_for_information(shipped):
     assert answer.action == "self_help" and answer.decision.case_draft is None, answer.decision.why
 
 
-def test_a_day_in_a_request_says_when_not_what(shipped):
-    """A day named in a request that asks nothing ("she leaves on Friday, please ...") is not a topic word; in a
-    question about the desk ("is anybody at the desk on a Sunday") it is."""
-    matcher = shipped.assistant.matcher
-    request = matcher.query_terms("our analyst is leaving on friday, please remove her access")
-    assert not any(c.word.startswith("frida") for c in request.concepts)
-    asked = matcher.query_terms("is anybody at the desk on a Sunday")
-    assert any(c.word.startswith("sunda") for c in asked.concepts)
+@pytest.mark.parametrize(("text", "informational"), [
+    ("does the DIP store personal data", True),
+    ("is DIP data encrypted at rest", True),
+    ("what security certifications does the DIP have", True),
+    ("is the DIP down?", False),  # availability asked: the dialogue asks who is affected
+    ("does our DCP need its own certificate", False),  # the user's own arrangement
+])
+def test_a_yes_no_question_about_a_thing_asks_for_information(text, informational):
+    assert read_signals(text).informational is informational
+
+
+@pytest.mark.parametrize("text", ["does the DIP store personal data", "is DIP data encrypted at rest",
+                                  "what security certifications does the DIP have"])
+def test_how_the_platform_works_is_answered_not_raised(shipped, text):
+    answer = shipped.assistant.answer(text)
+    assert answer.action == "self_help", answer.decision.why
+
+
+def test_a_contracted_negation_reports_a_fault():
+    assert read_signals("we're not getting PUB responses").problem
+    assert read_signals("I'm not receiving anything").problem
+
+
+def test_a_fault_only_a_central_services_incident_explains_is_that_incident(shipped):
+    """Section 18 SC4: a supplier or LDSO not receiving PUB responses from the registration service."""
+    answer = shipped.assistant.answer(
+        "As an LDSO we're not getting PUB responses from the registration service since this morning")
+    assert answer.action == "raise_case" and answer.decision.entity is not None, answer.decision.why
+    assert answer.decision.entity.id == "IC-02"
