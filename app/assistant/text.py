@@ -47,6 +47,8 @@ _REACH = re.compile("|".join([rx.pattern for rx in (IMPACT_HIGH, IMPACT_MEDIUM, 
 #: call"); the word our texts use for reaching the desk
 _WHO_TO_CONTACT = re.compile(r"\b(who (?:(?:do|should|can|could|would|must|shall) (?:i|we) |to ))(?:call|ring|phone|"
                              r"e-?mail|speak to|talk to|get in touch with|get hold of)\b", re.I)
+#: a negation typed without its apostrophe ("dont", "isnt", "cant") is that negation, not a typo of another word ("done")
+_BARE_NEGATION = re.compile(r"\b(do|does|did|is|are|was|were|has|have|had|ca|wo|should|could|would|must|need)nt\b", re.I)
 #: auxiliaries, determiners and time adverbs between a phrase's words: "the certificate has now expired" says
 #: "certificate expired" (negation is kept: "not working" is not "working")
 _JOINING = re.compile(r"(?<=\w)\s+(?:(?:has|have|had|is|are|was|were|been|be|being|now|just|already|the|a|an|our|my|"
@@ -253,7 +255,7 @@ class Analyzer:
     @staticmethod
     def _plain(text: str, when: bool) -> str:
         """Addresses the user typed say what kind of thing they are, not which one: the words our texts use."""
-        text = _EMAIL.sub(" email address ", text)
+        text = _BARE_NEGATION.sub(r"\1n't", _EMAIL.sub(" email address ", text))
         text = _URL.sub(" link ", text)
         text = _EVENT_TIME.sub(" ", _SPAN.sub(" ", text))
         if not when:
