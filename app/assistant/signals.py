@@ -28,10 +28,11 @@ DEFINITION = _rx(r"what(?:'?s| is| are| does| do)\b(?! (?:i|we|you) )", r"whats"
                  # a yes/no question, or a "what ... does it have", about a thing, not about the user or their own
                  r"^\W*(?:does|do|is|are) (?:the |a |an )?(?!(?:i|we|you|it|this|that|there|my|our|your|me|us)\b)"
                  r"\w+(?: \w+)? (?!down\b|up\b|working\b|broken\b)\w+",
-                 r"what \w+(?: \w+)? (?:does|do) (?:the |a |an )?(?!(?:i|we|you|my|our)\b)\w+ (?:have|use|hold|store|keep|"
-                 r"support|offer|need)",
+                 r"what \w+(?: \w+)? (?:does|do) (?:the |a |an )?(?!(?:i|we|you|my|our)\b)\w+ "
+                 r"(?:have|use|hold|store|keep|support|offer|need)",
                  r"when (?:is|are|will|does|do) (?:the |a |an )?(?:next|first)\b",
-                 r"when (?:is|are|will) (?:the |a |an )?\w+(?: \w+)? (?:be )?(?:due|published|released|scheduled|planned)")
+                 r"when (?:is|are|will) (?:the |a |an )?\w+(?: \w+)? (?:be )?"
+                 r"(?:due|published|released|scheduled|planned)")
 #: something valid for a time (a certificate, a password, credentials) no longer is: "has run out", "ran out last
 #: week", "lapsed", "out of date" ("run out of disk space" is something used up)
 EXPIRED = re.compile(r"\b(?:expired|(?:run|runs|ran|running)\s+out\b(?!\s+of\b)|laps(?:ed|es|ing)\b|"
@@ -56,19 +57,23 @@ DESK_HOURS = _rx(r"(?:are|is) (?:you|any(?:one|body)|some(?:one|body)) (?:\w+ )?
                  r"staffed|about|in|at|on)", r"(?:do|will|can|does) (?:you|it) (?:\w+ )?(?:work|open|close|operate)",
                  r"(?:what time|when) (?:do|are|will|does) you", r"(?:opening|closing|office) (?:hours|times?)",
                  r"your (?:opening |working |office )?hours")
+#: "who do I call / ring / email": whom to contact (the verb is group 2), not a call a system makes ("API call") or
+#: a call expected ("vetting call")
+WHO_TO_CONTACT = re.compile(r"\b(who (?:(?:do|should|can|could|would|must|shall) (?:i|we) |to ))(call|ring|phone|"
+                            r"e-?mail|contact|speak to|talk to|get in touch with|get hold of)\b", re.I)
 #: asks about the desk itself: whether it is there (DESK_HOURS), or how to reach a person ("can I email you", "speak
 #: to someone", "who do I call")
 TO_DESK = _rx(r"(?:e-?mail|phone|call|ring|contact|reach|speak (?:to|with)|talk (?:to|with)|write to) (?:you|your \w+|"
               r"the desk|some(?:one|body)|any(?:one|body)|a (?:person|human))\b", DESK_HOURS.pattern,
-              r"who (?:(?:do|should|can|could|would|must|shall) (?:i|we) |to )(?:call|ring|phone|e-?mail|contact|"
-              r"speak to|talk to|get in touch with|get hold of)")
+              WHO_TO_CONTACT.pattern)
 #: a condition that has not happened ("if the DIP stops working", "in case our certificate expires")
 HYPOTHETICAL = _rx(r"if", r"in case", r"in the event (?:of|that)", r"whenever", r"should (?:the|our|my|a|an) \w+ "
                    r"(?:stop|fail|go|break|expire)")
 #: a question about what to do should a condition arise, the condition governed by the question itself: "what happens
 #: if the DIP goes down?", "how do we report it if ...", "if we get hacked, who do we tell?"
-SUPPOSING = _rx(r"what happens (?:if|when|should|in case)", r"what (?:do|should|would|must) (?:i|we) do (?:if|when|should|"
-                r"in case)", r"how (?:do|should|would|can|are) (?:i|we) (?:\w+ ){1,4}(?:if|in case|in the event)",
+SUPPOSING = _rx(r"what happens (?:if|when|should|in case)",
+                r"what (?:do|should|would|must) (?:i|we) do (?:if|when|should|in case)",
+                r"how (?:do|should|would|can|are) (?:i|we) (?:\w+ ){1,4}(?:if|in case|in the event)",
                 r"^\W*if\b[^.?!]{3,80}\b(?:who|how|what) (?:do|should|can|would) (?:i|we)")
 #: the user's own record at the desk: "my case", "our tickets", "the enquiry we raised"
 OWN_CASE = _rx(r"(?:my|our) (?:\w+ )?(?:case|ticket|enquiry|inquiry|query|request)s?",
@@ -77,7 +82,8 @@ PRIORITY_QUESTION = _rx(r"what priority", r"which priority", r"priority would", 
                         r"resolution (?:time|target)", r"(?:what|which|how long)[^.?!]{0,30}\bsla\b",
                         r"\bsla (?:for|on) (?:a |an )?(?:p[1-4]|priority)")
 OUTAGE = _rx(r"down", r"outage", r"broken", r"not coming through", r"aren'?t coming through", r"backing up",
-             r"nothing (?:has )?(?:come|came|coming|arrived|gone|going) (?:through|in|out)", r"nothing in or out", r"at all", r"completely", r"no \w+ (?:for|since)",
+             r"nothing (?:has )?(?:come|came|coming|arrived|gone|going) (?:through|in|out)", r"nothing in or out",
+             r"at all", r"completely", r"no \w+ (?:for|since)",
              r"hasn'?t (?:given|sent|received|had) (?:us )?any", r"(?:haven'?t|have not) had any",
              r"stopped", r"unavailable", r"(?:not|isn'?t|aren'?t|stopped) responding", r"unresponsive",
              r"isn'?t answering", r"no (?:\w+ )?responses",

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from app.assistant.signals import DESK_HOURS, EXPIRED, IMPACT_HIGH, IMPACT_LOW, IMPACT_MEDIUM
+from app.assistant.signals import DESK_HOURS, EXPIRED, IMPACT_HIGH, IMPACT_LOW, IMPACT_MEDIUM, WHO_TO_CONTACT
 from app.search.analysis import STOP, normalise_terms
 from app.search.fuzzy import Speller
 from app.search.synonyms import Synonyms
@@ -32,8 +32,8 @@ _EVENT_TIME = re.compile(r"\b(?:last|this|earlier this)\s+(?:week|month|year|qua
 #: a span of time ("for the last 6 months", "over the past two weeks", "in the next few days") says when, whether a
 #: problem has lasted or data is asked for: never what a message is about
 _SPAN = re.compile(r"\b(?:(?:for|over|in|during|within|from)\s+)?(?:the\s+)?(?:last|past|previous|next|coming)\s+"
-                   r"(?:\d+|a few|few|a couple of|couple of|several|two|three|four|five|six|seven|eight|nine|ten|twelve)"
-                   r"\s+(?:hours?|days?|weeks?|months?|years?|quarters?)\b", re.I)
+                   r"(?:\d+|a few|few|a couple of|couple of|several|two|three|four|five|six|seven|eight|nine|ten|"
+                   r"twelve)\s+(?:hours?|days?|weeks?|months?|years?|quarters?)\b", re.I)
 #: the priority matrix's words about a workaround say how urgent a problem is, never what it is about
 _WORKAROUND = re.compile(r"\b(?:(?:there is |there's |we have |we've got )?(?:no|a|any|without (?:a|any))\s+)?"
                          r"work[- ]?arounds?\b", re.I)
@@ -43,12 +43,10 @@ _FRAMING = re.compile(r"^\W*(?:(?:hi|hello|hey|morning)\b\W*)?(?:(?:i have|i've 
 #: who is affected ("everyone", "only us"): they weigh for an outage, yet alone never make a message about this service
 _REACH = re.compile("|".join([rx.pattern for rx in (IMPACT_HIGH, IMPACT_MEDIUM, IMPACT_LOW)]
                               + [r"\b(?:affected|affecting|impacted|impacting)\b"]), re.I)
-#: "who do I call / ring / email": whom to contact, not a call a system makes ("API call") or a call expected ("vetting
-#: call"); the word our texts use for reaching the desk
-_WHO_TO_CONTACT = re.compile(r"\b(who (?:(?:do|should|can|could|would|must|shall) (?:i|we) |to ))(?:call|ring|phone|"
-                             r"e-?mail|speak to|talk to|get in touch with|get hold of)\b", re.I)
-#: a negation typed without its apostrophe ("dont", "isnt", "cant") is that negation, not a typo of another word ("done")
-_BARE_NEGATION = re.compile(r"\b(do|does|did|is|are|was|were|has|have|had|ca|wo|should|could|would|must|need)nt\b", re.I)
+#: a negation typed without its apostrophe ("dont", "isnt", "cant") is that negation, not a typo of another word
+#: ("done")
+_BARE_NEGATION = re.compile(r"\b(do|does|did|is|are|was|were|has|have|had|ca|wo|should|could|would|must|need)nt\b",
+                            re.I)
 #: auxiliaries, determiners and time adverbs between a phrase's words: "the certificate has now expired" says
 #: "certificate expired" (negation is kept: "not working" is not "working")
 _JOINING = re.compile(r"(?<=\w)\s+(?:(?:has|have|had|is|are|was|were|been|be|being|now|just|already|the|a|an|our|my|"
@@ -262,7 +260,7 @@ class Analyzer:
             text = _WHEN.sub(" ", text)
         text = _WORKAROUND.sub(" ", text)
         text = _FRAMING.sub(" ", text)
-        text = _WHO_TO_CONTACT.sub(r"\1contact", text)
+        text = WHO_TO_CONTACT.sub(r"\1contact", text)  # "who do I call": the word our texts use for reaching us
         # "is anyone around", "are you open": the desk's hours, in our texts' words where the user's are others
         text = DESK_HOURS.sub(lambda m: m.group(0) if "hour" in m.group(0).lower() else " support hours ", text)
         return _HOST.sub(" domain ", text)
