@@ -272,11 +272,7 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
     if doc_led and doc is not None and doc.covers and not s.informational:
         # The best article is a scenario's or request's own article: that entity is the route.
         owner = next((c for c in evidence.entities if c.id in doc.covers), None)
-        if (owner is not None and owner.kind == "sr" and s.problem and entity is not None and entity.kind == "dip"
-                and entity.score > owner.score and _fault_row(entity, model)):
-            # a fault reported: the row that states that fault, not a request the article also explains
-            doc_led = False
-        elif owner is not None and not _twinned(owner, evidence, t):  # else the article, not a guess among its own
+        if owner is not None and not _twinned(owner, evidence, t):  # else the article, not a guess among its own
             entity, doc_led = owner, False
     if doc_led and doc is not None:
         return _answer(doc, entity, evidence, model, t)

@@ -167,9 +167,3 @@ def test_a_negation_without_its_apostrophe_is_not_a_typo(shipped):
     query = shipped.assistant.matcher.query_terms("our numbers dont match what the DIP has")
     assert "dont" not in query.corrections and "done" not in {c.word for c in query.concepts}
 
-
-def test_a_fault_reported_stays_on_the_row_that_states_it_not_a_request_its_explainer_covers(shipped):
-    """"DCP status" explained best by the DCP explainer article (which also covers third-party access approval,
-    SR-38): a status that has not changed is the stuck-in-Pending row."""
-    answer = shipped.assistant.answer("dcp status havent changed")
-    assert answer.decision.entity is not None and answer.decision.entity.id == "DIP-REG-04", answer.decision.why
