@@ -74,7 +74,9 @@ HYPOTHETICAL = _rx(r"if", r"in case", r"in the event (?:of|that)", r"whenever", 
 SUPPOSING = _rx(r"what happens (?:if|when|should|in case)",
                 r"what (?:do|should|would|must) (?:i|we) do (?:if|when|should|in case)",
                 r"how (?:do|should|would|can|are) (?:i|we) (?:\w+ ){1,4}(?:if|in case|in the event)",
-                r"^\W*if\b[^.?!]{3,80}\b(?:who|how|what) (?:do|should|can|would) (?:i|we)")
+                r"^\W*if\b[^.?!]{3,80}\b(?:who|how|what) (?:do|should|can|would) (?:i|we)",
+                # ... or about any such case, said with "a" or "any": "is a DCC outage a major incident?"
+                r"^\W*(?:is|are|does|do|would|will) (?:a|an|any) \w+[^.!]*\?\s*$")
 #: the user's own record at the desk: "my case", "our tickets", "the enquiry we raised"
 OWN_CASE = _rx(r"(?:my|our) (?:\w+ )?(?:case|ticket|enquiry|inquiry|query|request)s?",
                r"(?:case|ticket|enquiry|inquiry|query|request)s? (?:i|we) (?:raised|logged|opened|submitted|sent)")

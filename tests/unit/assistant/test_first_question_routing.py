@@ -167,3 +167,10 @@ def test_a_negation_without_its_apostrophe_is_not_a_typo(shipped):
     query = shipped.assistant.matcher.query_terms("our numbers dont match what the DIP has")
     assert "dont" not in query.corrections and "done" not in {c.word for c in query.concepts}
 
+
+
+def test_a_question_about_any_such_outage_is_answered_not_raised(shipped):
+    assert read_signals("is a DCC outage a major incident?").informational
+    assert not read_signals("the DCC is down").informational
+    answer = shipped.assistant.answer("is a DCC outage a major incident?")
+    assert answer.action == "self_help" and answer.decision.case_draft is None, answer.decision.why
