@@ -14,6 +14,7 @@ from app.assistant.decide import Action, Decision, Thresholds
 from app.assistant.dialogue import Facts
 from app.assistant.evidence import Candidate
 from app.assistant.routing import CaseDraft, derivation_text
+from app.assistant.signals import actions_in
 from app.assistant.steps import Faq, StepList, article_faqs, article_steps, article_tables, best_steps
 from app.assistant.text import Query, terms_of
 from app.content.render import plain_text
@@ -252,7 +253,7 @@ class ReplyBuilder:
             chosen = next((s for s in steps if _CASE_SECTION.search(s.heading)), None)
         quote = faq or (self._steps_quote(doc, chosen) if chosen and doc is not None else (
             self.best_quote(doc, query) if doc is not None and _supports(d, doc) else None))
-        lead = self._lead(d, quote if not chosen else None, facts, bool(chosen), asked)
+        lead = self._lead(d, quote if not chosen else None, facts, bool(chosen), asked, query.text)
         if d.priority_hint is not None and a is Action.SELF_HELP:
             # "what priority would that be?" with the impact and urgency stated: the matrix answers it first
             lead = f"{derivation_text(d.priority_hint)} {lead}"
@@ -267,7 +268,7 @@ class ReplyBuilder:
         return Reply(lead, chosen.items if chosen else (), self._next(d), quote)
 
     def _lead(self, d: Decision, quote: Quote | None, facts: Facts | None, has_steps: bool,
-              asked: bool = False) -> str:
+              asked: bool = False, text: str = "") -> str:
         e, a = d.entity, d.action
         said = f" From “{quote.title}”: {quote.text}" if quote is not None and quote.text else ""
         if a is Action.REDIRECT and e is not None:
@@ -312,7 +313,8 @@ class ReplyBuilder:
             return f"This sounds like {what} affecting {who}. Please raise it now so the desk can respond."
         if a is Action.RAISE_CASE and e is not None and e.kind == "sr":
             sr = self.model.service_requests.get(e.id)
-            return (f"That's something the service desk does for you: {_request_words(sr.name if sr else 'service')}. "
+            words = _request_words(sr.name if sr else "service", actions_in(text))
+            return (f"That's something the service desk does for you: {words}. "
                     "I've filled in the form.")
         if a is Action.RAISE_CASE and e is not None:
             return f"This needs the service desk: {self._topic_phrase(d)}. I've prepared the case for you."
@@ -435,9 +437,12 @@ def _within(text: str, limit: int) -> str:
     return kept or " ".join(text.split()[:limit]).rstrip(",;:") + " …"
 
 
-def _request_words(name: str) -> str:
-    """"API Access Request" -> "an API access request"; acronyms kept, "request" said once."""
-    words = [w if w.isupper() else w.lower() for w in name.split()]
+def _request_words(name: str, asked: frozenset[str] | None = None) -> str:
+    """"API Access Request" -> "an API access request"; acronyms kept, "request" said once. With ``asked``, the
+    actions the user's words ask for: a word of the name that states another action is left out ("my account is
+    locked" is "a user access request", not "a new user access request")."""
+    words = [w if w.isupper() else w.lower() for w in name.split()
+             if asked is None or not (found := actions_in(w)) or found & asked]
     if words[-1] != "request":
         words.append("request")
     return _a(" ".join(words))
@@ -455,7 +460,8 @@ def _incident_words(subcategory: str) -> str:
 def _a(phrase: str) -> str:
     """The phrase with "a" or "an" as it is said: "an ISD failure", "a DIP service failure", "an API request"."""
     first = phrase.split()[0] if phrase.split() else ""
-    spoken_vowel = first[:1] in "AEFHILMNORSX" if first.isupper() and len(first) > 1 else first[:1].lower() in "aeiou"
+    spoken_vowel = first[:1] in "AEFHILMNORSX" if first.isupper() and len(first) > 1 else (
+        first[:1].lower() in "aeiou" and not first.lower().startswith(("us", "uni", "eu")))  # "a user", "a unit"
     return ("an " if first and spoken_vowel else "a ") + phrase
 
 

@@ -13,7 +13,8 @@ from functools import lru_cache
 from app.assistant.decide import DEFAULT_THRESHOLDS, MAX_ARTICLES, Action, Decision, Thresholds
 from app.assistant.evidence import Candidate, Evidence
 from app.assistant.routing import CaseDraft, draft_for, levels_for_outage
-from app.assistant.signals import PROBLEM
+from app.assistant.signals import OUTAGE, PROBLEM
+from app.assistant.text import terms_of
 from app.servicemodel import PriorityDerivation, ServiceModel
 
 
@@ -67,7 +68,7 @@ def out_of_scope(evidence: Evidence, best_cov: float, t: Thresholds) -> bool:
     # ... and so is a question after the user's own case in the service's words ("how's our ticket getting on?"), or
     # about the desk itself
     own_words = evidence.known_share >= 1.0 and evidence.domain_share >= 1.0
-    own_fault = s.problem and not s.informational and own_words
+    own_fault = (s.problem or s.outage) and not s.informational and own_words
     own_question = s.asks and (s.own_case and own_words or s.to_desk)
     return (evidence.information < t.min_information and not (own_fault or own_question)) or best_cov <= needed
 
@@ -118,21 +119,35 @@ def platform_incident(evidence: Evidence, model: ServiceModel, platform: str = "
     return Candidate("incident", ic.id, ic.subcategory, 0.0)
 
 
-def _incident_fits(incident: Candidate, evidence: Evidence) -> bool:
-    """Outage or many-users words, or a fault named in terms only a central service's incidents use."""
+def _only_the_outage(entity: Candidate | None, evidence: Evidence) -> bool:
+    """The best row meets nothing of the message but its outage words and the platform's own name: "nothing in or
+    out of the DIP today" names no topic a row could have, only a central system failing."""
+    said = {t for m in OUTAGE.finditer(evidence.question) for t in terms_of(m.group(0))}
+    said |= {t for a in evidence.anchors if a not in evidence.specific_anchors for t in terms_of(a)}
+    return entity is not None and entity.kind != "incident" and bool(entity.matched) and set(entity.matched) <= said
+
+
+def _incident_fits(incident: Candidate, evidence: Evidence, t: Thresholds) -> bool:
+    """Outage or many-users words, or a fault named in terms only a central service's incidents use, or that a
+    central service's incident explains far better than any scenario or request ("we're not getting PUB responses
+    from the registration service")."""
     s = evidence.signals
     if s.informational:
         return False
     if s.outage or s.many_users or s.security:
         return True
     others: set[str] = set()
-    for c in [c for c in evidence.entities if c.kind != "incident"][:5]:
+    rows = [c for c in evidence.entities if c.kind != "incident"]
+    for c in rows[:5]:
         others.update(c.matched)
-    return s.problem and bool(set(incident.matched) - others)
+    far_ahead = incident.score >= t.confident and incident.score - max((c.score for c in rows), default=0.0) \
+        >= t.clear_lead
+    return s.problem and (bool(set(incident.matched) - others) or far_ahead)
 
 
-#: a row's own words for a fault, beyond the PROBLEM cues a message is read by ("I don't see mine in the list")
-_NOT_SEEN = re.compile(r"\b(?:don'?t|do not|cannot|can'?t) see\b", re.I)
+#: a row's own words for a fault, beyond the PROBLEM cues a message is read by ("I don't see mine in the list",
+#: "Incorrect Digital Keys")
+_NOT_SEEN = re.compile(r"\b(?:(?:don'?t|do not|cannot|can'?t) see|incorrect|invalid)\b", re.I)
 
 
 @lru_cache(maxsize=512)
@@ -141,9 +156,12 @@ def _states_fault(text: str) -> bool:
 
 
 def _fault_row(c: Candidate, model: ServiceModel) -> bool:
-    """A DIP row whose own words report a fault ("I have not received a vetting call", "User Error")."""
+    """A DIP row whose own words report a fault ("I have not received a vetting call", "User Error"), to be raised
+    with the desk or redirected. A row the service definition answers with a knowledge article alone ("Self Serve",
+    "not a support issue") is a question however it is worded: its article answers a question about it."""
     row = model.scenarios.get(c.id) if c.kind == "dip" else None
-    return row is not None and _states_fault(row.description)
+    return row is not None and not (row.self_help_only and not row.not_elexon_responsibility) \
+        and _states_fault(row.description)
 
 
 def _without_faults(evidence: Evidence, model: ServiceModel, t: Thresholds) -> Evidence:
@@ -212,6 +230,9 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
     if s.asks and not reach:
         evidence = _without_faults(evidence, model, t)
         entity, doc = evidence.best_entity(), evidence.best_document
+        if s.to_desk and s.hypothetical and doc is not None:
+            # whom to contact should something happen: nothing is reported yet, so the knowledge base answers
+            return _answer(doc, entity, evidence, model, t)
     if s.problem and not s.informational and not reach and not evidence.specific_anchors \
             and evidence.information < t.vague_information and not _clear_lead(entity, evidence, t):
         # A fault reported in words that name no topic ("something is wrong with the hub"): do not guess.
@@ -223,12 +244,15 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
     likeliest = evidence.best_entity(("incident",))  # how well an incident at all explains the words
     # a system down for every participant (6.3: system wide) is that system's incident, whatever else the words met
     system_wide = s.outage and s.impact is not None and s.impact.level == "High"
-    incident = _named_system(evidence, model, anywhere=system_wide) or likeliest
-    fits = incident is not None and _incident_fits(incident, evidence)
+    unanchored = s.outage and _only_the_outage(entity, evidence)
+    named = _named_system(evidence, model, anywhere=system_wide or unanchored)
+    incident = named or likeliest
+    fits = incident is not None and _incident_fits(incident, evidence, t)
     if entity is not None and entity.kind == "incident" and incident is not None:
         entity = incident  # the system the message names, among the likely categories
     if (entity is not None and incident is not None and incident is not entity and fits
             and ((likeliest is not None and likeliest.score >= t.incident_ratio * entity.score) or system_wide
+                 or (unanchored and named is not None)
                  or (s.security and entity.kind == "sr" and incident.coverage >= t.floor))):
         # An incident's words close behind, a system down for everyone, or a security incident, or a suspected one,
         # which is priority 1 to 3 (section 6.4), never a P4 service request.

@@ -24,7 +24,19 @@ DEFINITION = _rx(r"what(?:'?s| is| are| does| do)\b(?! (?:i|we|you) )", r"whats"
                  r"what (?:will|would|do|does|should) (?:i|we) need", r"what (?:information|details) (?:do|does|will)",
                  r"is (?:there|it) (?:a|an|any) (?:limit|charge|fee|deadline)", r"are weekends",
                  r"where (?:do|can|should|would|will) (?:i|we) (?:find|see|look|read|get hold of)",
-                 r"where (?:is|are) (?:the|a|an|your|our)")
+                 r"where (?:is|are) (?:the|a|an|your|our)",
+                 # a yes/no question, or a "what ... does it have", about a thing, not about the user or their own
+                 r"^\W*(?:does|do|is|are) (?:the |a |an )?(?!(?:i|we|you|it|this|that|there|my|our|your|me|us)\b)"
+                 r"\w+(?: \w+)? (?!down\b|up\b|working\b|broken\b)\w+",
+                 r"what \w+(?: \w+)? (?:does|do) (?:the |a |an )?(?!(?:i|we|you|my|our)\b)\w+ "
+                 r"(?:have|use|hold|store|keep|support|offer|need)",
+                 r"when (?:is|are|will|does|do) (?:the |a |an )?(?:next|first)\b",
+                 r"when (?:is|are|will) (?:the |a |an )?\w+(?: \w+)? (?:be )?"
+                 r"(?:due|published|released|scheduled|planned)")
+#: something valid for a time (a certificate, a password, credentials) no longer is: "has run out", "ran out last
+#: week", "lapsed", "out of date" ("run out of disk space" is something used up)
+EXPIRED = re.compile(r"\b(?:expired|(?:run|runs|ran|running)\s+out\b(?!\s+of\b)|laps(?:ed|es|ing)\b|"
+                     r"out[ -]of[ -]date\b)", re.I)
 HOW_TO = _rx(r"how (?:do|can|should|would) (?:i|we)", r"can (?:i|we)", r"is it possible", r"is that allowed",
              r"are we allowed", r"do (?:i|we) need", r"(?:is|are) there (?:a|an|any|some)")
 #: a sentence put as a question: it opens with a question word or an auxiliary verb, or ends with a question mark
@@ -35,17 +47,36 @@ PROBLEM = _rx(r"errors?", r"erro\w*", r"fail\w*", r"reject\w*", r"not working", 
               r"haven'?t", r"didn'?t", r"doesn'?t", r"never", r"missing", r"wrong", r"broken", r"down",
               r"bounc\w*", r"delay\w*", r"still", r"problem", r"issue", r"no longer", r"nothing", r"keeps?",
               r"came back", r"stopped", r"outage", r"backing up", r"blank", r"disagree", r"not (?:been |yet )?\w+ed",
-              r"(?:is|are|was|were|keeps?) not \w+ing")
+              r"(?:is|are|was|were|keeps?) not \w+ing", r"\w+'(?:re|s|m) not \w+ing", EXPIRED.pattern)
 REQUEST = _rx(r"can you", r"could you", r"would you", r"please", r"we'?d like", r"i'?d like", r"we need",
               r"i need", r"we want", r"i want", r"want to", r"request\w*", r"who do (?:i|we) (?:ask|contact)",
               r"how do (?:i|we) (?:get|request|arrange|subscribe|sign up|make)", r"let .{1,40} know")
-#: asks about the desk itself: whether it is there, addressed as "you" ("are you open", "do you work weekends") or
-#: as anyone being around, its hours, or how to reach a person ("can I email you", "speak to someone")
+#: asks whether the desk is there, addressed as "you" ("are you open", "do you work weekends") or as anyone being
+#: around, or its hours
+DESK_HOURS = _rx(r"(?:are|is) (?:you|any(?:one|body)|some(?:one|body)) (?:\w+ )?(?:open|there|around|available|working|"
+                 r"staffed|about|in|at|on)", r"(?:do|will|can|does) (?:you|it) (?:\w+ )?(?:work|open|close|operate)",
+                 r"(?:what time|when) (?:do|are|will|does) you", r"(?:opening|closing|office) (?:hours|times?)",
+                 r"your (?:opening |working |office )?hours")
+#: "who do I call / ring / email": whom to contact (the verb is group 2), not a call a system makes ("API call") or
+#: a call expected ("vetting call")
+WHO_TO_CONTACT = re.compile(r"\b(who (?:(?:do|should|can|could|would|must|shall) (?:i|we) |to ))(call|ring|phone|"
+                            r"e-?mail|contact|speak to|talk to|get in touch with|get hold of)\b", re.I)
+#: asks about the desk itself: whether it is there (DESK_HOURS), or how to reach a person ("can I email you", "speak
+#: to someone", "who do I call")
 TO_DESK = _rx(r"(?:e-?mail|phone|call|ring|contact|reach|speak (?:to|with)|talk (?:to|with)|write to) (?:you|your \w+|"
-              r"the desk|some(?:one|body)|any(?:one|body)|a (?:person|human))\b",
-              r"(?:are|is) (?:you|any(?:one|body)|some(?:one|body)) (?:\w+ )?(?:open|there|around|available|working|"
-              r"staffed|about|in|at|on)", r"(?:do|will|can|does) (?:you|it) (?:\w+ )?(?:work|open|close|operate)",
-              r"(?:what time|when) (?:do|are|will|does) you", r"(?:opening|closing|office) (?:hours|times?)")
+              r"the desk|some(?:one|body)|any(?:one|body)|a (?:person|human))\b", DESK_HOURS.pattern,
+              WHO_TO_CONTACT.pattern)
+#: a condition that has not happened ("if the DIP stops working", "in case our certificate expires")
+HYPOTHETICAL = _rx(r"if", r"in case", r"in the event (?:of|that)", r"whenever", r"should (?:the|our|my|a|an) \w+ "
+                   r"(?:stop|fail|go|break|expire)")
+#: a question about what to do should a condition arise, the condition governed by the question itself: "what happens
+#: if the DIP goes down?", "how do we report it if ...", "if we get hacked, who do we tell?"
+SUPPOSING = _rx(r"what happens (?:if|when|should|in case)",
+                r"what (?:do|should|would|must) (?:i|we) do (?:if|when|should|in case)",
+                r"how (?:do|should|would|can|are) (?:i|we) (?:\w+ ){1,4}(?:if|in case|in the event)",
+                r"^\W*if\b[^.?!]{3,80}\b(?:who|how|what) (?:do|should|can|would) (?:i|we)",
+                # ... or about any such case, said with "a" or "any": "is a DCC outage a major incident?"
+                r"^\W*(?:is|are|does|do|would|will) (?:a|an|any) \w+[^.!]*\?\s*$")
 #: the user's own record at the desk: "my case", "our tickets", "the enquiry we raised"
 OWN_CASE = _rx(r"(?:my|our) (?:\w+ )?(?:case|ticket|enquiry|inquiry|query|request)s?",
                r"(?:case|ticket|enquiry|inquiry|query|request)s? (?:i|we) (?:raised|logged|opened|submitted|sent)")
@@ -53,7 +84,8 @@ PRIORITY_QUESTION = _rx(r"what priority", r"which priority", r"priority would", 
                         r"resolution (?:time|target)", r"(?:what|which|how long)[^.?!]{0,30}\bsla\b",
                         r"\bsla (?:for|on) (?:a |an )?(?:p[1-4]|priority)")
 OUTAGE = _rx(r"down", r"outage", r"broken", r"not coming through", r"aren'?t coming through", r"backing up",
-             r"nothing (?:has )?(?:come|came|coming) through", r"at all", r"completely", r"no \w+ (?:for|since)",
+             r"nothing (?:has )?(?:come|came|coming|arrived|gone|going) (?:through|in|out)", r"nothing in or out",
+             r"at all", r"completely", r"no \w+ (?:for|since)",
              r"hasn'?t (?:given|sent|received|had) (?:us )?any", r"(?:haven'?t|have not) had any",
              r"stopped", r"unavailable", r"(?:not|isn'?t|aren'?t|stopped) responding", r"unresponsive",
              r"isn'?t answering", r"no (?:\w+ )?responses",
@@ -132,6 +164,8 @@ class Signals:
     question: bool = False  # put as a question, whatever it asks
     own_case: bool = False  # about the user's own case at the desk
     to_desk: bool = False  # asks about the desk itself: when it is there, how to reach a person
+    hypothetical: bool = False  # about a condition that has not happened ("if the DIP stops working")
+    supposes: bool = False  # asks what to do should a condition arise ("what happens if the DIP goes down?")
 
     @property
     def many_users(self) -> bool:
@@ -140,8 +174,11 @@ class Signals:
 
     @property
     def informational(self) -> bool:
-        """Asks what something is or how things work, without reporting a fault or asking for a service."""
-        return (self.priority_question or (self.definition and not self.problem)) and not self.request
+        """Asks what something is or how things work, without reporting a fault or asking for a service. A fault
+        supposed ("what happens if the DIP goes down?", "how do we report it if the DIP is down at night") is asked
+        about, not reported."""
+        return (self.priority_question or self.supposes or (self.definition and not self.problem)) \
+            and not self.request
 
     @property
     def asks(self) -> bool:
@@ -187,4 +224,6 @@ def read_signals(text: str) -> Signals:
         question=bool(QUESTION.search(text)),
         own_case=bool(OWN_CASE.search(text)),
         to_desk=bool(TO_DESK.search(text)),
+        hypothetical=bool(HYPOTHETICAL.search(text)),
+        supposes=bool(SUPPOSING.search(text)),
     )

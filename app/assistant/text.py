@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from app.assistant.signals import IMPACT_HIGH, IMPACT_LOW, IMPACT_MEDIUM
+from app.assistant.signals import DESK_HOURS, EXPIRED, IMPACT_HIGH, IMPACT_LOW, IMPACT_MEDIUM, WHO_TO_CONTACT
 from app.search.analysis import STOP, normalise_terms
 from app.search.fuzzy import Speller
 from app.search.synonyms import Synonyms
@@ -29,6 +29,11 @@ _EVENT_TIME = re.compile(r"\b(?:last|this|earlier this)\s+(?:week|month|year|qua
                    r"|\b\d+\s+(?:minute|hour|day|week|month|year)s?\s+ago\b"
                    r"|\bnext\s+(?:week|month|year|quarter)\b"
                    r"|\bin\s+(?:a|one|two|three|a few|\d+)\s+(?:days?|weeks?|months?)(?:'? time)?\b", re.I)
+#: a span of time ("for the last 6 months", "over the past two weeks", "in the next few days") says when, whether a
+#: problem has lasted or data is asked for: never what a message is about
+_SPAN = re.compile(r"\b(?:(?:for|over|in|during|within|from)\s+)?(?:the\s+)?(?:last|past|previous|next|coming)\s+"
+                   r"(?:\d+|a few|few|a couple of|couple of|several|two|three|four|five|six|seven|eight|nine|ten|"
+                   r"twelve)\s+(?:hours?|days?|weeks?|months?|years?|quarters?)\b", re.I)
 #: the priority matrix's words about a workaround say how urgent a problem is, never what it is about
 _WORKAROUND = re.compile(r"\b(?:(?:there is |there's |we have |we've got )?(?:no|a|any|without (?:a|any))\s+)?"
                          r"work[- ]?arounds?\b", re.I)
@@ -38,6 +43,14 @@ _FRAMING = re.compile(r"^\W*(?:(?:hi|hello|hey|morning)\b\W*)?(?:(?:i have|i've 
 #: who is affected ("everyone", "only us"): they weigh for an outage, yet alone never make a message about this service
 _REACH = re.compile("|".join([rx.pattern for rx in (IMPACT_HIGH, IMPACT_MEDIUM, IMPACT_LOW)]
                               + [r"\b(?:affected|affecting|impacted|impacting)\b"]), re.I)
+#: a negation typed without its apostrophe ("dont", "isnt", "cant") is that negation, not a typo of another word
+#: ("done")
+_BARE_NEGATION = re.compile(r"\b(do|does|did|is|are|was|were|has|have|had|ca|wo|should|could|would|must|need)nt\b",
+                            re.I)
+#: auxiliaries, determiners and time adverbs between a phrase's words: "the certificate has now expired" says
+#: "certificate expired" (negation is kept: "not working" is not "working")
+_JOINING = re.compile(r"(?<=\w)\s+(?:(?:has|have|had|is|are|was|were|been|be|being|now|just|already|the|a|an|our|my|"
+                      r"their|its|your)\s+)+(?=\w)", re.I)
 _HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|org|net|uk|io|eu|co|gov|info|biz)\b", re.I)
 #: General English function words and fillers, beyond the search tokenizer's stop list; they say nothing about a topic.
 FILLER = frozenset("""
@@ -83,7 +96,7 @@ _LOGIN = re.compile(r"\b(?:log(?:s|ged|ging)?[ -]?(?:in|on)|sign(?:s|ed|ing)?[ -
 
 def _phrasal(text: str) -> str:
     """Two-word verbs whose first word means something else alone, as one word."""
-    return _LOGIN.sub("login", text)
+    return EXPIRED.sub("expired", _LOGIN.sub("login", text))  # "run" alone is a settlement run
 
 
 def terms_of(text: str, protected: frozenset[str] = frozenset()) -> list[str]:
@@ -240,11 +253,16 @@ class Analyzer:
     @staticmethod
     def _plain(text: str, when: bool) -> str:
         """Addresses the user typed say what kind of thing they are, not which one: the words our texts use."""
-        text = _EMAIL.sub(" email address ", text)
+        text = _BARE_NEGATION.sub(r"\1n't", _EMAIL.sub(" email address ", text))
         text = _URL.sub(" link ", text)
-        text = (_EVENT_TIME if when else _WHEN).sub(" ", text)
+        text = _EVENT_TIME.sub(" ", _SPAN.sub(" ", text))
+        if not when:
+            text = _WHEN.sub(" ", text)
         text = _WORKAROUND.sub(" ", text)
         text = _FRAMING.sub(" ", text)
+        text = WHO_TO_CONTACT.sub(r"\1contact", text)  # "who do I call": the word our texts use for reaching us
+        # "is anyone around", "are you open": the desk's hours, in our texts' words where the user's are others
+        text = DESK_HOURS.sub(lambda m: m.group(0) if "hour" in m.group(0).lower() else " support hours ", text)
         return _HOST.sub(" domain ", text)
 
     def analyse(self, text: str, when: bool = False) -> Query:
@@ -289,8 +307,9 @@ class Analyzer:
                                          term in reach)
             words.append((raw, m.start(), m.end()))
         expansions: dict[str, list[str]] = {}
+        joined = _JOINING.sub(" ", fixed_text)
         for source in (self.synonyms, self.extra):
-            for phrase, others in source.expand(fixed_text).items():
+            for phrase, others in (source.expand(fixed_text) | source.expand(joined)).items():
                 expansions.setdefault(phrase, [])
                 expansions[phrase] += [o for o in others if o not in expansions[phrase]]
         for phrase in list(expansions):
