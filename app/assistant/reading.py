@@ -72,7 +72,7 @@ _BARE_NO = re.compile(r"^\W*(?:no|nope|nah|not really|not quite|no it (?:doesn'?
 BACK_REFERENCE = _rx(r"still", r"same", r"again", r"also", r"too", r"as well", r"as described", r"the article",
                      r"your (?:steps|advice|suggestion|answer)", r"those steps", r"these steps", r"that", r"this",
                      r"it", r"its", r"they", r"them", r"turns out", r"actually", r"forgot to (?:mention|say)",
-                     r"update")
+                     r"update", r"then(?=\W*$)")  # a closing "then" ("so who do I contact then?"): after what was said
 #: a message that says it is about something else
 NEW_TOPIC = _rx(r"separately", r"another (?:question|thing|issue|problem|matter)",
                 r"different (?:question|issue|problem|"
@@ -164,6 +164,8 @@ ESCALATE = _rx(r"escalat\w*", r"chas(?:e|ing)", r"no (?:update|response|reply|ne
                r"anything)", r"overdue", r"complain\w*", r"(?:been )?waiting", r"no one has", r"nobody has")
 #: who a case would go to: "who handles it?", "and who deals with that", "where would it go?"
 HANDLER_QUESTION = _rx(r"who (?:do|should|shall) (?:i|we) (?:send|give|pass|report) (?:it|this|that)(?: to)?",
+                       r"who (?:do|should|shall|can|could) (?:i|we) (?:contact|call|ring|phone|e-?mail|speak to|"
+                       r"talk to|get in touch with)",
                        r"who(?: would| will|'?ll|'?d)? (?:handles?|deals? with|looks? at|looks? after|works? on|"
                        r"fix(?:es)?|sorts?|is responsible for|picks? (?:it|this|that) up|gets?|would get|will get)",
                        r"(?:who|where) (?:does|would|will) (?:it|this|that|the case) go(?: to)?",

@@ -326,3 +326,16 @@ def test_still_alone_is_still_the_guidance_tried(assistant, text):
                                             ("still getting them, please log it", False)])
 def test_still_alone_may_tell_a_new_problem_but_not_with_words_pointing_back(text, only):
     assert read_message(text).only_still is only
+
+
+@pytest.mark.parametrize("follow_up", ["so who do i contact then?", "who should we contact about it?"])
+def test_whom_to_contact_after_an_answer_is_about_that_answer(assistant, follow_up):
+    # asked after the redirect, it means "who handles this one?": the DCP, not a new request about access
+    first = assistant.answer("our connection provider isnt forwarding us the messages they get from the dip")
+    assert first.action == "redirect"
+    answer = assistant.answer(follow_up, first.conversation_id)
+    assert answer.action == "redirect" and answer.decision.entity.id == first.decision.entity.id
+
+
+def test_whom_to_contact_alone_is_answered_not_raised_as_a_request(assistant):
+    assert assistant.answer("who do i contact?").action != "raise_case"
