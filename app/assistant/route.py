@@ -230,8 +230,10 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
     if s.asks and not reach:
         evidence = _without_faults(evidence, model, t)
         entity, doc = evidence.best_entity(), evidence.best_document
-        if s.to_desk and (s.hypothetical or not s.problem) and doc is not None:
-            # whom to contact (should something happen), or when: nothing is reported, so the knowledge base answers
+        if s.to_desk and doc is not None and (
+                s.hypothetical or not s.problem and evidence.information < t.vague_information):
+            # whom to contact should something happen, or with no topic named ("who do I contact?"): nothing is
+            # reported, so the knowledge base answers
             return _answer(doc, entity, evidence, model, t)
     if s.problem and not s.informational and not reach and not evidence.specific_anchors \
             and evidence.information < t.vague_information and not _clear_lead(entity, evidence, t):
