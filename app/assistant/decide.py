@@ -75,6 +75,7 @@ class Thresholds:
     incident_ratio: float = 0.8  # with outage words, an incident category this close to the best entity wins
     ambiguous_gap: float = 0.06  # top two entities closer than this: say so
     specific_routing: float = 0.1  # a DIP scenario this close behind a catalogue request is the better route
+    owner_ratio: float = 0.8  # a fault's best entity beats the best article's own entity when that is below this share
     vague_information: float = 8.0  # fewer known words than this, ambiguous and unanchored: do not guess ...
     clear_lead: float = 0.2  # ... unless the best entity leads the next by this much
     hedge_below: float = 0.5  # a reply says it may have misread only below this confidence

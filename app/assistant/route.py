@@ -274,7 +274,9 @@ def route(evidence: Evidence, model: ServiceModel, t: Thresholds = DEFAULT_THRES
     if doc_led and doc is not None and doc.covers and not s.informational:
         # The best article is a scenario's or request's own article: that entity is the route.
         owner = next((c for c in evidence.entities if c.id in doc.covers), None)
-        if owner is not None and not _twinned(owner, evidence, t):  # else the article, not a guess among its own
+        if owner is not None and entity is not None and s.problem and owner.score < t.owner_ratio * entity.score:
+            doc_led = False  # a fault the best entity states far better than any the article covers: the entity
+        elif owner is not None and not _twinned(owner, evidence, t):  # else the article, not a guess among its own
             entity, doc_led = owner, False
     if doc_led and doc is not None:
         return _answer(doc, entity, evidence, model, t)

@@ -174,3 +174,9 @@ def test_a_question_about_any_such_outage_is_answered_not_raised(shipped):
     assert not read_signals("the DCC is down").informational
     answer = shipped.assistant.answer("is a DCC outage a major incident?")
     assert answer.action == "self_help" and answer.decision.case_draft is None, answer.decision.why
+
+
+def test_a_fault_stays_on_the_row_that_states_it_over_an_explainers_far_weaker_request(shipped):
+    # the architecture explainer leads on words and covers the API access request, which explains half as much
+    answer = shipped.assistant.answer("our webhook is not getting any deliveries")
+    assert answer.decision.entity is not None and answer.decision.entity.id == "DIP-RECV-03", answer.decision.why
