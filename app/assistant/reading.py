@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from app.assistant.signals import HOW_TO, PRIORITY_QUESTION, PROBLEM, REQUEST, _rx
+from app.assistant.signals import HOW_TO, PRIORITY_QUESTION, PROBLEM, REQUEST, SUPPOSING, _rx
 
 #: Elexon's support hours (section 3: "working hours 9.00am till 5.00pm") on England and Wales business days
 SUPPORT_OPENS, SUPPORT_CLOSES = 9, 17
@@ -118,6 +118,9 @@ URGENCY_MEDIUM = _rx(r"(?:there is|there'?s|we have|we've got|using|got) (?:a )?
                      r"sometimes", r"now and then", r"occasional\w*")
 URGENCY_LOW = _rx(r"inconvenien\w*", r"minor", r"cosmetic", r"not urgent", r"no rush", r"low priority",
                   r"when(?:ever)? you (?:can|get a chance)")
+#: a breach asked about rather than reported: supposed ("what happens if there is a data breach?", signals.SUPPOSING)
+#: or any breach at all ("what priority is a security breach")
+BREACH_ASKED_ABOUT = _rx(r"(?:what|which) priority (?:is|would be|are) (?:a|an|any) (?:\w+ ){0,2}breach")
 #: a suspected or actual unauthorised data breach is Priority 1 (section 6.4)
 BREACH = _rx(r"(?:data|security) breach", r"breach(?:ed)?", r"unauthori[sz]ed (?:party|parties|access|person|"
              r"penetration|use|user)", r"hack(?:ed|ers?|ing)?", r"compromised", r"intrusion", r"ransomware",
@@ -326,7 +329,8 @@ def read_message(text: str) -> Reading:
         new_topic=bool(NEW_TOPIC.search(low) or (ASIDE.search(low) and not (affected or urgency or read_time(text)))),
         affected=affected, urgency=urgency,
         urgency_words=tuple(w for w in (words, urgent) if w), urgent=bool(urgent), time=read_time(text),
-        breach=bool(BREACH.search(low)), domestic=bool(DOMESTIC.search(low)),
+        breach=bool(BREACH.search(low)) and not (SUPPOSING.search(low) or BREACH_ASKED_ABOUT.search(low)),
+        domestic=bool(DOMESTIC.search(low)),
         case_reference=re.sub(r"[\s-]", "", ref.group(0)).upper() if ref else None,
         escalate=bool(ESCALATE.search(low)), availability_question=bool(AVAILABILITY_QUESTION.search(low)),
         existing_case=bool(ref or EXISTING_CASE.search(low) or (OWN_CASE.search(low) and CASE_PROGRESS.search(low)))

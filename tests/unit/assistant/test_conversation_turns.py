@@ -339,3 +339,16 @@ def test_whom_to_contact_after_an_answer_is_about_that_answer(assistant, follow_
 
 def test_whom_to_contact_alone_is_answered_not_raised_as_a_request(assistant):
     assert assistant.answer("who do i contact?").action != "raise_case"
+
+
+@pytest.mark.parametrize(("text", "reported"), [
+    ("we think we have been hacked", True),
+    ("we have had a data breach, what priority is that?", True),
+    ("what priority is a security breach", False),
+    ("if we get hacked who do we tell", False),
+    ("what happens if there is a data breach?", False),
+])
+def test_a_breach_asked_about_is_not_a_breach_reported(assistant, text, reported):
+    # only a reported breach is the Priority 1 security incident (section 6.4); one asked about is answered
+    answer = assistant.answer(text)
+    assert (answer.action == "raise_case" and answer.as_json()["case_draft"]["priority"] == "P1") is reported
