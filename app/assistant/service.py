@@ -33,6 +33,7 @@ from app.assistant.dialogue import (
 )
 from app.assistant.evidence import ENTITY_KINDS, Candidate, Evidence
 from app.assistant.matcher import Matcher
+from app.assistant.parts import problem_parts
 from app.assistant.reading import (
     Act,
     Reading,
@@ -40,13 +41,10 @@ from app.assistant.reading import (
     out_of_hours_at,
     read_message,
     without_aside,
-    without_facts,
 )
 from app.assistant.reply import Quote, Reply, ReplyBuilder, facts_lines
 from app.assistant.route import platform_incident, route, route_to
 from app.assistant.routing import scenario_json
-from app.assistant.signals import read_signals
-from app.assistant.text import terms_of
 from app.cases.sla import LONDON, is_business_day
 from app.content.repository import ContentRepository
 from app.search.process import PLAIN, ProcessPolicy
@@ -69,7 +67,6 @@ _PLATFORM = re.compile(r"\bDIP\b", re.I)
 OTHERS_NEXT = "You mentioned something else too: I'll come to it once this one is sorted."
 #: the portal's own words for following a case (service definition, section 16.2): what finds the article on it
 TRACK_A_CASE = "Track an existing case: view all your enquiries and track their individual progress"
-_SEGMENT = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?:also|and also|separately|another thing)[,:]?\s+", re.I)
 
 
 def shorten(text: str, limit: int = SUBJECT_CHARS) -> str:
@@ -79,48 +76,6 @@ def shorten(text: str, limit: int = SUBJECT_CHARS) -> str:
         return text
     cut = text[:limit + 1].rsplit(" ", 1)[0].rstrip(" ,;:-")
     return (cut or text[:limit]) + "…"
-
-
-#: "X and Y" in one sentence: two problems when each side states one of its own
-_AND = re.compile(r",?\s+and\s+", re.I)
-#: a sentence of its own says at least this many words, a clause joined by "and" at least this many
-PART_WORDS, CLAUSE_WORDS = 4, 3
-#: ... and names the thing it is about in at least this many terms besides who, how badly and when
-CLAUSE_TERMS = 1
-#: beyond the fault and request cues: a need or a lapse stated plainly ("her login needs removing", "it expired")
-_NEEDS = re.compile(r"\b(?:needs?|needed|expired|lapsed)\b", re.I)
-
-
-def _states_one(part: str, words: int = PART_WORDS) -> bool:
-    """The part states a problem, a request or a need in at least ``words`` words."""
-    sig = read_signals(part)
-    return len(part.split()) >= words and (sig.problem or sig.request or _NEEDS.search(part) is not None)
-
-
-#: a clause with a subject of its own opens with a pronoun or a determiner; "... and need to correct it" shares the
-#: subject before it, so it goes on with the same sentence
-_SUBJECT = re.compile(r"^(?:i|we|you|they|he|she|it|it'?s|our|my|your|their|his|her|the|a|an|this|that|these|those|"
-                      r"some|no|nothing|nobody|none|every\w*|all|one|another)\b", re.I)
-
-
-def _own_clause(clause: str, first: bool) -> bool:
-    """A clause joined by "and" states a problem of its own: with a subject of its own, and not only how bad, who or
-    when ("and nothing is flowing" says more about the problem before it)."""
-    return (_states_one(clause, CLAUSE_WORDS) and (first or _SUBJECT.match(clause) is not None)
-            and len(terms_of(without_facts(clause))) >= CLAUSE_TERMS)
-
-
-def _parts(body: str) -> list[str]:
-    """The parts of a message that each state a problem or a request: its sentences, and within a sentence the
-    clauses joined by "and" when each of them states one ("our certificate expired and we can't see any messages")."""
-    parts: list[str] = []
-    for p in (p.strip() for p in _SEGMENT.split(body) if p):
-        clauses = [c.strip() for c in _AND.split(p)]
-        if len(clauses) > 1 and all(_own_clause(c, i == 0) for i, c in enumerate(clauses)):
-            parts.extend(clauses)
-        elif _states_one(p):
-            parts.append(p)
-    return parts
 
 
 @dataclass(frozen=True)
@@ -293,7 +248,7 @@ class Assistant:
             state = advance(state, reading, Move.FOLLOW_UP, text, clock_out_of_hours=self.out_of_hours_now(),
                             question=False)
             return self._decide_topic(state, reading, conversation_id, record=record, message=message)
-        parts = _parts(text)
+        parts = problem_parts(text)
         # What this answer will likely match next, embedded on the other core while this message is matched alone:
         # each problem of several, or the topic with this message when a follow-up would match it again (a topic
         # on an article or glossary term always is; one on a scenario only when the message adds to it).
@@ -391,8 +346,8 @@ class Assistant:
                         f"A follow-up about {topic.id}, the conversation's current topic.")
 
     def _problems(self, parts: list[str]) -> list[tuple[str, Evidence, Decision]]:
-        """The separate problems of a message's parts (_parts), each routed on its own, the most urgent first (a
-        central service failing comes before one participant's problem): empty unless there are two or more."""
+        """The separate problems of a message's parts (app.assistant.parts), each routed on its own, the most urgent
+        first (a central service failing comes before one participant's problem): empty unless there are two or more."""
         if len(parts) < 2:  # one problem (most messages): no more matching
             return []
         found: dict[str, tuple[str, Evidence, Decision]] = {}
