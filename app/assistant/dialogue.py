@@ -154,6 +154,8 @@ def taken_up(state: DialogueState, text: str) -> Offer | None:
     """The quick answer, or the other problem, a short message names in words of its own ("receiving" for
     "Receiving messages"; "ok now the login removal" for "her DIP login needs removing"): the one offer that shares
     terms with it, with more than any other offer shares."""
+    if not (state.choices or state.pending):
+        return None
     exact = next((o for o in (*state.choices, *state.pending) if o[1].strip().lower() == text.strip().lower()), None)
     if exact is not None or len(text.split()) > OFFER_REPLY_WORDS:
         return exact  # its button pressed, or more said than a short reply

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from app.assistant.signals import HOW_TO, PRIORITY_QUESTION, PROBLEM, REQUEST, SUPPOSING, _rx
+from app.assistant.signals import HOW_TO, PRIORITY_QUESTION, PROBLEM, REQUEST, SUPPOSING, WHO_TO_CONTACT, _rx
 
 #: Elexon's support hours (section 3: "working hours 9.00am till 5.00pm") on England and Wales business days
 SUPPORT_OPENS, SUPPORT_CLOSES = 9, 17
@@ -167,8 +167,7 @@ ESCALATE = _rx(r"escalat\w*", r"chas(?:e|ing)", r"no (?:update|response|reply|ne
                r"anything)", r"overdue", r"complain\w*", r"(?:been )?waiting", r"no one has", r"nobody has")
 #: who a case would go to: "who handles it?", "and who deals with that", "where would it go?"
 HANDLER_QUESTION = _rx(r"who (?:do|should|shall) (?:i|we) (?:send|give|pass|report) (?:it|this|that)(?: to)?",
-                       r"who (?:do|should|shall|can|could) (?:i|we) (?:contact|call|ring|phone|e-?mail|speak to|"
-                       r"talk to|get in touch with)",
+                       WHO_TO_CONTACT.pattern,
                        r"who(?: would| will|'?ll|'?d)? (?:handles?|deals? with|looks? at|looks? after|works? on|"
                        r"fix(?:es)?|sorts?|is responsible for|picks? (?:it|this|that) up|gets?|would get|will get)",
                        r"(?:who|where) (?:does|would|will) (?:it|this|that|the case) go(?: to)?",

@@ -75,10 +75,12 @@ def out_of_scope(evidence: Evidence, best_cov: float, t: Thresholds) -> bool:
 
 def _clear_lead(entity: Candidate | None, evidence: Evidence, t: Thresholds) -> bool:
     """The best entity explains the message and leads every other one by far."""
-    if entity is None or entity.score < t.confident:
-        return False
-    runner_up = next((c.score for c in evidence.entities if c.id != entity.id), 0.0)
-    return entity.score - runner_up >= t.clear_lead
+    return entity is not None and _leads(entity, [c for c in evidence.entities if c.id != entity.id], t)
+
+
+def _leads(c: Candidate, others: list[Candidate], t: Thresholds) -> bool:
+    """``c`` explains the message and leads each of ``others`` by at least the clear lead."""
+    return c.score >= t.confident and c.score - max((o.score for o in others), default=0.0) >= t.clear_lead
 
 
 def _named_system(evidence: Evidence, model: ServiceModel, share: float = 0.6, *,
@@ -140,9 +142,7 @@ def _incident_fits(incident: Candidate, evidence: Evidence, t: Thresholds) -> bo
     rows = [c for c in evidence.entities if c.kind != "incident"]
     for c in rows[:5]:
         others.update(c.matched)
-    far_ahead = incident.score >= t.confident and incident.score - max((c.score for c in rows), default=0.0) \
-        >= t.clear_lead
-    return s.problem and (bool(set(incident.matched) - others) or far_ahead)
+    return s.problem and (bool(set(incident.matched) - others) or _leads(incident, rows, t))
 
 
 #: a row's own words for a fault, beyond the PROBLEM cues a message is read by ("I don't see mine in the list",

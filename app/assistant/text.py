@@ -309,7 +309,10 @@ class Analyzer:
         expansions: dict[str, list[str]] = {}
         joined = _JOINING.sub(" ", fixed_text)
         for source in (self.synonyms, self.extra):
-            for phrase, others in (source.expand(fixed_text) | source.expand(joined)).items():
+            found = source.expand(fixed_text)
+            if joined != fixed_text:
+                found |= source.expand(joined)
+            for phrase, others in found.items():
                 expansions.setdefault(phrase, [])
                 expansions[phrase] += [o for o in others if o not in expansions[phrase]]
         for phrase in list(expansions):

@@ -55,9 +55,9 @@ class Vocabulary:
 class Speller:
     """Corrects a word the vocabulary never uses to its most used near spelling: the same first letter (most typos
     keep it) or one said the same way ("sertificate"), fewest edits (one in a short word, two in a long one), then
-    the most used. A correctly spelled
-    ordinary English word is left as typed (a broken "lift" is not a broken "list"), unless the vocabulary
-    has it with an ending. Search's "did you mean" and the assistant's reading of a question both use this."""
+    the most used. A correctly spelled ordinary English word is left as typed (a broken "lift" is not a broken
+    "list"), unless the vocabulary has it with an ending. Search's "did you mean" and the assistant's reading of a
+    question both use this."""
 
     def __init__(self, counts: Mapping[str, float]) -> None:
         self.counts = counts
